@@ -1,0 +1,401 @@
+package io.ringroute.ring;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * An immutable consistent-hash ring: nodes placed on a 64-bit token circle, keys mapped to the first token at or
+ * clockwise after their own token ({@link KeyHash}).
+ *
+ * <p>Lookups read sorted primitive arrays: {@link #primary} is a binary search that allocates nothing and takes no
+ * lock. Replica lists up to {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is a
+ * binary search plus an array view. Changes ({@link #withNode}, {@link #withoutNode}, {@link #withWeight}) return
+ * new rings; swap them with {@link LiveRing}.
+ */
+public final class HashRing {
+
+    /** Default virtual nodes per unit of weight: relative spread of shares about 1/sqrt(256) = 6%. */
+    public static final int DEFAULT_VNODES = 256;
+    /** Default length of the precomputed replica lists. */
+    public static final int DEFAULT_MAX_REPLICAS = 3;
+
+    private final TokenPlacement placement;
+    private final int maxReplicas;
+    private final Node[] nodes;                 // in Node.ID_ORDER
+    private final Map<String, Integer> indexById;
+    private final long[] tokens;                // sorted ascending (signed)
+    private final int[] owners;                 // owners[i] = index in nodes of the node at tokens[i]
+    private final int prefWidth;                // min(maxReplicas, nodes.length)
+    private final int[] preferences;            // prefWidth node indices per token, primary first
+    private final double[] ownedFraction;       // per node, from arc lengths
+
+    private HashRing(TokenPlacement placement, int maxReplicas, List<Node> nodeList) {
+        this.placement = placement;
+        this.maxReplicas = maxReplicas;
+        List<Node> sorted = new ArrayList<>(nodeList);
+        sorted.sort((a, b) -> Node.ID_ORDER.compare(a.id(), b.id()));
+        this.nodes = sorted.toArray(new Node[0]);
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < nodes.length; i++) {
+            if (index.put(nodes[i].id(), i) != null) {
+                throw new IllegalArgumentException("duplicate node id '" + nodes[i].id() + "'");
+            }
+        }
+        this.indexById = Collections.unmodifiableMap(index);
+
+        long[][] placed = nodes.length == 0 ? new long[0][] : placement.place(Collections.unmodifiableList(sorted));
+        if (placed.length != nodes.length) {
+            throw new IllegalStateException(placement + " returned tokens for " + placed.length + " of "
+                    + nodes.length + " nodes");
+        }
+        int total = 0;
+        for (long[] t : placed) {
+            total += t.length;
+        }
+        this.tokens = new long[total];
+        int k = 0;
+        for (long[] t : placed) {
+            System.arraycopy(t, 0, tokens, k, t.length);
+            k += t.length;
+        }
+        Arrays.sort(tokens);
+        this.owners = new int[total];
+        for (int i = 1; i < total; i++) {
+            if (tokens[i] == tokens[i - 1]) {
+                throw new IllegalStateException(placement + " gave token " + tokens[i] + " to two vnodes");
+            }
+        }
+        for (int n = 0; n < placed.length; n++) {
+            for (long t : placed[n]) {
+                owners[Arrays.binarySearch(tokens, t)] = n;
+            }
+        }
+        this.prefWidth = Math.min(maxReplicas, nodes.length);
+        this.preferences = new int[total * prefWidth];
+        PreferenceWalk walk = new PreferenceWalk(nodes, owners);
+        for (int i = 0; i < total; i++) {
+            walk.fill(i, prefWidth, preferences, i * prefWidth);
+        }
+        this.ownedFraction = new double[nodes.length];
+        for (int i = 0; i < total; i++) {
+            ownedFraction[owners[i]] += arc(i).fraction();
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A ring over the given nodes with the default placement ({@value #DEFAULT_VNODES} vnodes per node). */
+    public static HashRing of(Collection<Node> nodes) {
+        return builder().nodes(nodes).build();
+    }
+
+    // ---- lookups -------------------------------------------------------------------------------------------
+
+    /** The node that owns a string key. Allocates nothing for ASCII keys. */
+    public Node primary(String key) {
+        return primaryForToken(KeyHash.token(key));
+    }
+
+    public Node primary(byte[] key) {
+        return primaryForToken(KeyHash.token(key));
+    }
+
+    public Node primary(long key) {
+        return primaryForToken(KeyHash.token(key));
+    }
+
+    /** The node that owns a token: the first node token at or clockwise after it. */
+    public Node primaryForToken(long token) {
+        return nodes[owners[tokenIndex(token)]];
+    }
+
+    /**
+     * The first {@code r} distinct physical nodes clockwise from the key, primary first. Zone-aware: nodes in zones
+     * not yet used come first; when there are fewer zones than {@code r}, the remaining places go to the other
+     * nodes in clockwise order. When {@code r} is at least the number of nodes, all nodes are returned, in that
+     * preference order. Lists up to {@link Builder#maxReplicas(int)} are precomputed; longer ones walk the ring.
+     *
+     * @throws IllegalArgumentException if {@code r < 1}
+     */
+    public ReplicaSet replicas(String key, int r) {
+        return replicasForToken(KeyHash.token(key), r);
+    }
+
+    public ReplicaSet replicas(byte[] key, int r) {
+        return replicasForToken(KeyHash.token(key), r);
+    }
+
+    public ReplicaSet replicas(long key, int r) {
+        return replicasForToken(KeyHash.token(key), r);
+    }
+
+    public ReplicaSet replicasForToken(long token, int r) {
+        if (r < 1) {
+            throw new IllegalArgumentException("replica count r must be >= 1, was " + r);
+        }
+        int i = tokenIndex(token);
+        int size = Math.min(r, nodes.length);
+        if (size <= prefWidth) {
+            return new ReplicaSet(nodes, preferences, i * prefWidth, size);
+        }
+        int[] list = new int[size];
+        new PreferenceWalk(nodes, owners).fill(i, size, list, 0);
+        return new ReplicaSet(nodes, list, 0, size);
+    }
+
+    private int tokenIndex(long token) {
+        long[] t = tokens;
+        if (t.length == 0) {
+            throw new IllegalStateException("the ring has no nodes: add a node before looking up keys");
+        }
+        int i = Arrays.binarySearch(t, token);
+        if (i < 0) {
+            i = -i - 1;
+            if (i == t.length) {
+                i = 0;
+            }
+        }
+        return i;
+    }
+
+    // ---- structure -----------------------------------------------------------------------------------------
+
+    /** The nodes, in {@link Node#ID_ORDER} of their ids. */
+    public List<Node> nodes() {
+        return List.of(nodes);
+    }
+
+    public int size() {
+        return nodes.length;
+    }
+
+    public boolean isEmpty() {
+        return nodes.length == 0;
+    }
+
+    public Optional<Node> node(String id) {
+        Integer i = indexById.get(id);
+        return i == null ? Optional.empty() : Optional.of(nodes[i]);
+    }
+
+    public boolean contains(String id) {
+        return indexById.containsKey(id);
+    }
+
+    public TokenPlacement placement() {
+        return placement;
+    }
+
+    public int maxReplicas() {
+        return maxReplicas;
+    }
+
+    /** The number of tokens (virtual nodes) on the ring. */
+    public int tokenCount() {
+        return tokens.length;
+    }
+
+    /** The tokens in ring order (a copy). */
+    public long[] tokens() {
+        return tokens.clone();
+    }
+
+    /** Every arc of the ring with its owner, in token order; the first arc wraps around. */
+    public List<OwnedRange> ranges() {
+        List<OwnedRange> out = new ArrayList<>(tokens.length);
+        for (int i = 0; i < tokens.length; i++) {
+            out.add(new OwnedRange(arc(i), nodes[owners[i]]));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** The arcs a node owns as primary, in token order. */
+    public List<TokenRange> rangesOf(String id) {
+        int n = requireIndex(id);
+        List<TokenRange> out = new ArrayList<>();
+        for (int i = 0; i < tokens.length; i++) {
+            if (owners[i] == n) {
+                out.add(arc(i));
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * The exact share of the token circle each node owns as primary, summed from arc lengths (not sampled), keyed by
+     * node id in {@link Node#ID_ORDER}. The shares add up to 1.
+     */
+    public Map<String, Double> ownership() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int n = 0; n < nodes.length; n++) {
+            out.put(nodes[n].id(), ownedFraction[n]);
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** The exact share of the circle a node owns as primary. */
+    public double ownership(String id) {
+        return ownedFraction[requireIndex(id)];
+    }
+
+    /** The arc ending at token index i: (previous token, tokens[i]]. */
+    TokenRange arc(int i) {
+        long prev = tokens[(i == 0 ? tokens.length : i) - 1];
+        return new TokenRange(prev, tokens[i]);
+    }
+
+    int tokenIndexFor(long token) {
+        return tokenIndex(token);
+    }
+
+    int ownerIndexAt(int tokenIndex) {
+        return owners[tokenIndex];
+    }
+
+    // ---- changes -------------------------------------------------------------------------------------------
+
+    /** This ring plus a node. */
+    public HashRing withNode(Node node) {
+        if (node == null) {
+            throw new IllegalArgumentException("node must not be null");
+        }
+        if (contains(node.id())) {
+            throw new IllegalArgumentException("duplicate node id '" + node.id() + "': the ring already has it");
+        }
+        List<Node> next = new ArrayList<>(Arrays.asList(nodes));
+        next.add(node);
+        return new HashRing(placement, maxReplicas, next);
+    }
+
+    /** This ring without a node. */
+    public HashRing withoutNode(String id) {
+        int n = requireIndex(id);
+        List<Node> next = new ArrayList<>(Arrays.asList(nodes));
+        next.remove(n);
+        return new HashRing(placement, maxReplicas, next);
+    }
+
+    /** This ring with one node's weight changed. */
+    public HashRing withWeight(String id, double weight) {
+        int n = requireIndex(id);
+        List<Node> next = new ArrayList<>(Arrays.asList(nodes));
+        next.set(n, nodes[n].withWeight(weight));
+        return new HashRing(placement, maxReplicas, next);
+    }
+
+    /** This ring with one node replaced by another of the same id (new weight, zone or attributes). */
+    public HashRing withNodeReplaced(Node node) {
+        int n = requireIndex(node.id());
+        List<Node> next = new ArrayList<>(Arrays.asList(nodes));
+        next.set(n, node);
+        return new HashRing(placement, maxReplicas, next);
+    }
+
+    private int requireIndex(String id) {
+        Integer n = indexById.get(id);
+        if (n == null) {
+            throw new IllegalArgumentException("no node '" + id + "' in the ring (nodes: "
+                    + Arrays.stream(nodes).map(Node::id).collect(Collectors.joining(", ")) + ")");
+        }
+        return n;
+    }
+
+    /** Same nodes and same placement, hence the same tokens and owners. */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof HashRing)) {
+            return false;
+        }
+        HashRing other = (HashRing) o;
+        return Arrays.equals(nodes, other.nodes) && Arrays.equals(tokens, other.tokens)
+                && Arrays.equals(owners, other.owners) && maxReplicas == other.maxReplicas;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(tokens) * 31 + Arrays.hashCode(nodes);
+    }
+
+    @Override
+    public String toString() {
+        return "HashRing{" + nodes.length + " nodes, " + tokens.length + " tokens, " + placement + "}";
+    }
+
+    /** Builds a {@link HashRing}; setters check their arguments and name the bad value. */
+    public static final class Builder {
+        private final List<Node> nodes = new ArrayList<>();
+        private TokenPlacement placement;
+        private Integer vnodes;
+        private int maxReplicas = DEFAULT_MAX_REPLICAS;
+
+        private Builder() {
+        }
+
+        public Builder node(Node node) {
+            if (node == null) {
+                throw new IllegalArgumentException("node must not be null");
+            }
+            nodes.add(node);
+            return this;
+        }
+
+        public Builder nodes(Collection<Node> list) {
+            if (list == null) {
+                throw new IllegalArgumentException("node list must not be null");
+            }
+            list.forEach(this::node);
+            return this;
+        }
+
+        /** Virtual nodes per unit of weight for the default placement (default {@value HashRing#DEFAULT_VNODES}). */
+        public Builder vnodesPerNode(int vnodesPerNode) {
+            if (vnodesPerNode < 1) {
+                throw new IllegalArgumentException("vnodesPerNode must be >= 1, was " + vnodesPerNode);
+            }
+            if (placement != null) {
+                throw new IllegalStateException("placement was already set to " + placement);
+            }
+            this.vnodes = vnodesPerNode;
+            return this;
+        }
+
+        public Builder placement(TokenPlacement placement) {
+            if (placement == null) {
+                throw new IllegalArgumentException("placement must not be null");
+            }
+            if (vnodes != null) {
+                throw new IllegalStateException("vnodesPerNode was already set to " + vnodes);
+            }
+            this.placement = placement;
+            return this;
+        }
+
+        /** How many replicas per token to precompute (default {@value HashRing#DEFAULT_MAX_REPLICAS}). */
+        public Builder maxReplicas(int maxReplicas) {
+            if (maxReplicas < 1) {
+                throw new IllegalArgumentException("maxReplicas must be >= 1, was " + maxReplicas);
+            }
+            this.maxReplicas = maxReplicas;
+            return this;
+        }
+
+        public HashRing build() {
+            TokenPlacement p = placement != null ? placement
+                    : TokenPlacement.vnodes(vnodes != null ? vnodes : DEFAULT_VNODES);
+            return new HashRing(p, maxReplicas, nodes);
+        }
+    }
+}
