@@ -173,7 +173,7 @@ public final class CacheCluster<V> implements AutoCloseable {
         mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), -1);
     }
 
-    /** Caches a value that expires after {@code ttl} (at least a millisecond). */
+    /** Caches a value that expires after {@code ttl}, rounded up to whole seconds. */
     public void put(String key, V value, Duration ttl) {
         mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
     }
@@ -502,11 +502,12 @@ public final class CacheCluster<V> implements AutoCloseable {
         return bytes;
     }
 
+    /** Nodes keep expiry times in whole seconds (shorter TTLs expire at once), so round up. */
     private static long ttlMillis(Duration ttl) {
         if (ttl == null || ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
         }
-        return ttl.toMillis();
+        return (ttl.toMillis() + 999) / 1000 * 1000;
     }
 
     private static void requireWarming(Warming warming) {
