@@ -18,8 +18,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -479,7 +479,13 @@ public final class CacheCluster<V> implements AutoCloseable {
     /** Disconnects from every node (the nodes keep running). */
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        clients.values().forEach(NodeClient::stop);
+        scheduler.shutdown(); // no interrupt: a probe in the middle of connecting finishes, then sees the stop
+        try {
+            scheduler.awaitTermination(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         clients.values().forEach(NodeClient::close);
     }
 
@@ -658,8 +664,9 @@ public final class CacheCluster<V> implements AutoCloseable {
         }
 
         /**
-         * How long a call may wait on a node that stopped answering (default 1 s). A closed connection fails calls at
-         * once; a silent one is cut after this (Hazelcast's retry limit rounds it up to whole seconds).
+         * How long a get, put or delete waits for a node (default 1 s); a call that takes longer counts as a failure.
+         * A closed connection fails calls at once; a connection silent for max(5 s, 2 x this) is dropped, which
+         * bounds the calls that have no timeout of their own (putIfAbsent, batches).
          */
         public Builder<V> callTimeout(Duration timeout) {
             this.callTimeout = positive("callTimeout", timeout);
@@ -732,11 +739,12 @@ public final class CacheCluster<V> implements AutoCloseable {
             HashRing initial = HashRing.builder().vnodesPerNode(vnodesPerNode)
                     .maxReplicas(replicationFactor).nodes(nodes.values()).build();
             AtomicInteger threads = new AtomicInteger();
-            ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, r -> {
                 Thread t = new Thread(r, "ringroute-cache-probe-" + threads.incrementAndGet());
                 t.setDaemon(true);
                 return t;
             });
+            scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
             CacheCluster<V> cluster = new CacheCluster<>(this, initial, scheduler);
             Map<String, NodeClient> all = new TreeMap<>();
             Map<NodeClient, CompletableFuture<Void>> connecting = new LinkedHashMap<>();

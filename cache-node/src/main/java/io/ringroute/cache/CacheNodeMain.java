@@ -61,6 +61,8 @@ public final class CacheNodeMain implements Callable<Integer> {
 
     public static void main(String[] args) {
         defaultLogLevel("org.slf4j.simpleLogger.log.com.hazelcast", "warn");
+        // Only --health-check runs a client; its verdict is printed, its connection retries need not be.
+        defaultLogLevel("org.slf4j.simpleLogger.log.com.hazelcast.client", "off");
         defaultLogLevel("org.slf4j.simpleLogger.showDateTime", "true");
         System.exit(run(args));
     }

@@ -12,6 +12,7 @@ import io.ringroute.ring.Node;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,6 +47,7 @@ final class NodeClient implements AutoCloseable {
     private final Node node;
     private final String address;
     private final ClientSettings settings;
+    private final long callTimeoutNanos;
     private final ScheduledExecutorService scheduler;
     private final Consumer<NodeEvent> events;
 
@@ -70,6 +72,7 @@ final class NodeClient implements AutoCloseable {
         this.node = node;
         this.address = node.attribute(CacheCluster.ADDRESS).orElseThrow();
         this.settings = settings;
+        this.callTimeoutNanos = settings.callTimeout().toNanos();
         this.scheduler = scheduler;
         this.events = events;
     }
@@ -119,7 +122,7 @@ final class NodeClient implements AutoCloseable {
     byte[] get(Object key) {
         long start = System.nanoTime();
         try {
-            byte[] value = connectedMap().get(key);
+            byte[] value = await(connectedMap().getAsync(key));
             succeeded(readLatency, start);
             (value == null ? misses : hits).increment();
             return value;
@@ -150,11 +153,8 @@ final class NodeClient implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
-            if (ttlMillis < 0) {
-                connectedMap().set(key, value);
-            } else {
-                connectedMap().set(key, value, ttlMillis, TimeUnit.MILLISECONDS);
-            }
+            await(ttlMillis < 0 ? connectedMap().setAsync(key, value)
+                    : connectedMap().setAsync(key, value, ttlMillis, TimeUnit.MILLISECONDS));
             succeeded(writeLatency, start);
         } catch (RuntimeException e) {
             missed(key);
@@ -228,11 +228,29 @@ final class NodeClient implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
-            connectedMap().delete(key);
+            await(connectedMap().deleteAsync(key));
             succeeded(writeLatency, start);
         } catch (RuntimeException e) {
             missed(key);
             failed(e);
+        }
+    }
+
+    /**
+     * Waits for a call at most the call timeout. Hazelcast bounds only retries by its invocation timeout; a call
+     * already sent to a member that went silent would wait for the connection's heartbeat to expire.
+     */
+    private <T> T await(CompletionStage<T> call) {
+        try {
+            return call.toCompletableFuture().get(callTimeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cache node '" + node.id() + "' did not answer within "
+                    + settings.callTimeout().toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for cache node '" + node.id() + "'", e);
         }
     }
 
@@ -375,6 +393,10 @@ final class NodeClient implements AutoCloseable {
                 }
                 openClient();
             }
+            if (closed) {
+                client.shutdown();
+                return;
+            }
             connectedMap().size();
             repair();
             synchronized (this) {
@@ -460,12 +482,15 @@ final class NodeClient implements AutoCloseable {
                 .setInitialBackoffMillis(100)
                 .setMaxBackoffMillis(500);
         long callMillis = settings.callTimeout().toMillis();
-        // Retries give up after the invocation timeout (whole seconds); a silent member is cut off by the heartbeat.
+        // Retries give up after the invocation timeout (whole seconds). Data calls wait at most the call timeout
+        // (see await); the heartbeat drops a connection that stays silent much longer, which also ends the
+        // calls without a timeout of their own (batches, range removal). A tight heartbeat would cut healthy
+        // connections during GC pauses or a long server-side scan.
         cc.setProperty("hazelcast.client.invocation.timeout.seconds",
                 Long.toString(Math.max(1, (callMillis + 999) / 1000)));
         cc.setProperty("hazelcast.client.invocation.retry.pause.millis", "100");
-        cc.setProperty("hazelcast.client.heartbeat.interval", Long.toString(Math.max(100, callMillis / 2)));
-        cc.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(Math.max(1000, callMillis)));
+        cc.setProperty("hazelcast.client.heartbeat.interval", "1000");
+        cc.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(Math.max(5000, 2 * callMillis)));
         cc.setProperty("hazelcast.client.shutdownhook.enabled", "false");
         cc.setProperty("hazelcast.phone.home.enabled", "false");
         cc.setProperty("hazelcast.logging.type", "slf4j");
@@ -494,11 +519,16 @@ final class NodeClient implements AutoCloseable {
                 movedIn.sum(), readLatency.copy(), writeLatency.copy());
     }
 
-    @Override
-    public void close() {
+    /** Stops probing and repairs; {@link #close()} then disconnects. */
+    void stop() {
         synchronized (this) {
             closed = true;
         }
+    }
+
+    @Override
+    public void close() {
+        stop();
         HazelcastInstance c = client;
         if (c != null) {
             c.shutdown();
