@@ -589,7 +589,7 @@ public final class CacheCluster<V> implements AutoCloseable {
         private int maxValueBytes = 1 << 20;
         private int vnodesPerNode = HashRing.DEFAULT_VNODES;
         private Duration connectTimeout = Duration.ofSeconds(2);
-        private Duration callTimeout = Duration.ofSeconds(1);
+        private Duration callTimeout = Duration.ofSeconds(2);
         private int ejectAfter = 3;
         private Duration probeInitial = Duration.ofMillis(200);
         private Duration probeMax = Duration.ofSeconds(5);
@@ -664,9 +664,9 @@ public final class CacheCluster<V> implements AutoCloseable {
         }
 
         /**
-         * How long a get, put or delete waits for a node (default 1 s); a call that takes longer counts as a failure.
-         * A closed connection fails calls at once; a connection silent for max(5 s, 2 x this) is dropped, which
-         * bounds the calls that have no timeout of their own (putIfAbsent, batches).
+         * How long a node may stay silent before calls to it fail (default 2 s): its connection is dropped after
+         * this much silence (heartbeat), failing every call waiting on it, and a closed connection fails calls at
+         * once. Too tight a bound ejects nodes during GC pauses.
          */
         public Builder<V> callTimeout(Duration timeout) {
             this.callTimeout = positive("callTimeout", timeout);

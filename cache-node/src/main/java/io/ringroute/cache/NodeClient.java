@@ -12,7 +12,6 @@ import io.ringroute.ring.Node;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,7 +46,6 @@ final class NodeClient implements AutoCloseable {
     private final Node node;
     private final String address;
     private final ClientSettings settings;
-    private final long callTimeoutNanos;
     private final ScheduledExecutorService scheduler;
     private final Consumer<NodeEvent> events;
 
@@ -72,7 +70,6 @@ final class NodeClient implements AutoCloseable {
         this.node = node;
         this.address = node.attribute(CacheCluster.ADDRESS).orElseThrow();
         this.settings = settings;
-        this.callTimeoutNanos = settings.callTimeout().toNanos();
         this.scheduler = scheduler;
         this.events = events;
     }
@@ -122,7 +119,7 @@ final class NodeClient implements AutoCloseable {
     byte[] get(Object key) {
         long start = System.nanoTime();
         try {
-            byte[] value = await(connectedMap().getAsync(key));
+            byte[] value = connectedMap().get(key);
             succeeded(readLatency, start);
             (value == null ? misses : hits).increment();
             return value;
@@ -153,8 +150,11 @@ final class NodeClient implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
-            await(ttlMillis < 0 ? connectedMap().setAsync(key, value)
-                    : connectedMap().setAsync(key, value, ttlMillis, TimeUnit.MILLISECONDS));
+            if (ttlMillis < 0) {
+                connectedMap().set(key, value);
+            } else {
+                connectedMap().set(key, value, ttlMillis, TimeUnit.MILLISECONDS);
+            }
             succeeded(writeLatency, start);
         } catch (RuntimeException e) {
             missed(key);
@@ -228,29 +228,11 @@ final class NodeClient implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
-            await(connectedMap().deleteAsync(key));
+            connectedMap().delete(key);
             succeeded(writeLatency, start);
         } catch (RuntimeException e) {
             missed(key);
             failed(e);
-        }
-    }
-
-    /**
-     * Waits for a call at most the call timeout. Hazelcast bounds only retries by its invocation timeout; a call
-     * already sent to a member that went silent would wait for the connection's heartbeat to expire.
-     */
-    private <T> T await(CompletionStage<T> call) {
-        try {
-            return call.toCompletableFuture().get(callTimeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("cache node '" + node.id() + "' did not answer within "
-                    + settings.callTimeout().toMillis() + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for cache node '" + node.id() + "'", e);
         }
     }
 
@@ -482,15 +464,14 @@ final class NodeClient implements AutoCloseable {
                 .setInitialBackoffMillis(100)
                 .setMaxBackoffMillis(500);
         long callMillis = settings.callTimeout().toMillis();
-        // Retries give up after the invocation timeout (whole seconds). Data calls wait at most the call timeout
-        // (see await); the heartbeat drops a connection that stays silent much longer, which also ends the
-        // calls without a timeout of their own (batches, range removal). A tight heartbeat would cut healthy
-        // connections during GC pauses or a long server-side scan.
+        // Hazelcast has no per-call timeout for a call already sent (its invocation timeout only ends retries), and
+        // its async calls cost twice the latency of sync ones here. So calls stay sync, and the heartbeat bounds
+        // them: a member silent for the call timeout loses its connection, which fails every call waiting on it.
         cc.setProperty("hazelcast.client.invocation.timeout.seconds",
                 Long.toString(Math.max(1, (callMillis + 999) / 1000)));
         cc.setProperty("hazelcast.client.invocation.retry.pause.millis", "100");
-        cc.setProperty("hazelcast.client.heartbeat.interval", "1000");
-        cc.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(Math.max(5000, 2 * callMillis)));
+        cc.setProperty("hazelcast.client.heartbeat.interval", Long.toString(Math.max(100, callMillis / 4)));
+        cc.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(callMillis));
         cc.setProperty("hazelcast.client.shutdownhook.enabled", "false");
         cc.setProperty("hazelcast.phone.home.enabled", "false");
         cc.setProperty("hazelcast.logging.type", "slf4j");

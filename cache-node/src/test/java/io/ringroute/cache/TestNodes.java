@@ -36,7 +36,8 @@ final class TestNodes {
     /** A cluster builder over the nodes (weight 1, no zone), with thread-light clients and short probes. */
     static CacheCluster.Builder<byte[]> cluster(List<CacheNode> nodes) {
         CacheCluster.Builder<byte[]> b = CacheCluster.builder()
-                .probeBackoff(Duration.ofMillis(100), Duration.ofMillis(500));
+                .probeBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                .callTimeout(Duration.ofSeconds(5)); // lost connections fail at once; this is for silent nodes
         for (String p : List.of("hazelcast.client.event.thread.count", "hazelcast.client.io.input.thread.count",
                 "hazelcast.client.io.output.thread.count", "hazelcast.client.response.thread.count")) {
             b.clientProperty(p, "1");
