@@ -628,10 +628,6 @@ public final class ShardRouter implements AutoCloseable {
         return new RouterMetrics(table.epoch, out);
     }
 
-    Optional<ShardServers> shardServers(String name) {
-        return Optional.ofNullable(servers.get(name));
-    }
-
     @Override
     public void close() {
         if (catalog != null) {

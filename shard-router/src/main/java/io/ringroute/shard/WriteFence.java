@@ -77,15 +77,6 @@ public final class WriteFence {
         }
     }
 
-    /** The shard's minimum epoch. */
-    public static long minimumEpoch(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             var rs = st.executeQuery("SELECT last_value FROM " + SCHEMA + ".min_epoch")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
     static boolean isRefusal(SQLException e) {
         return REFUSED_STATE.equals(e.getSQLState());
     }
