@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -142,10 +143,7 @@ final class ReplicaPoller implements AutoCloseable {
                     r.markDown("the replica has not replayed any WAL yet");
                     return;
                 }
-                ServerIdentity id = new ServerIdentity(rs.getLong(4), rs.getInt(3));
-                if (!id.equals(r.identity)) {
-                    r.identity = id;
-                }
+                r.identity = new ServerIdentity(rs.getLong(4), rs.getInt(3));
                 r.lsn = replayed;
                 updateFreshness(r, replayed);
                 r.markUp();
@@ -183,6 +181,8 @@ final class ReplicaPoller implements AutoCloseable {
 
     /** A dedicated connection to one server, outside its pool so polling never competes with the application. */
     private static final class ServerProbe {
+        private static final long PROBE_SOCKET_TIMEOUT_SECONDS = 3;
+
         final ServerPool server;
         private Connection connection;
 
@@ -192,8 +192,10 @@ final class ReplicaPoller implements AutoCloseable {
 
         Connection connection() throws SQLException {
             if (connection == null) {
-                connection = DriverManager.getConnection(server.spec.url(),
-                        DriverProperties.forDirectConnection(server.spec));
+                Properties props = DriverProperties.forDirectConnection(server.spec);
+                // a probe that hangs would stall its shard's polling: bound reads tighter than the pools do
+                props.setProperty("socketTimeout", Long.toString(PROBE_SOCKET_TIMEOUT_SECONDS));
+                connection = DriverManager.getConnection(server.spec.url(), props);
             }
             return connection;
         }

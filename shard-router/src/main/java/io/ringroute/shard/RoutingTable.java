@@ -1,9 +1,7 @@
 package io.ringroute.shard;
 
 import io.ringroute.ring.HashRing;
-import io.ringroute.ring.OwnedRange;
 import io.ringroute.ring.RangeMove;
-import io.ringroute.ring.TokenRange;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -90,15 +88,5 @@ final class RoutingTable {
             }
         }
         return shards[owners[i]];
-    }
-
-    /** The arcs as (range, owner) in token order, for tests and diagnostics. */
-    List<OwnedRange> arcs() {
-        List<OwnedRange> out = new ArrayList<>(ends.length);
-        for (int i = 0; i < ends.length; i++) {
-            long start = ends[(i == 0 ? ends.length : i) - 1];
-            out.add(new OwnedRange(new TokenRange(start, ends[i]), io.ringroute.ring.Node.of(shards[owners[i]].name)));
-        }
-        return out;
     }
 }

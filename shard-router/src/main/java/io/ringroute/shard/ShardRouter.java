@@ -44,10 +44,14 @@ public final class ShardRouter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ShardRouter.class);
 
     private static final String BIND_TOKEN_SQL = "SELECT set_config('ringroute.token', ?, false)";
-    private static final String COMMIT_POSITION_SQL = "SELECT"
-            + " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint,"
+    private static final String COMMIT_POSITION_COLUMNS = " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint,"
             + " ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int,"
             + " (SELECT system_identifier FROM pg_control_system())";
+    private static final String COMMIT_POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS;
+    private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", pg_advisory_unlock_shared("
+            + WriteFence.LOCK_KEY + ")";
+    /** How long a write refused by a shard's fence waits for the catalog to publish the newer epoch. */
+    private static final long FENCE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String REPLAY_SQL = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
     private static final ServerIdentity UNKNOWN_IDENTITY = new ServerIdentity(0, 0);
     private static final Object NOT_SERVED = new Object();
@@ -60,6 +64,7 @@ public final class ShardRouter implements AutoCloseable {
     private final ThreadLocal<ShardScope> scope = new ThreadLocal<>();
     private final RoutingDataSource dataSource;
     private final long sessionWaitNanos;
+    private final CatalogWatcher catalog;     // null for a static topology
 
     private ShardRouter(RouterConfig config) {
         this.config = config;
@@ -68,8 +73,22 @@ public final class ShardRouter implements AutoCloseable {
             all.put(s.name(), new ShardServers(s));
         }
         this.servers = all;
-        this.table = RoutingTable.of(0, config.topology().ring(), List.of(), all);
         this.sessionWaitNanos = config.sessionWait().toNanos();
+        if (config.catalog().isPresent()) {
+            TopologyCatalog topologyCatalog;
+            try {
+                topologyCatalog = TopologyCatalog.connect(config.catalog().get());
+                apply(topologyCatalog.initialize(config.topology()));
+            } catch (SQLException e) {
+                all.values().forEach(ShardServers::close);
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            all.values().forEach(ShardRouter::installFence);
+            this.catalog = new CatalogWatcher(topologyCatalog, () -> table.epoch, this::apply);
+        } else {
+            this.table = RoutingTable.of(0, config.topology().ring(), List.of(), all);
+            this.catalog = null;
+        }
         this.scatterWorkers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "ringroute-scatter");
             t.setDaemon(true);
@@ -78,8 +97,41 @@ public final class ShardRouter implements AutoCloseable {
         this.poller = new ReplicaPoller(all.values(), config.replicaPollInterval());
         this.poller.start();
         this.dataSource = new RoutingDataSource(this);
-        LOG.info("shard router started: {} shards {}, replica poll every {} ms", all.size(), all.keySet(),
-                config.replicaPollInterval().toMillis());
+        LOG.info("shard router started: {} shards {}, replica poll every {} ms, {}", all.size(), all.keySet(),
+                config.replicaPollInterval().toMillis(), catalog == null ? "static topology"
+                        : "topology catalog " + config.catalog().get() + " at epoch " + table.epoch);
+    }
+
+    /** Switches to a catalog snapshot: floors first, then the table, so no read sees the table without them. */
+    private void apply(CatalogSnapshot snapshot) {
+        RoutingTable next;
+        try {
+            next = RoutingTable.of(snapshot.epoch(), snapshot.ring(), snapshot.handedOver(), servers);
+        } catch (IllegalStateException e) {
+            // Keep routing by the old epoch: the fences refuse its writes to moved ranges, nothing goes astray.
+            LOG.error("cannot switch to topology epoch {}: {}", snapshot.epoch(), e.getMessage());
+            return;
+        }
+        snapshot.floors().forEach((shard, lsn) -> {
+            ShardServers s = servers.get(shard);
+            if (s != null && lsn > s.floorLsn) {
+                s.floorLsn = lsn;
+            }
+        });
+        RoutingTable current = table;
+        if (current == null || next.epoch > current.epoch) {
+            table = next;
+            LOG.info("routing by topology epoch {}", next.epoch);
+        }
+    }
+
+    private static void installFence(ShardServers shard) {
+        try (Connection c = shard.primary.connection()) {
+            WriteFence.install(c);
+        } catch (SQLException e) {
+            LOG.warn("could not install the write fence on {} yet (it is retried on first write): {}",
+                    shard.primary.name, e.getMessage());
+        }
     }
 
     public static Builder builder() {
@@ -152,39 +204,125 @@ public final class ShardRouter implements AutoCloseable {
 
     <T> T write(Session session, String key, ShardWork<T> work) throws SQLException {
         long token = KeyHash.token(key);
-        RoutingTable t = table;
-        ServerPool primary = t.shardFor(token).primary;
-        Connection c = primary.connection();
-        try {
-            bindToken(c, token);
-            c.setAutoCommit(false);
-            T result;
+        long refusedSince = 0;
+        while (true) {
+            RoutingTable t = table;
+            ServerPool primary = t.shardFor(token).primary;
+            Connection c = primary.connection();
+            boolean gated = false;
             try {
-                result = work.apply(c);
-                c.commit();
-            } catch (SQLException | RuntimeException | Error e) {
-                rollbackQuietly(c, e);
-                throw e;
+                enter(c, token, t.epoch);
+                gated = catalog != null;
+                c.setAutoCommit(false);
+                T result;
+                try {
+                    result = work.apply(c);
+                    c.commit();
+                } catch (SQLException | RuntimeException | Error e) {
+                    rollbackQuietly(c, e);
+                    throw e;
+                }
+                c.setAutoCommit(true);
+                primary.writes.increment();
+                gated = false;
+                try {
+                    leave(c, primary, session, t.epoch);
+                } catch (SQLException e) {
+                    // Committed: report success. Dropping the connection releases its fence lock server-side.
+                    LOG.warn("ending a committed write unit on {} failed; dropping its connection: {}", primary.name,
+                            e.getMessage());
+                    primary.evict(c);
+                }
+                return result;
+            } catch (SQLException e) {
+                if (WriteFence.isRefusal(e)) {
+                    refusedSince = awaitNewerEpoch(t.epoch, refusedSince, primary);
+                    continue;
+                }
+                throw ServerPool.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)
+                        ? primary.unavailable(e) : e;
+            } finally {
+                if (gated) {
+                    leaveQuietly(c, primary);
+                }
+                closeQuietly(c);
             }
-            c.setAutoCommit(true);
-            primary.writes.increment();
-            if (session != null) {
-                recordCommit(c, primary, session, t.epoch);
-            }
-            return result;
-        } catch (SQLException e) {
-            throw ServerPool.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)
-                    ? primary.unavailable(e) : e;
-        } finally {
-            closeQuietly(c);
         }
     }
 
-    /** Makes the key's token the default of every sharded table's token column for this connection. */
-    private static void bindToken(Connection c, long token) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(BIND_TOKEN_SQL)) {
-            ps.setString(1, Long.toString(token));
+    /**
+     * Binds the key's token to the connection (the token column's default) and, with a catalog, passes the
+     * shard's write fence for the router's epoch: held until {@link #leave}. Runs with autocommit on, before the
+     * unit's transaction, so the fence check sees the shard's current minimum epoch.
+     */
+    private void enter(Connection c, long token, long epoch) throws SQLException {
+        if (catalog == null) {
+            try (PreparedStatement ps = c.prepareStatement(BIND_TOKEN_SQL)) {
+                ps.setString(1, Long.toString(token));
+                ps.execute();
+            }
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(WriteFence.ENTER_SQL)) {
+            ps.setLong(1, epoch);
+            ps.setString(2, Long.toString(token));
             ps.execute();
+        } catch (SQLException e) {
+            if (!"42883".equals(e.getSQLState())) {   // undefined_function: the fence is not installed yet
+                throw e;
+            }
+            WriteFence.install(c);
+            enter(c, token, epoch);
+        }
+    }
+
+    /** Ends a write unit after its commit: releases the fence and records the commit position in the session. */
+    private void leave(Connection c, ServerPool primary, Session session, long epoch) throws SQLException {
+        if (session != null) {
+            recordCommit(c, primary, session, epoch, catalog != null);
+        } else if (catalog != null) {
+            try (PreparedStatement ps = c.prepareStatement(WriteFence.EXIT_SQL)) {
+                ps.execute();
+            }
+        }
+    }
+
+    /** Releases the fence after a failed unit; a connection whose lock state is unknown is dropped, not reused. */
+    private static void leaveQuietly(Connection c, ServerPool primary) {
+        try {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+            try (PreparedStatement ps = c.prepareStatement(WriteFence.EXIT_SQL)) {
+                ps.execute();
+            }
+        } catch (SQLException e) {
+            primary.evict(c);
+        }
+    }
+
+    /**
+     * After a fence refusal: waits (up to {@link #FENCE_WAIT_NANOS} from the first refusal) for the catalog to
+     * publish an epoch newer than the one that was refused, then lets the caller route again.
+     */
+    private long awaitNewerEpoch(long refusedEpoch, long refusedSince, ServerPool primary) throws SQLException {
+        long since = refusedSince == 0 ? System.nanoTime() : refusedSince;
+        while (true) {
+            if (catalog.refresh() > refusedEpoch) {
+                return since;
+            }
+            if (System.nanoTime() - since > FENCE_WAIT_NANOS) {
+                throw new ShardUnavailableException(primary.shard, Role.PRIMARY, "it refuses writes at topology"
+                        + " epoch " + refusedEpoch + " and the catalog has published no newer epoch: a resharding"
+                        + " cutover is unfinished, resume it", null);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for a newer topology epoch", e);
+            }
         }
     }
 
@@ -193,14 +331,19 @@ public final class ShardRouter implements AutoCloseable {
      * a replica that has replayed up to it has the commit. If it cannot be read, the session reads this shard from
      * the primary until its next write here.
      */
-    private static void recordCommit(Connection c, ServerPool primary, Session session, long epoch) {
-        try (PreparedStatement ps = c.prepareStatement(COMMIT_POSITION_SQL); ResultSet rs = ps.executeQuery()) {
+    private static void recordCommit(Connection c, ServerPool primary, Session session, long epoch,
+                                     boolean releaseFence) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(releaseFence ? COMMIT_POSITION_AND_EXIT_SQL
+                : COMMIT_POSITION_SQL); ResultSet rs = ps.executeQuery()) {
             rs.next();
             session.recordWrite(primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1), epoch);
         } catch (SQLException e) {
             LOG.warn("could not read the commit position on {}; the session reads it from the primary", primary.name,
                     e);
             session.recordWrite(primary.shard, UNKNOWN_IDENTITY, Long.MAX_VALUE, epoch);
+            if (releaseFence) {
+                throw e;     // the caller drops the connection: its fence lock must not stay held
+            }
         }
     }
 
@@ -216,7 +359,18 @@ public final class ShardRouter implements AutoCloseable {
 
     <T> T read(Session session, String key, Consistency consistency, ShardWork<T> work) throws SQLException {
         requireSession(consistency, session);
+        catchUpWith(session);
         return readOn(table.shardFor(KeyHash.token(key)), consistency, session, work);
+    }
+
+    /**
+     * A session that wrote at a newer epoch than this router knows (through another router) may have written
+     * where this router would not look: learn that epoch first.
+     */
+    private void catchUpWith(Session session) throws SQLException {
+        if (catalog != null && session != null && session.token().epoch() > table.epoch) {
+            catalog.refresh();
+        }
     }
 
     private <T> T readOn(ShardServers shard, Consistency consistency, Session session, ShardWork<T> work)
@@ -395,6 +549,11 @@ public final class ShardRouter implements AutoCloseable {
     ShardScope bind(String key, Consistency consistency, Session session) {
         if (consistency != null) {
             requireSession(consistency, session);
+            try {
+                catchUpWith(session);
+            } catch (SQLException e) {
+                LOG.warn("could not refresh the topology for a session from a newer epoch: {}", e.getMessage());
+            }
         }
         return new ShardScope(scope, KeyHash.token(key), consistency, session);
     }
@@ -403,23 +562,33 @@ public final class ShardRouter implements AutoCloseable {
         return scope.get();
     }
 
-    /** A primary connection for a write scope, token bound; the caller runs its own transactions on it. */
+    /** A primary connection for a write scope, fence passed and token bound; closing it ends the unit. */
     Connection openWriteConnection(ShardScope s) throws SQLException {
-        RoutingTable t = table;
-        ServerPool primary = t.shardFor(s.token).primary;
-        Connection c = primary.connection();
-        try {
-            bindToken(c, s.token);
-        } catch (SQLException e) {
-            closeQuietly(c);
-            throw ServerPool.isConnectionFailure(e) ? primary.unavailable(e) : e;
-        }
-        return WriteConnection.wrap(c, () -> {
-            primary.writes.increment();
-            if (s.session != null) {
-                recordCommit(c, primary, s.session, t.epoch);
+        long refusedSince = 0;
+        while (true) {
+            RoutingTable t = table;
+            ServerPool primary = t.shardFor(s.token).primary;
+            Connection c = primary.connection();
+            try {
+                enter(c, s.token, t.epoch);
+            } catch (SQLException e) {
+                closeQuietly(c);
+                if (WriteFence.isRefusal(e)) {
+                    refusedSince = awaitNewerEpoch(t.epoch, refusedSince, primary);
+                    continue;
+                }
+                throw ServerPool.isConnectionFailure(e) ? primary.unavailable(e) : e;
             }
-        });
+            return WriteConnection.wrap(c, () -> {
+                primary.writes.increment();
+                try {
+                    leave(c, primary, s.session, t.epoch);
+                } catch (SQLException e) {
+                    primary.evict(c);
+                    throw e;
+                }
+            });
+        }
     }
 
     /** A connection for a read scope: a qualifying replica's, falling back to the primary's. */
@@ -459,12 +628,11 @@ public final class ShardRouter implements AutoCloseable {
         return new RouterMetrics(table.epoch, out);
     }
 
-    Optional<ShardServers> shardServers(String name) {
-        return Optional.ofNullable(servers.get(name));
-    }
-
     @Override
     public void close() {
+        if (catalog != null) {
+            catalog.close();
+        }
         poller.close();
         scatterWorkers.shutdownNow();
         servers.values().forEach(ShardServers::close);
