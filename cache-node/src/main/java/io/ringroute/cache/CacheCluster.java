@@ -240,13 +240,7 @@ public final class CacheCluster<V> implements AutoCloseable {
                 }
             });
             batches.remove(null); // a node removed after the ring was read; it no longer serves reads
-            batches.forEach((c, batch) -> {
-                if (ttlMillis < 0) {
-                    c.setAll(batch);
-                } else {
-                    c.setAll(batch, ttlMillis);
-                }
-            });
+            batches.forEach((c, batch) -> c.setAll(batch, ttlMillis));
         } finally {
             phase.exit();
         }
