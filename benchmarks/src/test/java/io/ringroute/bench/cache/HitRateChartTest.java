@@ -15,7 +15,8 @@ class HitRateChartTest {
     void chartIsWellFormedSvgWithOneLinePerSeriesSkippingEmptyBuckets() throws Exception {
         String svg = HitRateChart.svg("a <title> & more", List.of(
                 new HitRateChart.Series("warm", new double[] {1.0, 1.0, Double.NaN, 1.0}),
-                new HitRateChart.Series("cold", new double[] {1.0, 0.8, 0.85, 0.9})), 0.5, 1.0);
+                new HitRateChart.Series("cold", new double[] {1.0, 0.8, 0.85, 0.9})), 0.5,
+                List.of(new HitRateChart.Marker("added", 1.0)));
         Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
         assertThat(doc.getDocumentElement().getTagName()).isEqualTo("svg");
