@@ -10,8 +10,10 @@ import com.hazelcast.core.Pipelining;
 import com.hazelcast.map.IMap;
 import io.ringroute.ring.Node;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -298,11 +300,11 @@ final class NodeClient implements AutoCloseable {
                 ttl[n++] = all.ttlMillis[i];
             }
         }
-        return new RangeEntries(java.util.Arrays.copyOf(keys, n), java.util.Arrays.copyOf(values, n),
-                java.util.Arrays.copyOf(ttl, n));
+        return new RangeEntries(Arrays.copyOf(keys, n), Arrays.copyOf(values, n),
+                Arrays.copyOf(ttl, n));
     }
 
-    private <T> T submit(java.util.concurrent.Callable<T> task) {
+    private <T> T submit(Callable<T> task) {
         try {
             return connectedClient().getExecutorService(CacheNode.WARMING_EXECUTOR).submit(task)
                     .get(settings.transferTimeout().toMillis(), TimeUnit.MILLISECONDS);
