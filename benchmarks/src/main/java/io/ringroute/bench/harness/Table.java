@@ -55,7 +55,7 @@ public final class Table {
         out.append('\n');
     }
 
-    /** RFC 4180: cells with a comma, quote or line break are quoted. */
+    /** RFC 4180: cells with a comma, quote or line break are quoted; "-" (no figure) becomes an empty cell. */
     public String toCsv() {
         StringBuilder out = new StringBuilder();
         out.append(csvLine(headers));
@@ -66,6 +66,7 @@ public final class Table {
     private static String csvLine(List<String> cells) {
         List<String> quoted = new ArrayList<>();
         for (String c : cells) {
+            c = c.equals("-") ? "" : c;
             quoted.add(c.contains(",") || c.contains("\"") || c.contains("\n")
                     ? '"' + c.replace("\"", "\"\"") + '"' : c);
         }
