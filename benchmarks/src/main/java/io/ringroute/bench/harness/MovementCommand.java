@@ -78,7 +78,7 @@ final class MovementCommand implements Callable<Integer> {
         out.println("Key movement, " + scenario.description() + "; " + sample.source());
         out.print(MovementReport.table(rows, 4).toText());
         out.println("moved: sampled share of keys whose owner (R=1) or replica set (R>1) changed, +- one standard "
-                + "error; exact: from the ring's RebalancePlan; ideal: least possible; unchanged->unchanged: keys "
+                + "error; exact: from the ring's RebalancePlan; ideal: the least a scheme that keeps shares proportional to weight must move (below 1 x ideal means the new node got less than its fair share); unchanged->unchanged: keys "
                 + "moved with no changed node involved.");
         output.write("movement.csv", MovementReport.table(rows, 8).toCsv(), out);
         output.write("movement.html", MovementReport.html(scenario, sample, rows), out);

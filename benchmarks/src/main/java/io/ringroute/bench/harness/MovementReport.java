@@ -24,8 +24,8 @@ final class MovementReport {
     static String html(Scenario scenario, KeySample keys, List<MovementRow> rows) {
         Html html = new Html("Key movement: " + scenario.description());
         html.paragraph("Keys: " + keys.source() + ". 'moved' is the sampled share of keys whose owner (R = 1) or "
-                + "replica set (R > 1) changed; 'exact' comes from the ring's RebalancePlan; 'ideal' is the least any "
-                + "scheme must move; 'unchanged->unchanged' counts keys that moved without an added, removed or "
+                + "replica set (R > 1) changed; 'exact' comes from the ring's RebalancePlan; 'ideal' is the least a "
+                + "scheme that keeps shares proportional to weight must move; 'unchanged->unchanged' counts keys that moved without an added, removed or "
                 + "re-weighted node involved (0 for a consistent scheme).");
         int maxR = rows.stream().mapToInt(MovementRow::replicas).max().orElse(1);
         for (int r = 1; r <= maxR; r++) {

@@ -7,7 +7,8 @@ package io.ringroute.bench.harness;
  * @param replicas        r: 1 for the primary, more for replica sets
  * @param moved           sampled share of keys whose owner (or replica set) changed
  * @param exact           the exact share from the ring's rebalance plan, NaN for other schemes
- * @param ideal           the least share any scheme must move ({@link Scenario#ideal})
+ * @param ideal           the least share a scheme that keeps shares proportional to weight must move
+ *                        ({@link Scenario#ideal}); a ring moves less when the new node draws a small share
  * @param betweenUnchanged sampled share of keys that changed owner (or set) without any changed node involved:
  *                        0 for a consistent scheme
  * @param standardError   the sampling standard error of {@code moved}

@@ -54,8 +54,9 @@ public record Scenario(String description, Membership before, Membership after, 
     }
 
     /**
-     * The least share of keys any scheme must move for replica sets of size r, with node shares proportional to
-     * weight. For r = 1 it is the total variation between the share vectors before and after (k/(n+k) for adding k
+     * The least share of keys a scheme must move, for replica sets of size r, if it keeps every node's share
+     * proportional to its weight (a scheme that is off balance, like a ring with few vnodes, can move less or
+     * more). For r = 1 it is the total variation between the share vectors before and after (k/(n+k) for adding k
      * to n equal nodes, k/n for removing k). For r > 1 it is the chance that a uniformly random r-set of the larger
      * membership contains a node that is added or removed: 1 - C(n, r)/C(n+k, r); NaN for a weight change.
      */
