@@ -7,6 +7,7 @@ import com.google.common.hash.Hashing;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -77,7 +78,7 @@ public record Scheme(String name, boolean weighted, boolean replicated, Function
     public static List<Scheme> select(List<String> names, List<Integer> vnodes, int maxReplicas) {
         Set<String> wanted = new LinkedHashSet<>();
         for (String name : names) {
-            String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+            String n = name.trim().toLowerCase(Locale.ROOT);
             if (n.equals("all")) {
                 wanted.addAll(NAMES);
             } else if (NAMES.contains(n)) {

@@ -65,8 +65,8 @@ public final class Table {
 
     private static String csvLine(List<String> cells) {
         List<String> quoted = new ArrayList<>();
-        for (String c : cells) {
-            c = c.equals("-") ? "" : c;
+        for (String cell : cells) {
+            String c = cell.equals("-") ? "" : cell;
             quoted.add(c.contains(",") || c.contains("\"") || c.contains("\n")
                     ? '"' + c.replace("\"", "\"\"") + '"' : c);
         }
