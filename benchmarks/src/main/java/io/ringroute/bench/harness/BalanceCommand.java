@@ -1,5 +1,6 @@
 package io.ringroute.bench.harness;
 
+import io.ringroute.ring.HashRing;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +40,8 @@ final class BalanceCommand implements Callable<Integer> {
                 throw new HarnessException("--nodes values must be >= 1, was " + n);
             }
         }
-        List<Scheme> selected = schemes.select(1);
+        // The ring as built by default, so its memory estimate includes the default replica lists.
+        List<Scheme> selected = schemes.select(HashRing.DEFAULT_MAX_REPLICAS);
         KeySample sample = keys.load();
         BalanceRun run = new BalanceRun(sample);
         List<BalanceRow> rows;
