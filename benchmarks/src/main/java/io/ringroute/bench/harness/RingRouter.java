@@ -1,0 +1,85 @@
+package io.ringroute.bench.harness;
+
+import io.ringroute.ring.HashRing;
+import io.ringroute.ring.Node;
+import io.ringroute.ring.RebalancePlan;
+import io.ringroute.ring.ReplicaChange;
+import io.ringroute.ring.ReplicaSet;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/** Our {@link HashRing} at a given vnode count; the only scheme with exact shares and exact movement. */
+final class RingRouter implements KeyRouter {
+
+    private final int vnodes;
+    private final int maxReplicas;
+    private final HashRing ring;
+
+    RingRouter(int vnodes, int maxReplicas, Membership membership) {
+        this.vnodes = vnodes;
+        this.maxReplicas = maxReplicas;
+        this.ring = HashRing.builder()
+                .vnodesPerNode(vnodes)
+                .maxReplicas(maxReplicas)
+                .nodes(membership.members().stream().map(m -> Node.of(m.id(), m.weight())).toList())
+                .build();
+    }
+
+    HashRing ring() {
+        return ring;
+    }
+
+    @Override
+    public String owner(String key, long token) {
+        return ring.primaryForToken(token).id();
+    }
+
+    @Override
+    public int replicas(String key, long token, int r, String[] out) {
+        ReplicaSet set = ring.replicasForToken(token, r);
+        for (int i = 0; i < set.size(); i++) {
+            out[i] = set.get(i).id();
+        }
+        return set.size();
+    }
+
+    @Override
+    public KeyRouter with(Membership next) {
+        return new RingRouter(vnodes, maxReplicas, next);
+    }
+
+    /** From {@link RebalancePlan}: the arcs whose primary (r = 1) or replica set (r > 1) changes. */
+    @Override
+    public OptionalDouble exactMovedFraction(KeyRouter after, int r) {
+        if (!(after instanceof RingRouter)) {
+            return OptionalDouble.empty();
+        }
+        RebalancePlan plan = RebalancePlan.between(ring, ((RingRouter) after).ring);
+        if (r == 1) {
+            return OptionalDouble.of(plan.movedFraction());
+        }
+        return OptionalDouble.of(plan.replicaChanges(r).stream()
+                .mapToDouble((ReplicaChange c) -> c.range().fraction())
+                .sum());
+    }
+
+    @Override
+    public Map<String, Double> exactShares() {
+        return ring.ownership();
+    }
+
+    /**
+     * The ring's arrays: tokens (long), owners (int), the precomputed replica lists (min(maxReplicas, n) ints per
+     * token), the owned fractions (double) and the node array; Node objects and the id index are not counted.
+     */
+    @Override
+    public long estimatedBytes() {
+        long tokens = ring.tokenCount();
+        int n = ring.size();
+        return MemoryEstimate.array(tokens, MemoryEstimate.LONG)
+                + MemoryEstimate.array(tokens, MemoryEstimate.INT)
+                + MemoryEstimate.array(tokens * Math.min(maxReplicas, n), MemoryEstimate.INT)
+                + MemoryEstimate.array(n, MemoryEstimate.LONG)
+                + MemoryEstimate.array(n, MemoryEstimate.REFERENCE);
+    }
+}
