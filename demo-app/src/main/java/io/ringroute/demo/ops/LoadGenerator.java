@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.slf4j.Logger;
@@ -68,10 +69,11 @@ public final class LoadGenerator implements AutoCloseable {
         log.info("load generator started at {} ops/s over {} users", opsPerSecond, users.size());
     }
 
+    /** Lets each worker finish its operation in flight, so stopping never shows up as an error. */
     public synchronized void stop() {
         targetRate = 0;
         for (Thread t : workers) {
-            t.interrupt();
+            LockSupport.unpark(t);
         }
         for (Thread t : workers) {
             try {
@@ -111,7 +113,7 @@ public final class LoadGenerator implements AutoCloseable {
 
     private void work() {
         long next = System.nanoTime();
-        while (!Thread.currentThread().isInterrupted()) {
+        while (true) {
             int rate = targetRate;
             if (rate <= 0) {
                 return;
@@ -120,9 +122,8 @@ public final class LoadGenerator implements AutoCloseable {
             next += interval;
             long now = System.nanoTime();
             if (next > now) {
-                try {
-                    TimeUnit.NANOSECONDS.sleep(next - now);
-                } catch (InterruptedException e) {
+                LockSupport.parkNanos(next - now);
+                if (targetRate <= 0) {
                     return;
                 }
             } else if (now - next > TimeUnit.SECONDS.toNanos(1)) {

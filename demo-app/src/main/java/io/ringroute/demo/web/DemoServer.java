@@ -29,6 +29,7 @@ public final class DemoServer implements AutoCloseable {
     public static final String TOKEN_COOKIE = "rr_session";
     private static final Logger log = LoggerFactory.getLogger(DemoServer.class);
     private static final String SESSION = "session";
+    private static final String ERROR = "error";
 
     private final Javalin app;
 
@@ -50,21 +51,20 @@ public final class DemoServer implements AutoCloseable {
         });
         Api api = new Api(social, topology, load, mode, json);
         api.routes(app);
-        app.exception(Rejected.class, (e, ctx) -> ctx.status(status(e.why())).json(Map.of("error", e.getMessage())));
-        app.exception(IllegalArgumentException.class,
-                (e, ctx) -> ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", e.getMessage())));
+        app.exception(Rejected.class, (e, ctx) -> error(ctx, status(e.why()), e.getMessage()));
+        app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             log.warn("{} {} failed", ctx.method(), ctx.path(), e);
-            ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error",
-                    "the request could not be completed: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+            error(ctx, HttpStatus.SERVICE_UNAVAILABLE,
+                    "the request could not be completed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         });
         app.error(HttpStatus.NOT_FOUND, ctx -> {
-            if (ctx.path().startsWith("/api/") && ctx.result() == null) {
-                ctx.json(Map.of("error", "no such endpoint: " + ctx.method() + " " + ctx.path()));
+            if (ctx.path().startsWith("/api/") && ctx.attribute(ERROR) == null) {
+                error(ctx, HttpStatus.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path());
             }
         });
-        app.error(HttpStatus.CONTENT_TOO_LARGE,
-                ctx -> ctx.json(Map.of("error", "request body is too large")));
+        app.error(HttpStatus.CONTENT_TOO_LARGE, ctx -> error(ctx, HttpStatus.CONTENT_TOO_LARGE,
+                "request body is too large"));
         app.start(host, port);
         return new DemoServer(app);
     }
@@ -76,6 +76,12 @@ public final class DemoServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+    }
+
+    /** Every error is {"error": message}; the attribute tells the 404 handler that a route already answered. */
+    private static void error(Context ctx, HttpStatus status, String message) {
+        ctx.attribute(ERROR, message);
+        ctx.status(status).json(Map.of("error", message));
     }
 
     private static HttpStatus status(Rejected.Why why) {
