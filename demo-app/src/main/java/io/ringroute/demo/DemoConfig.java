@@ -230,7 +230,7 @@ public final class DemoConfig {
         private Duration timelineTtl = Duration.ofMinutes(5);
         private Duration profileTtl = Duration.ofMinutes(1);
         private Duration postTtl = Duration.ofMinutes(10);
-        private int seedUsers = 120;
+        private int seedUsers = 100;
         private int loadRate = 0;
 
         private Builder() {
