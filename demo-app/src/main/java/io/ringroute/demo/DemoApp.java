@@ -10,7 +10,11 @@ import io.ringroute.demo.social.Social;
 import io.ringroute.demo.web.DemoServer;
 import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.ShardSpec;
-import io.ringroute.shard.ShardTopology;
+import io.ringroute.shard.ShardedTable;
+import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.RouterConfig;
+import java.time.Duration;
+import java.util.Optional;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -38,13 +42,26 @@ public final class DemoApp implements AutoCloseable {
     private DemoApp() {
     }
 
-    public static DemoApp start(DemoConfig config) {
-        DemoApp app = new DemoApp();
+    /** An app that has started nothing yet: register {@link #close()} as a shutdown hook, then {@link #start}. */
+    public static DemoApp create() {
+        return new DemoApp();
+    }
+
+    public static DemoApp launch(DemoConfig config) {
+        DemoApp app = create();
+        app.start(config);
+        return app;
+    }
+
+    /**
+     * Starts everything; on failure stops what was started and rethrows. A {@link #close()} from another thread
+     * (Ctrl-C while starting) stops what has started so far and makes this throw.
+     */
+    public void start(DemoConfig config) {
         try {
-            app.startAll(config);
-            return app;
+            startAll(config);
         } catch (RuntimeException e) {
-            app.close();
+            close();
             throw e;
         }
     }
@@ -92,52 +109,78 @@ public final class DemoApp implements AutoCloseable {
         log.info("demo stopped");
     }
 
+    /** Remembers a started part for {@link #close()}; if the app was closed meanwhile, stops the part at once. */
+    private synchronized <T extends AutoCloseable> T own(T part) {
+        if (closed) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                log.warn("stopping {} failed: {}", part.getClass().getSimpleName(), e.toString());
+            }
+            throw new IllegalStateException("the demo was stopped while it was starting");
+        }
+        stopInReverse.add(part);
+        return part;
+    }
+
     private void startAll(DemoConfig config) {
         host = config.host();
         ObjectMapper json = new ObjectMapper();
         CacheCluster.Builder<byte[]> cacheBuilder = CacheCluster.builder().replicationFactor(config.cacheReplicas());
         ShardRouter router;
+        RouterConfig routerConfig;
         if (config.mode() == DemoConfig.Mode.EMBEDDED) {
-            servers = EmbeddedServers.start(config);
-            stopInReverse.add(servers);
+            servers = own(EmbeddedServers.start(config));
             servers.cacheNodeAddresses().forEach(cacheBuilder::node);
-            router = ShardRouter.builder().topology(servers.shards().topology()).build();
+            routerConfig = new RouterConfig(servers.topology(), RouterConfig.DEFAULT_REPLICA_POLL_INTERVAL,
+                    Duration.ZERO, Optional.of(servers.catalog()));
         } else {
             config.externalCacheNodes().forEach(n -> cacheBuilder.node(n.id(), n.host() + ":" + n.port()));
-            router = ShardRouter.fromConfig(config.shardTopology().orElseThrow());
+            routerConfig = RouterConfig.load(config.shardTopology().orElseThrow());
         }
-        stopInReverse.add(router);
-        CacheCluster<byte[]> cluster = cacheBuilder.build();
-        stopInReverse.add(cluster);
+        prepareShards(routerConfig);
+        RouterDatabase db = own(new RouterDatabase(ShardRouter.builder().config(routerConfig).build()));
+        CacheCluster<byte[]> cluster = own(cacheBuilder.build());
         cache = new ClusterCache(cluster);
-        applySchema(router.config().topology());
 
-        social = new Social(new RouterDatabase(router), cache, json, config.celebrityThreshold(),
+        social = new Social(db, cache, json, config.celebrityThreshold(),
                 config.profileTtl(), config.postTtl(), config.timelineTtl());
         if (config.mode() == DemoConfig.Mode.EMBEDDED) {
             Seeder.seed(social, config.seedUsers());
         }
-        LiveTopology topology = new LiveTopology(cluster, router, servers);
-        stopInReverse.add(topology);
-        load = new LoadGenerator(social);
-        stopInReverse.add(load);
-        server = DemoServer.start(config.host(), config.port(), social, topology, load,
-                config.mode().name().toLowerCase(), json);
-        stopInReverse.add(server);
+        LiveTopology topology = own(new LiveTopology(cluster, db, servers));
+        load = own(new LoadGenerator(social));
+        server = own(DemoServer.start(config.host(), config.port(), social, topology, load,
+                config.mode().name().toLowerCase(), json));
         if (config.loadRate() > 0) {
             load.start(config.loadRate());
         }
     }
 
-    /** Creates the tables on every shard's primary (idempotent). */
-    private static void applySchema(ShardTopology topology) {
-        for (ShardSpec shard : topology.shards()) {
+    /**
+     * Creates the tables on every shard's primary and, with a topology catalog, seeds it with the configured shards
+     * (an existing catalog keeps its own) and registers the sharded tables, so that resharding can move them.
+     * Idempotent.
+     */
+    private static void prepareShards(RouterConfig config) {
+        for (ShardSpec shard : config.topology().shards()) {
             try (Connection c = DriverManager.getConnection(shard.primary().url(), shard.primary().user(),
                     shard.primary().password())) {
                 Schema.apply(c);
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot create the tables on shard " + shard.name() + " ("
                         + shard.primary().redactedUrl() + "): " + e.getMessage(), e);
+            }
+        }
+        if (config.catalog().isPresent()) {
+            try (TopologyCatalog catalog = TopologyCatalog.connect(config.catalog().get())) {
+                catalog.initialize(config.topology());
+                for (ShardedTable t : Schema.TABLES) {
+                    catalog.registerTable(t);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot prepare the topology catalog at "
+                        + config.catalog().get().server().redactedUrl() + ": " + e.getMessage(), e);
             }
         }
     }

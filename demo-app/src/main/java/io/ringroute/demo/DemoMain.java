@@ -40,12 +40,18 @@ public final class DemoMain implements Callable<Integer> {
             return 2;
         }
         System.out.println("ringroute demo starting (" + cfg + ") ...");
-        DemoApp app = DemoApp.start(cfg);
+        DemoApp app = DemoApp.create();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             stopped.countDown();
         }, "demo-shutdown"));
+        try {
+            app.start(cfg);
+        } catch (RuntimeException e) {
+            System.err.println("ringroute-demo: could not start: " + e.getMessage());
+            return 1;
+        }
         System.out.println();
         System.out.println("  ringroute demo is up: " + app.url() + "   (operations view: " + app.url() + "#ops)");
         System.out.println("  Ctrl-C stops it and every server it started.");

@@ -3,6 +3,10 @@ package io.ringroute.demo;
 import io.ringroute.cache.CacheNode;
 import io.ringroute.cache.CacheNodeConfig;
 import io.ringroute.cache.MaxSize;
+import io.ringroute.shard.CatalogSpec;
+import io.ringroute.shard.ShardTopology;
+import io.ringroute.shard.embedded.EmbeddedServer;
+import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,26 +15,32 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The servers the embedded mode runs in this JVM: PostgreSQL shards (a primary and a delayed standby each) and
- * Hazelcast cache nodes. {@link #close()} stops all of them; it is idempotent, so the shutdown hook and a normal
- * close can both call it.
+ * The servers the embedded mode runs in this JVM: PostgreSQL shards (a primary and a delayed standby each), the
+ * topology catalog's server, and Hazelcast cache nodes. {@link #close()} stops all of them; it is idempotent, so
+ * the shutdown hook and a normal close can both call it.
  */
 final class EmbeddedServers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedServers.class);
     private static final String HOST = "127.0.0.1";
 
     private final EmbeddedShardCluster shards;
+    private final CatalogSpec catalog;
     private final Map<String, CacheNode> cacheNodes = new ConcurrentHashMap<>();
     private final AtomicInteger nextCacheNode = new AtomicInteger();
+    private final AtomicInteger nextShard;
+    private final Set<String> retired = ConcurrentHashMap.newKeySet();
 
-    private EmbeddedServers(EmbeddedShardCluster shards) {
+    private EmbeddedServers(EmbeddedShardCluster shards, CatalogSpec catalog) {
         this.shards = shards;
+        this.catalog = catalog;
+        this.nextShard = new AtomicInteger(shards.shards().size());
     }
 
     static EmbeddedServers start(DemoConfig config) {
@@ -38,8 +48,18 @@ final class EmbeddedServers implements AutoCloseable {
                 .shards(config.shards())
                 .replicasPerShard(1)
                 .replicaApplyDelay(config.applyDelay())
+                // One JVM runs the servers and the load on a small machine: give pools time rather than fail.
+                .connectionTimeout(Duration.ofSeconds(5))
                 .start();
-        EmbeddedServers servers = new EmbeddedServers(shards);
+        EmbeddedServers servers;
+        try {
+            EmbeddedServer catalogServer = shards.startStandalone("catalog");
+            servers = new EmbeddedServers(shards, new CatalogSpec(catalogServer.spec(), CatalogSpec.DEFAULT_SCHEMA,
+                    Duration.ofMillis(200)));
+        } catch (RuntimeException e) {
+            shards.close();
+            throw e;
+        }
         try {
             for (int i = 0; i < config.cacheNodes(); i++) {
                 servers.startCacheNode(servers.nextCacheNodeId());
@@ -53,6 +73,41 @@ final class EmbeddedServers implements AutoCloseable {
 
     EmbeddedShardCluster shards() {
         return shards;
+    }
+
+    CatalogSpec catalog() {
+        return catalog;
+    }
+
+    /** Every running shard that has not been drained, with its servers: what a router must know. */
+    ShardTopology topology() {
+        ShardTopology all = shards.topology();
+        for (String name : retired) {
+            all = all.withoutShard(name);
+        }
+        return all;
+    }
+
+    /** The number the next {@link #startShard()} will use. */
+    int peekNextShard() {
+        return nextShard.get();
+    }
+
+    /** Starts one more shard (primary and standby) named shard-N; it joins the ring only when resharded onto. */
+    EmbeddedShard startShard() {
+        return shards.addShard("shard-" + nextShard.getAndIncrement());
+    }
+
+    /** Leaves a drained shard out of {@link #topology()}. */
+    void retireShard(String name) {
+        retired.add(name);
+    }
+
+    /** Stops a shard's servers once resharding has drained it. */
+    void stopShard(String name) {
+        EmbeddedShard shard = shards.shard(name);
+        shard.replicas().forEach(EmbeddedServer::close);
+        shard.primary().close();
     }
 
     /** id -> host:port of the running cache nodes. */

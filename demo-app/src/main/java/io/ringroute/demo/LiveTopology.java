@@ -10,52 +10,63 @@ import io.ringroute.demo.ops.Progress;
 import io.ringroute.demo.ops.RingView;
 import io.ringroute.demo.ops.Topology;
 import io.ringroute.demo.social.Rejected;
-import io.ringroute.shard.Consistency;
+import io.ringroute.demo.social.Schema;
+import io.ringroute.shard.CatalogSnapshot;
+import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.RouterMetrics;
 import io.ringroute.shard.ServerMetrics;
 import io.ringroute.shard.ShardRouter;
-import java.sql.ResultSet;
+import io.ringroute.shard.ShardTopology;
+import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.embedded.EmbeddedShard;
+import io.ringroute.shard.reshard.ReshardResult;
+import io.ringroute.shard.reshard.Resharder;
+import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operations view over the real cluster: the cache client's ring and counters, the router's metrics and a
- * row count per shard. In embedded mode it also starts and stops servers for the add/remove buttons.
+ * The operations view over the real cluster: the cache client's ring and counters, the shard ring from the
+ * topology catalog (range by range while a resharding runs), the router's replica metrics and the rows on each
+ * shard. In embedded mode it also starts and stops servers for the add/remove buttons.
  */
 final class LiveTopology implements Topology, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveTopology.class);
-    private static final long ROW_COUNT_EVERY_NANOS = 900_000_000L;
+    private static final long REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(900);
 
     private final CacheCluster<byte[]> cache;
-    private final ShardRouter router;
+    private final RouterDatabase db;
     private final EmbeddedServers servers;
-    private final ExecutorService changes = Executors.newSingleThreadExecutor(r -> {
+    private final Optional<CatalogSpec> catalogSpec;
+    private final ShardRowCounter rowCounter = new ShardRowCounter();
+    private final ExecutorService changes = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "topology-change");
         t.setDaemon(true);
         return t;
     });
     private final AtomicReference<Progress> cacheChange = new AtomicReference<>();
     private final AtomicReference<Progress> shardChange = new AtomicReference<>();
-    private volatile Map<String, Map<String, Long>> rowCounts = Map.of();
-    private volatile long rowCountsAt;
+    private TopologyCatalog catalog;
+    private ShardSnapshot lastShards;
+    private long lastShardsAt;
 
     /** {@code servers} is null in external mode: the buttons that start or stop servers are refused. */
-    LiveTopology(CacheCluster<byte[]> cache, ShardRouter router, EmbeddedServers servers) {
+    LiveTopology(CacheCluster<byte[]> cache, RouterDatabase db, EmbeddedServers servers) {
         this.cache = cache;
-        this.router = router;
+        this.db = db;
         this.servers = servers;
+        this.catalogSpec = db.router().config().catalog();
         cache.addListener(new CacheClusterListener() {
             @Override
             public void onRebalanceProgress(RebalanceProgress p) {
@@ -79,23 +90,15 @@ final class LiveTopology implements Topology, AutoCloseable {
                 stats.misses(), cacheChange.get());
     }
 
+    /** Recomputed at most about once a second: the page polls every second, other clients may poll more. */
     @Override
-    public ShardSnapshot shards() {
-        RouterMetrics metrics = router.metrics();
-        Map<String, Map<String, Long>> rows = rowCounts();
-        Map<String, ShardView> views = new LinkedHashMap<>();
-        for (String shard : router.config().topology().shardNames()) {
-            List<ReplicaView> replicas = new ArrayList<>();
-            for (ServerMetrics r : metrics.replicas(shard)) {
-                replicas.add(new ReplicaView(r.server(), r.healthy() ? "up" : "down", r.lagBytes(),
-                        Math.round(r.lagSeconds() * 1000), r.reads()));
-            }
-            ServerMetrics primary = metrics.primary(shard).orElse(null);
-            views.put(shard, new ShardView(shard, rows.getOrDefault(shard, Map.of()),
-                    primary == null ? 0 : primary.reads(), primary == null ? 0 : primary.writes(), replicas));
+    public synchronized ShardSnapshot shards() {
+        long now = System.nanoTime();
+        if (lastShards == null || now - lastShardsAt > REFRESH_NANOS) {
+            lastShards = readShards();
+            lastShardsAt = now;
         }
-        return new ShardSnapshot(RingView.of(router.config().topology().ring()), List.copyOf(views.values()),
-                shardChange.get());
+        return new ShardSnapshot(lastShards.ring(), lastShards.shards(), shardChange.get());
     }
 
     @Override
@@ -129,33 +132,146 @@ final class LiveTopology implements Topology, AutoCloseable {
 
     @Override
     public String addShard() {
-        embedded("add a shard");
-        throw new Rejected(Rejected.Why.UNAVAILABLE, "adding a shard needs the shard router's resharding,"
-                + " which this build does not have yet");
+        EmbeddedServers s = embedded("add a shard");
+        String name = "shard-" + s.peekNextShard();
+        run(shardChange, "add " + name, "ranges", () -> {
+            shardChange.updateAndGet(p -> p.advanced(0, 0, "starting " + name + " (primary and standby)"));
+            EmbeddedShard shard = s.startShard();
+            try (Connection c = shard.primary().connect()) {
+                Schema.apply(c);
+            }
+            ShardTopology all = s.topology();
+            db.replace(ShardRouter.builder().topology(all).catalog(s.catalog()).build());
+            Map<String, Double> target = new TreeMap<>(members());
+            target.put(shard.name(), 1.0);
+            return reshard(all, target);
+        });
+        return name;
     }
 
     @Override
     public void removeShard(String name) {
-        embedded("remove a shard");
-        throw new Rejected(Rejected.Why.UNAVAILABLE, "removing a shard needs the shard router's resharding,"
-                + " which this build does not have yet");
+        EmbeddedServers s = embedded("remove a shard");
+        Map<String, Double> members;
+        try {
+            members = members();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the topology catalog: " + e.getMessage(), e);
+        }
+        if (!members.containsKey(name)) {
+            throw new Rejected(Rejected.Why.NOT_FOUND, "no shard '" + name + "' in the ring (shards: "
+                    + members.keySet() + ")");
+        }
+        if (members.size() == 1) {
+            throw new Rejected(Rejected.Why.CONFLICT, "cannot remove '" + name + "': it is the last shard");
+        }
+        run(shardChange, "remove " + name, "ranges", () -> {
+            Map<String, Double> target = new TreeMap<>(members);
+            target.remove(name);
+            String result = reshard(s.topology(), target);
+            s.retireShard(name);
+            db.replace(ShardRouter.builder().topology(s.topology()).catalog(s.catalog()).build());
+            // The replaced router keeps pools to the drained shard until it retires; stop the servers after that.
+            changes.execute(() -> {
+                if (sleptUninterrupted(RouterDatabase.RETIRE_AFTER.toMillis() + 1000)) {
+                    s.stopShard(name);
+                }
+            });
+            return result;
+        });
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         changes.shutdownNow();
+        rowCounter.close();
+        if (catalog != null) {
+            catalog.close();
+        }
+    }
+
+    private String reshard(ShardTopology all, Map<String, Double> target) throws SQLException, InterruptedException {
+        try (Resharder resharder = Resharder.builder().catalog(servers.catalog()).shards(all)
+                .listener(p -> shardChange.updateAndGet(c -> c.advanced(p.rangesDone(), p.rangesTotal(),
+                        p.phase() + ": " + p.rowsDone() + "/" + p.rowsTotal() + " rows, "
+                                + Math.round(p.rowsPerSecond()) + " rows/s")))
+                .build()) {
+            ReshardResult r = resharder.run(target);
+            return r.rowsCopied() + " rows copied (" + r.rowsCaughtUp() + " caught up), " + r.rowsDeleted()
+                    + " deleted from old owners, " + r.ranges() + " ranges";
+        }
+    }
+
+    private ShardSnapshot readShards() {
+        ShardRouter router = db.router();
+        RouterMetrics metrics = router.metrics();
+        RingView ring;
+        List<String> names;
+        Optional<CatalogSnapshot> snap = catalogSnapshot();
+        if (snap.isPresent()) {
+            CatalogSnapshot c = snap.get();
+            List<String> joining = c.target().map(t -> List.copyOf(t.keySet())).orElse(List.of());
+            ring = RingView.of(c.ring(), c.handedOver(), joining);
+            names = ring.nodes().stream().map(RingView.NodeShare::id).toList();
+        } else {
+            ring = RingView.of(router.config().topology().ring());
+            names = router.config().topology().shardNames();
+        }
+        ShardTopology topology = servers == null ? router.config().topology() : servers.topology();
+        Map<String, Map<String, Long>> rows = rowCounter.count(topology);
+        Map<String, ShardView> views = new LinkedHashMap<>();
+        for (String shard : names) {
+            List<ReplicaView> replicas = new ArrayList<>();
+            for (ServerMetrics r : metrics.replicas(shard)) {
+                replicas.add(new ReplicaView(r.server(), r.healthy() ? "up" : "down", r.lagBytes(),
+                        Math.round(r.lagSeconds() * 1000), r.reads()));
+            }
+            ServerMetrics primary = metrics.primary(shard).orElse(null);
+            views.put(shard, new ShardView(shard, rows.getOrDefault(shard, Map.of()),
+                    primary == null ? 0 : primary.reads(), primary == null ? 0 : primary.writes(), replicas));
+        }
+        return new ShardSnapshot(ring, List.copyOf(views.values()), null);
+    }
+
+    private Optional<CatalogSnapshot> catalogSnapshot() {
+        if (catalogSpec.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            if (catalog == null) {
+                catalog = TopologyCatalog.connect(catalogSpec.get());
+            }
+            return Optional.of(catalog.snapshot());
+        } catch (SQLException e) {
+            log.debug("cannot read the topology catalog: {}", e.getMessage());
+            if (catalog != null) {
+                catalog.close();
+                catalog = null;
+            }
+            return Optional.empty();
+        }
+    }
+
+    private synchronized Map<String, Double> members() throws SQLException {
+        return catalogSnapshot().orElseThrow(() -> new SQLException("the topology catalog cannot be read"))
+                .members();
     }
 
     private EmbeddedServers embedded(String what) {
         if (servers == null) {
             throw new Rejected(Rejected.Why.CONFLICT, "cannot " + what + " in external mode: start or stop the"
-                    + " server yourself (see demo-app/README.md)");
+                    + " servers yourself and reshard with the shard router's CLI (see demo-app/README.md)");
         }
         return servers;
     }
 
+    /** A change that may fail with a checked exception. */
+    private interface Change {
+        String run() throws Exception;
+    }
+
     /** Runs one change at a time per tier; a second request while one runs is refused. */
-    private void run(AtomicReference<Progress> slot, String what, String unit, Supplier<String> change) {
+    private void run(AtomicReference<Progress> slot, String what, String unit, Change change) {
         Progress started = Progress.started(what, unit);
         Progress before = slot.get();
         if (before != null && before.running()) {
@@ -166,47 +282,27 @@ final class LiveTopology implements Topology, AutoCloseable {
         }
         changes.execute(() -> {
             try {
-                String result = change.get();
+                String result = change.run();
                 slot.updateAndGet(p -> p.finished(result));
                 log.info("{}: {}", what, result);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
                 slot.updateAndGet(p -> p.failed(e.getMessage()));
                 log.warn("{} failed", what, e);
             }
         });
     }
 
-    /** Row counts per shard and table, refreshed at most about once a second (the page polls every second). */
-    private Map<String, Map<String, Long>> rowCounts() {
-        long now = System.nanoTime();
-        if (now - rowCountsAt < ROW_COUNT_EVERY_NANOS) {
-            return rowCounts;
-        }
-        rowCountsAt = now;
+    /** False if interrupted (the app is stopping: closing the embedded servers stops the shard). */
+    private static boolean sleptUninterrupted(long millis) {
         try {
-            // scatterGather answers in shard name order; the primaries, so moved rows show at once.
-            List<String> names = router.config().topology().shardNames().stream().sorted().toList();
-            List<Map<String, Long>> counts = router.scatterGather(Consistency.STRONG, Duration.ofSeconds(2), c -> {
-                Map<String, Long> m = new LinkedHashMap<>();
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                        "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM posts),"
-                                + " (SELECT count(*) FROM following), (SELECT count(*) FROM likes)")) {
-                    rs.next();
-                    m.put("users", rs.getLong(1));
-                    m.put("posts", rs.getLong(2));
-                    m.put("following", rs.getLong(3));
-                    m.put("likes", rs.getLong(4));
-                }
-                return m;
-            }, Collectors.toList());
-            Map<String, Map<String, Long>> byShard = new LinkedHashMap<>();
-            for (int i = 0; i < names.size() && i < counts.size(); i++) {
-                byShard.put(names.get(i), counts.get(i));
-            }
-            rowCounts = byShard;
-        } catch (SQLException | RuntimeException e) {
-            log.debug("row counts unavailable: {}", e.toString());
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
-        return rowCounts;
     }
 }

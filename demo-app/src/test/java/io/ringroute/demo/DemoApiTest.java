@@ -255,7 +255,7 @@ class DemoApiTest {
         assertThat(ops.get("mode").asText()).isEqualTo("embedded");
         assertThat(ops.at("/cache/nodes").size()).isGreaterThanOrEqualTo(3);
         assertThat(ops.at("/cache/ring/arcs").size()).isGreaterThan(3);
-        assertThat(ops.at("/shards/shards").size()).isEqualTo(2);
+        assertThat(ops.at("/shards/shards").size()).isGreaterThanOrEqualTo(2);
         assertThat(ops.at("/shards/shards/0/replicas").size()).isEqualTo(1);
 
         assertThat(http.post("/api/ops/load", "{\"rate\":60}").status()).isEqualTo(200);
@@ -267,9 +267,63 @@ class DemoApiTest {
         }
         JsonNode after = http.get("/api/ops").body();
         assertThat(after.at("/load/errors").asLong()).as(after.at("/load/lastError").asText()).isZero();
-        assertThat(after.at("/shards/shards/0/rows/users").asLong()
-                + after.at("/shards/shards/1/rows/users").asLong()).isGreaterThan(24);
+        long users = 0;
+        for (JsonNode shard : after.at("/shards/shards")) {
+            users += shard.at("/rows/users").asLong();
+        }
+        assertThat(users).isGreaterThan(24);
         assertThat(after.at("/cache/hits").asLong()).isPositive();
+    }
+
+    @Test
+    void addingAndRemovingAShardMovesRowsWhileTheAppKeepsServing() {
+        Http http = Http.anonymous();
+        Http.Response added = http.post("/api/ops/shards", new byte[0]);
+        assertThat(added.status()).as(added.body().toString()).isEqualTo(202);
+        String shard = added.body().get("id").asText();
+        Http writer = Http.anonymous();
+        String id = newUser(writer);
+        int posted = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        for (String state = shardChange(http); !state.equals("done"); state = shardChange(http)) {
+            assertThat(state).as(http.get("/api/ops").body().at("/shards/change").toString()).isEqualTo("running");
+            assertThat(System.nanoTime()).as("resharding finished in time").isLessThan(deadline);
+            assertThat(writer.post("/api/users/" + id + "/posts", Http.json(Map.of("text", "during " + posted)))
+                    .status()).isEqualTo(201);
+            posted++;
+        }
+        JsonNode ops = http.get("/api/ops").body();
+        assertThat(ops.at("/shards/ring/nodes").toString()).contains(shard);
+        assertThat(rowsOn(ops, shard, "users")).as("users moved onto " + shard).isPositive();
+        assertEveryPostKept(writer, id, posted);
+
+        assertThat(http.delete("/api/ops/shards/" + shard).status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .until(() -> !shardChange(http).equals("running"));
+        assertThat(shardChange(http)).isEqualTo("done");
+        JsonNode after = http.get("/api/ops").body();
+        assertThat(after.at("/shards/ring/nodes").toString()).doesNotContain(shard);
+        assertEveryPostKept(writer, id, posted);
+        assertThat(http.get("/api/users/ada_1/timeline").status()).isEqualTo(200);
+    }
+
+    private static void assertEveryPostKept(Http http, String id, int posted) {
+        assertThat(http.get("/api/users/" + id).body().get("posts").asLong()).isEqualTo(posted);
+        List<String> newest = texts(http.get("/api/users/" + id + "/posts").body());
+        assertThat(newest).hasSize(Math.min(posted, 50)).startsWith("during " + (posted - 1));
+    }
+
+    private static String shardChange(Http http) {
+        return http.get("/api/ops").body().at("/shards/change/state").asText();
+    }
+
+    private static long rowsOn(JsonNode ops, String shard, String table) {
+        for (JsonNode s : ops.at("/shards/shards")) {
+            if (s.get("name").asText().equals(shard)) {
+                return s.at("/rows/" + table).asLong();
+            }
+        }
+        return -1;
     }
 
     /** Reads the author's standby directly, bypassing the router. */

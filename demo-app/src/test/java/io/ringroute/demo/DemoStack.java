@@ -34,7 +34,7 @@ final class DemoStack implements BeforeAllCallback {
                         .seedUsers(24)
                         .celebrityThreshold(CELEBRITY_THRESHOLD)
                         .build();
-                app = DemoApp.start(config);
+                app = DemoApp.launch(config);
                 ExtensionContext.Store root = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL);
                 root.put(DemoStack.class.getName(), (AutoCloseable) () -> {
                     synchronized (DemoStack.class) {

@@ -58,7 +58,7 @@ public final class Seeder {
             }
             follows.add(f);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(8);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             runAll(pool, CELEBRITIES, id -> create(social, id, "The " + id + " account"));
             runAll(pool, ordinary, id -> create(social, id, Character.toUpperCase(id.charAt(0))

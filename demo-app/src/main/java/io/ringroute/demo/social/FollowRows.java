@@ -1,6 +1,5 @@
 package io.ringroute.demo.social;
 
-import io.ringroute.ring.KeyHash;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,21 +17,21 @@ final class FollowRows {
 
     /** False when the row was already there (following twice is a no-op). */
     static boolean addFollowing(Connection c, Handle user, Handle followee) throws SQLException {
-        return change(c, "INSERT INTO following (user_id, token, followee) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                user, followee, true);
+        return change(c, "INSERT INTO following (user_id, followee) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                user, followee);
     }
 
     static boolean removeFollowing(Connection c, Handle user, Handle followee) throws SQLException {
-        return change(c, "DELETE FROM following WHERE user_id = ? AND followee = ?", user, followee, false);
+        return change(c, "DELETE FROM following WHERE user_id = ? AND followee = ?", user, followee);
     }
 
     static boolean addFollower(Connection c, Handle user, Handle follower) throws SQLException {
-        return change(c, "INSERT INTO followers (user_id, token, follower) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                user, follower, true);
+        return change(c, "INSERT INTO followers (user_id, follower) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                user, follower);
     }
 
     static boolean removeFollower(Connection c, Handle user, Handle follower) throws SQLException {
-        return change(c, "DELETE FROM followers WHERE user_id = ? AND follower = ?", user, follower, false);
+        return change(c, "DELETE FROM followers WHERE user_id = ? AND follower = ?", user, follower);
     }
 
     static List<String> following(Connection c, Handle user) throws SQLException {
@@ -43,15 +42,10 @@ final class FollowRows {
         return list(c, "SELECT follower FROM followers WHERE user_id = ? ORDER BY follower", user);
     }
 
-    private static boolean change(Connection c, String sql, Handle owner, Handle other, boolean withToken)
-            throws SQLException {
+    private static boolean change(Connection c, String sql, Handle owner, Handle other) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            ps.setString(i++, owner.value());
-            if (withToken) {
-                ps.setLong(i++, KeyHash.token(owner.value()));
-            }
-            ps.setString(i, other.value());
+            ps.setString(1, owner.value());
+            ps.setString(2, other.value());
             return ps.executeUpdate() == 1;
         }
     }

@@ -1,6 +1,5 @@
 package io.ringroute.demo.social;
 
-import io.ringroute.ring.KeyHash;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,13 +17,12 @@ final class PostRows {
 
     static Post insert(Connection c, Handle author, long id, String text, long createdAtMillis)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO posts (author, token, id, text, created_at)"
-                + " VALUES (?, ?, ?, ?, ?) RETURNING " + COLUMNS)) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO posts (author, id, text, created_at)"
+                + " VALUES (?, ?, ?, ?) RETURNING " + COLUMNS)) {
             ps.setString(1, author.value());
-            ps.setLong(2, KeyHash.token(author.value()));
-            ps.setLong(3, id);
-            ps.setString(4, text);
-            ps.setLong(5, createdAtMillis);
+            ps.setLong(2, id);
+            ps.setString(3, text);
+            ps.setLong(4, createdAtMillis);
             return all(ps).get(0);
         }
     }
@@ -59,8 +57,8 @@ final class PostRows {
      * Empty when the post does not exist.
      */
     static Optional<Post> like(Connection c, PostRef post, Handle liker) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO likes (author, token, post_id, liker)"
-                + " SELECT author, token, id, ? FROM posts WHERE author = ? AND id = ? ON CONFLICT DO NOTHING")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO likes (author, post_id, liker)"
+                + " SELECT author, id, ? FROM posts WHERE author = ? AND id = ? ON CONFLICT DO NOTHING")) {
             ps.setString(1, liker.value());
             ps.setString(2, post.author().value());
             ps.setLong(3, post.id());

@@ -1,6 +1,5 @@
 package io.ringroute.demo.social;
 
-import io.ringroute.ring.KeyHash;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,12 +17,11 @@ final class UserRows {
 
     /** Empty when the id is taken. */
     static Optional<Profile> insert(Connection c, Handle id, String name, String bio) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id, token, name, bio) VALUES (?, ?, ?, ?)"
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id, name, bio) VALUES (?, ?, ?)"
                 + " ON CONFLICT (id) DO NOTHING RETURNING " + COLUMNS)) {
             ps.setString(1, id.value());
-            ps.setLong(2, KeyHash.token(id.value()));
-            ps.setString(3, name);
-            ps.setString(4, bio);
+            ps.setString(2, name);
+            ps.setString(3, bio);
             return one(ps);
         }
     }
