@@ -1,0 +1,788 @@
+package io.ringroute.cache;
+
+import io.ringroute.ring.HashRing;
+import io.ringroute.ring.KeyHash;
+import io.ringroute.ring.LiveRing;
+import io.ringroute.ring.Node;
+import io.ringroute.ring.ReplicaSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client for a cluster of {@link CacheNode}s, routed by a consistent-hash ring.
+ *
+ * <p>Each key lives on the first {@code R} distinct nodes clockwise from its token ({@link KeyHash}), primary
+ * first. Writes go to all R replicas; reads go to the primary and fall back along the replica list when a node
+ * misses, fails or is ejected; deletes reach every replica, and a replica a write or delete could not reach keeps
+ * the key out of its reads until the key is deleted there. Node failures never reach the caller: a read that no
+ * replica can answer is a miss, a write that no replica takes is dropped (and counted).
+ *
+ * <p>Nodes can be added, removed and re-weighted at runtime; the entries whose owners change are copied to the new
+ * owners before reads move there ({@link Warming}). Build with {@link #builder()}; thread-safe.
+ *
+ * @param <V> the value type, stored through a {@link ValueCodec}
+ */
+public final class CacheCluster<V> implements AutoCloseable {
+
+    /** The node attribute that holds a node's {@code host:port}. */
+    public static final String ADDRESS = "address";
+
+    private static final Logger LOG = LoggerFactory.getLogger(CacheCluster.class);
+
+    private final LiveRing ring;
+    private final int replicationFactor;
+    private final ValueCodec<V> codec;
+    private final int maxValueBytes;
+    private final ClientSettings settings;
+    private final ScheduledExecutorService scheduler;
+    private final List<CacheClusterListener> listeners;
+    private final WritePhases phases = new WritePhases();
+    private final Rebalancer rebalancer;
+    private final SingleFlight<V> loads = new SingleFlight<>();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final Object membership = new Object();
+    /** Copy-on-write; holds every node of the current ring, and during a change those of the next one too. */
+    private volatile Map<String, NodeClient> clients;
+
+    private CacheCluster(Builder<V> b, HashRing initial, ScheduledExecutorService scheduler) {
+        this.ring = new LiveRing(initial);
+        this.replicationFactor = b.replicationFactor;
+        this.codec = b.codec;
+        this.maxValueBytes = b.maxValueBytes;
+        this.settings = b.settings();
+        this.scheduler = scheduler;
+        this.listeners = new CopyOnWriteArrayList<>(b.listeners);
+        this.rebalancer = new Rebalancer(ring, replicationFactor, () -> clients, phases, this::publish);
+    }
+
+    public static Builder<byte[]> builder() {
+        return new Builder<>(ValueCodec.bytes());
+    }
+
+    // ---- reads ------------------------------------------------------------------------------------------------
+
+    /** The cached value, or null on a miss (including when no replica of the key can be reached). */
+    public V get(String key) {
+        return read(CacheKeys.require(key), KeyHash.token(key));
+    }
+
+    public V get(byte[] key) {
+        return read(CacheKeys.require(key), KeyHash.token(key));
+    }
+
+    /** The cached values of the keys that hit; one call per node and replica round, not per key. */
+    public Map<String, V> getAll(Collection<String> keys) {
+        if (keys == null) {
+            throw new IllegalArgumentException("keys must not be null");
+        }
+        Set<String> pending = new LinkedHashSet<>();
+        for (String k : keys) {
+            pending.add(CacheKeys.require(k));
+        }
+        int asked = pending.size();
+        Map<String, V> found = new HashMap<>();
+        HashRing r = ring.ring();
+        Map<String, NodeClient> nodes = clients;
+        for (int round = 0; round < replicationFactor && !pending.isEmpty(); round++) {
+            Map<NodeClient, Set<Object>> batches = new LinkedHashMap<>();
+            for (String k : pending) {
+                ReplicaSet replicas = r.replicas(k, replicationFactor);
+                if (round < replicas.size()) {
+                    NodeClient c = nodes.get(replicas.get(round).id());
+                    if (c != null && c.readable(k)) {
+                        batches.computeIfAbsent(c, x -> new LinkedHashSet<>()).add(k);
+                    }
+                }
+            }
+            for (Map.Entry<NodeClient, Set<Object>> batch : batches.entrySet()) {
+                try {
+                    for (Map.Entry<Object, byte[]> e : batch.getKey().getAll(batch.getValue()).entrySet()) {
+                        found.put((String) e.getKey(), codec.decode(e.getValue()));
+                        pending.remove((String) e.getKey());
+                    }
+                } catch (RuntimeException e) {
+                    // counted by the node; its keys try the next replica
+                }
+            }
+        }
+        hits.add(found.size());
+        misses.add(asked - found.size());
+        return found;
+    }
+
+    private V read(Object key, long token) {
+        byte[] raw = readRaw(key, token);
+        if (raw == null) {
+            misses.increment();
+            return null;
+        }
+        hits.increment();
+        return codec.decode(raw);
+    }
+
+    private byte[] readRaw(Object key, long token) {
+        ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
+        Map<String, NodeClient> nodes = clients;
+        for (int i = 0; i < replicas.size(); i++) {
+            NodeClient c = nodes.get(replicas.get(i).id());
+            // c is null only when a removal completed between reading the ring and the node map
+            if (c == null || !c.readable(key)) {
+                continue;
+            }
+            try {
+                byte[] value = c.get(key);
+                if (value != null) {
+                    return value;
+                }
+            } catch (RuntimeException e) {
+                // counted by the node (and ejects it after repeated failures); try the next replica
+            }
+        }
+        return null;
+    }
+
+    // ---- writes -----------------------------------------------------------------------------------------------
+
+    /** Caches a value with the nodes' default time-to-live. */
+    public void put(String key, V value) {
+        mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), -1);
+    }
+
+    public void put(byte[] key, V value) {
+        mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), -1);
+    }
+
+    /** Caches a value that expires after {@code ttl}, rounded up to whole seconds. */
+    public void put(String key, V value, Duration ttl) {
+        mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
+    }
+
+    public void put(byte[] key, V value, Duration ttl) {
+        mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
+    }
+
+    /**
+     * Caches the value unless the key is cached already. The primary (or the first reachable replica) decides.
+     *
+     * @return the value already cached, or null if this call stored {@code value}
+     */
+    public V putIfAbsent(String key, V value, Duration ttl) {
+        return putIfAbsent(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
+    }
+
+    public V putIfAbsent(byte[] key, V value, Duration ttl) {
+        return putIfAbsent(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
+    }
+
+    /** Removes a key from every replica; a replica that cannot be reached now is cleaned before it serves it. */
+    public void delete(String key) {
+        mutate(CacheKeys.require(key), KeyHash.token(key), null, 0);
+    }
+
+    public void delete(byte[] key) {
+        mutate(CacheKeys.require(key), KeyHash.token(key), null, 0);
+    }
+
+    /** Caches many values with the nodes' default TTL; one call per node. Nothing is written if any entry is bad. */
+    public void putAll(Map<String, V> entries) {
+        putAll(entries, -1);
+    }
+
+    /** Caches many values with one TTL; pipelined per node. Nothing is written if any entry is bad. */
+    public void putAll(Map<String, V> entries, Duration ttl) {
+        putAll(entries, ttlMillis(ttl));
+    }
+
+    private void putAll(Map<String, V> entries, long ttlMillis) {
+        if (entries == null) {
+            throw new IllegalArgumentException("entries must not be null");
+        }
+        Map<String, byte[]> encoded = new LinkedHashMap<>();
+        entries.forEach((k, v) -> encoded.put(CacheKeys.require(k), encode(k, v)));
+        WritePhase phase = phases.enter();
+        try {
+            HashRing now = ring.ring();
+            Map<String, NodeClient> nodes = clients;
+            Map<NodeClient, Map<Object, byte[]>> batches = new LinkedHashMap<>();
+            encoded.forEach((k, v) -> {
+                long token = KeyHash.token(k);
+                ReplicaSet replicas = now.replicasForToken(token, replicationFactor);
+                for (Node n : replicas) {
+                    batches.computeIfAbsent(nodes.get(n.id()), x -> new HashMap<>()).put(k, v);
+                }
+                if (phase.next != null) {
+                    for (Node n : phase.next.replicasForToken(token, replicationFactor)) {
+                        if (!replicas.containsId(n.id())) {
+                            batches.computeIfAbsent(nodes.get(n.id()), x -> new HashMap<>()).put(k, v);
+                        }
+                    }
+                }
+            });
+            batches.forEach((c, batch) -> {
+                if (ttlMillis < 0) {
+                    c.setAll(batch);
+                } else {
+                    c.setAll(batch, ttlMillis);
+                }
+            });
+        } finally {
+            phase.exit();
+        }
+    }
+
+    /** A null value deletes. */
+    private void mutate(Object key, long token, byte[] value, long ttlMillis) {
+        WritePhase phase = phases.enter();
+        try {
+            ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
+            Map<String, NodeClient> nodes = clients;
+            for (int i = 0; i < replicas.size(); i++) {
+                apply(nodes.get(replicas.get(i).id()), key, value, ttlMillis);
+            }
+            if (phase.next != null) {
+                ReplicaSet next = phase.next.replicasForToken(token, replicationFactor);
+                for (int i = 0; i < next.size(); i++) {
+                    if (!replicas.containsId(next.get(i).id())) {
+                        apply(nodes.get(next.get(i).id()), key, value, ttlMillis);
+                    }
+                }
+            }
+            if (value == null && phase.deleted != null) {
+                phase.deleted.add(CacheKeys.identity(key));
+            }
+        } finally {
+            phase.exit();
+        }
+    }
+
+    private static void apply(NodeClient c, Object key, byte[] value, long ttlMillis) {
+        if (c == null) {
+            return; // removed after the ring was read; it no longer serves reads
+        }
+        if (value == null) {
+            c.delete(key);
+        } else {
+            c.set(key, value, ttlMillis);
+        }
+    }
+
+    private V putIfAbsent(Object key, long token, byte[] value, long ttlMillis) {
+        WritePhase phase = phases.enter();
+        try {
+            ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
+            Map<String, NodeClient> nodes = clients;
+            int decider = -1;
+            for (int i = 0; i < replicas.size() && decider < 0; i++) {
+                NodeClient c = nodes.get(replicas.get(i).id());
+                if (c == null || !c.readable(key)) {
+                    continue;
+                }
+                try {
+                    byte[] present = c.putIfAbsent(key, value, ttlMillis);
+                    if (present != null) {
+                        return codec.decode(present);
+                    }
+                    decider = i;
+                } catch (RuntimeException e) {
+                    // counted and recorded as missed by the node; the next replica decides
+                }
+            }
+            for (int i = 0; i < replicas.size(); i++) {
+                if (i != decider) {
+                    apply(nodes.get(replicas.get(i).id()), key, value, ttlMillis);
+                }
+            }
+            if (phase.next != null) {
+                for (Node n : phase.next.replicasForToken(token, replicationFactor)) {
+                    if (!replicas.containsId(n.id())) {
+                        apply(nodes.get(n.id()), key, value, ttlMillis);
+                    }
+                }
+            }
+            return null;
+        } finally {
+            phase.exit();
+        }
+    }
+
+    // ---- get or load ------------------------------------------------------------------------------------------
+
+    /**
+     * The cached value, or the loader's value cached with the nodes' default TTL. Concurrent callers for the same
+     * missing key wait for one load instead of all loading (no stampede). A null from the loader is returned and not
+     * cached; an exception from it reaches every waiting caller.
+     */
+    public V getOrLoad(String key, Function<? super String, ? extends V> loader) {
+        return getOrLoad(key, loader, null);
+    }
+
+    /** As {@link #getOrLoad(String, Function)}, caching the loaded value for {@code ttl}. */
+    public V getOrLoad(String key, Function<? super String, ? extends V> loader, Duration ttl) {
+        long token = KeyHash.token(CacheKeys.require(key));
+        return getOrLoad(key, token, () -> loader.apply(key), ttl, loader);
+    }
+
+    public V getOrLoad(byte[] key, Function<? super byte[], ? extends V> loader, Duration ttl) {
+        long token = KeyHash.token(CacheKeys.require(key));
+        return getOrLoad(key, token, () -> loader.apply(key), ttl, loader);
+    }
+
+    private V getOrLoad(Object key, long token, java.util.function.Supplier<? extends V> load, Duration ttl,
+                        Object loader) {
+        if (loader == null) {
+            throw new IllegalArgumentException("loader must not be null");
+        }
+        long ttlMillis = ttl == null ? -1 : ttlMillis(ttl);
+        V cached = read(key, token);
+        if (cached != null) {
+            return cached;
+        }
+        return loads.run(CacheKeys.identity(key), () -> {
+            byte[] raw = readRaw(key, token); // a load that finished just before this flight started
+            if (raw != null) {
+                return codec.decode(raw);
+            }
+            V loaded = load.get();
+            if (loaded != null) {
+                mutate(key, token, encode(key, loaded), ttlMillis);
+            }
+            return loaded;
+        });
+    }
+
+    // ---- membership -------------------------------------------------------------------------------------------
+
+    /** Adds a node and warms it: see {@link #addNode(String, String, double, String, Warming)}. */
+    public RebalanceProgress addNode(String id, String address, double weight, String zone) {
+        return addNode(id, address, weight, zone, Warming.WARM);
+    }
+
+    /**
+     * Connects to a new node, copies the entries it will own from their current owners (when warming), then routes
+     * to it. Blocks until done; changes run one at a time.
+     *
+     * @throws IllegalArgumentException for a duplicate id or a bad address, weight or zone
+     * @throws IllegalStateException when the node cannot be reached; the cluster is unchanged then
+     */
+    public RebalanceProgress addNode(String id, String address, double weight, String zone, Warming warming) {
+        Node node = nodeOf(id, address, weight, zone);
+        requireWarming(warming);
+        synchronized (membership) {
+            HashRing before = ring.ring();
+            if (before.contains(id)) {
+                throw new IllegalArgumentException("duplicate node id '" + id + "': the cluster already has it");
+            }
+            NodeClient client = newClient(node);
+            client.connect();
+            Map<String, NodeClient> next = new TreeMap<>(clients);
+            next.put(id, client);
+            clients = next;
+            publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.ADDED, address));
+            return rebalancer.change("add " + id, before.withNode(node), warming);
+        }
+    }
+
+    /**
+     * Hands a node's entries to their new owners, routes around it and disconnects from it. The node itself keeps
+     * running; stop it afterwards.
+     *
+     * @throws IllegalArgumentException for an unknown id, or the last node
+     */
+    public RebalanceProgress removeNode(String id) {
+        synchronized (membership) {
+            HashRing before = ring.ring();
+            if (id == null || !before.contains(id)) {
+                throw new IllegalArgumentException("no node '" + id + "' in the cluster (nodes: "
+                        + before.nodes().stream().map(Node::id).collect(Collectors.joining(", ")) + ")");
+            }
+            if (before.size() == 1) {
+                throw new IllegalArgumentException("cannot remove '" + id + "': it is the last node of the cluster");
+            }
+            RebalanceProgress done = rebalancer.change("remove " + id, before.withoutNode(id), Warming.WARM);
+            Map<String, NodeClient> next = new TreeMap<>(clients);
+            NodeClient gone = next.remove(id);
+            clients = next;
+            gone.close();
+            publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.REMOVED, ""));
+            return done;
+        }
+    }
+
+    /** Gives a node a new weight (share of the ring), moving entries to their new owners first. */
+    public RebalanceProgress changeWeight(String id, double weight) {
+        synchronized (membership) {
+            HashRing before = ring.ring();
+            Node current = before.node(id).orElseThrow(() -> new IllegalArgumentException("no node '" + id
+                    + "' in the cluster (nodes: " + before.nodes().stream().map(Node::id)
+                    .collect(Collectors.joining(", ")) + ")"));
+            Node changed = current.withWeight(weight);
+            RebalanceProgress done = rebalancer.change("weight of " + id + " " + current.weight() + " -> " + weight,
+                    before.withNodeReplaced(changed), Warming.WARM);
+            publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.WEIGHT_CHANGED,
+                    current.weight() + " -> " + weight));
+            return done;
+        }
+    }
+
+    // ---- introspection ----------------------------------------------------------------------------------------
+
+    /** The ring reads follow now. */
+    public HashRing ring() {
+        return ring.ring();
+    }
+
+    public int replicationFactor() {
+        return replicationFactor;
+    }
+
+    /** Each node's state, by id. */
+    public Map<String, NodeState> nodeStates() {
+        Map<String, NodeState> out = new TreeMap<>();
+        clients.forEach((id, c) -> out.put(id, c.state()));
+        return out;
+    }
+
+    public CacheStats stats() {
+        List<NodeStats> nodes = new ArrayList<>();
+        clients.values().forEach(c -> nodes.add(c.stats()));
+        return new CacheStats(hits.sum(), misses.sum(), nodes);
+    }
+
+    public void addListener(CacheClusterListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("listener must not be null");
+        }
+        listeners.add(listener);
+    }
+
+    /** Disconnects from every node (the nodes keep running). */
+    @Override
+    public void close() {
+        clients.values().forEach(NodeClient::stop);
+        scheduler.shutdown(); // no interrupt: a probe in the middle of connecting finishes, then sees the stop
+        try {
+            scheduler.awaitTermination(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        clients.values().forEach(NodeClient::close);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private byte[] encode(Object key, V value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value for " + CacheKeys.describe(key)
+                    + " must not be null (delete removes a key)");
+        }
+        byte[] bytes = codec.encode(value);
+        if (bytes == null) {
+            throw new IllegalArgumentException("codec " + codec + " encoded the value for " + CacheKeys.describe(key)
+                    + " as null");
+        }
+        if (bytes.length > maxValueBytes) {
+            throw new IllegalArgumentException("value for " + CacheKeys.describe(key) + " is " + bytes.length
+                    + " bytes, over the maximum of " + maxValueBytes + " (maxValueBytes)");
+        }
+        return bytes;
+    }
+
+    /** Nodes keep expiry times in whole seconds (shorter TTLs expire at once), so round up. */
+    private static long ttlMillis(Duration ttl) {
+        if (ttl == null || ttl.toMillis() < 1) {
+            throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
+        }
+        return (ttl.toMillis() + 999) / 1000 * 1000;
+    }
+
+    private static void requireWarming(Warming warming) {
+        if (warming == null) {
+            throw new IllegalArgumentException("warming must be WARM or COLD, was null");
+        }
+    }
+
+    private NodeClient newClient(Node node) {
+        return new NodeClient(node, settings, scheduler, this::publish);
+    }
+
+    private void publish(NodeEvent event) {
+        for (CacheClusterListener l : listeners) {
+            try {
+                l.onNodeEvent(event);
+            } catch (RuntimeException e) {
+                LOG.warn("listener {} failed on {}", l, event, e);
+            }
+        }
+    }
+
+    private void publish(RebalanceProgress progress) {
+        for (CacheClusterListener l : listeners) {
+            try {
+                l.onRebalanceProgress(progress);
+            } catch (RuntimeException e) {
+                LOG.warn("listener {} failed on {}", l, progress, e);
+            }
+        }
+    }
+
+    private void repairMissedKeys() {
+        for (NodeClient c : clients.values()) {
+            if (c.state() == NodeState.UP && c.hasMissedKeys()) {
+                try {
+                    c.repair();
+                } catch (RuntimeException e) {
+                    LOG.debug("repair of {} failed: {}", c, e.toString());
+                }
+            }
+        }
+    }
+
+    static Node nodeOf(String id, String address, double weight, String zone) {
+        Node.Builder b = Node.builder(id).weight(weight).zone(zone);
+        int colon = address == null ? -1 : address.lastIndexOf(':');
+        int port = -1;
+        if (colon > 0) {
+            try {
+                port = Integer.parseInt(address.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("address of node '" + id + "' must be host:port with a port in"
+                    + " 1..65535, was " + (address == null ? "null" : "\"" + address + "\""));
+        }
+        return b.attribute(ADDRESS, address).build();
+    }
+
+    /**
+     * Builds a {@link CacheCluster}; setters check their arguments and name the bad value. {@link #build()}
+     * connects to every node.
+     *
+     * @param <V> the value type
+     */
+    public static final class Builder<V> {
+        private final Map<String, Node> nodes = new LinkedHashMap<>();
+        private ValueCodec<V> codec;
+        private int replicationFactor = 2;
+        private int maxValueBytes = 1 << 20;
+        private int vnodesPerNode = HashRing.DEFAULT_VNODES;
+        private Duration connectTimeout = Duration.ofSeconds(2);
+        private Duration callTimeout = Duration.ofSeconds(2);
+        private int ejectAfter = 3;
+        private Duration probeInitial = Duration.ofMillis(200);
+        private Duration probeMax = Duration.ofSeconds(5);
+        private boolean degradedStart;
+        private final Map<String, String> clientProperties = new LinkedHashMap<>();
+        private final List<CacheClusterListener> listeners = new ArrayList<>();
+
+        private Builder(ValueCodec<V> codec) {
+            this.codec = codec;
+        }
+
+        /** A node of weight 1 without a zone. */
+        public Builder<V> node(String id, String address) {
+            return node(id, address, 1.0, null);
+        }
+
+        /**
+         * A node: its id (the node's {@code --name}), {@code host:port}, weight (share of the ring) and zone
+         * (replicas of a key go to different zones first; null for none).
+         */
+        public Builder<V> node(String id, String address, double weight, String zone) {
+            Node node = nodeOf(id, address, weight, zone);
+            if (nodes.containsKey(id)) {
+                throw new IllegalArgumentException("duplicate node id '" + id + "' (addresses "
+                        + nodes.get(id).attribute(ADDRESS).orElse("?") + " and " + address + ")");
+            }
+            nodes.put(id, node);
+            return this;
+        }
+
+        /** Copies per key (default 2); fewer nodes than that means every node holds every key. */
+        public Builder<V> replicationFactor(int r) {
+            if (r < 1) {
+                throw new IllegalArgumentException("replicationFactor must be >= 1, was " + r);
+            }
+            this.replicationFactor = r;
+            return this;
+        }
+
+        /** The codec for values; the default stores byte arrays as they are. */
+        @SuppressWarnings("unchecked")
+        public <T> Builder<T> codec(ValueCodec<T> valueCodec) {
+            if (valueCodec == null) {
+                throw new IllegalArgumentException("codec must not be null");
+            }
+            Builder<T> self = (Builder<T>) this;
+            self.codec = valueCodec;
+            return self;
+        }
+
+        /** The largest encoded value accepted by put (default 1 MiB). */
+        public Builder<V> maxValueBytes(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxValueBytes must be >= 1, was " + bytes);
+            }
+            this.maxValueBytes = bytes;
+            return this;
+        }
+
+        public Builder<V> vnodesPerNode(int vnodes) {
+            if (vnodes < 1) {
+                throw new IllegalArgumentException("vnodesPerNode must be >= 1, was " + vnodes);
+            }
+            this.vnodesPerNode = vnodes;
+            return this;
+        }
+
+        /** How long connecting to a node may take (default 2 s). */
+        public Builder<V> connectTimeout(Duration timeout) {
+            this.connectTimeout = positive("connectTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long a node may stay silent before calls to it fail (default 2 s): its connection is dropped after
+         * this much silence (heartbeat), failing every call waiting on it, and a closed connection fails calls at
+         * once. Too tight a bound ejects nodes during GC pauses.
+         */
+        public Builder<V> callTimeout(Duration timeout) {
+            this.callTimeout = positive("callTimeout", timeout);
+            return this;
+        }
+
+        /** Consecutive failed calls that take a node out of the read path (default 3). */
+        public Builder<V> ejectAfter(int failures) {
+            if (failures < 1) {
+                throw new IllegalArgumentException("ejectAfter must be >= 1 failure, was " + failures);
+            }
+            this.ejectAfter = failures;
+            return this;
+        }
+
+        /** Delay before the first probe of an ejected node, doubling up to {@code max} (default 200 ms, 5 s). */
+        public Builder<V> probeBackoff(Duration initial, Duration max) {
+            positive("probe initial backoff", initial);
+            positive("probe max backoff", max);
+            if (max.compareTo(initial) < 0) {
+                throw new IllegalArgumentException("probe max backoff " + max + " is below the initial " + initial);
+            }
+            this.probeInitial = initial;
+            this.probeMax = max;
+            return this;
+        }
+
+        /**
+         * Whether {@link #build()} may succeed with unreachable nodes: they start ejected and are probed. Default
+         * false: build fails naming them.
+         */
+        public Builder<V> allowDegradedStart(boolean allow) {
+            this.degradedStart = allow;
+            return this;
+        }
+
+        /** Sets a Hazelcast client property on every node client, e.g. {@code hazelcast.client.io.input.thread.count}. */
+        public Builder<V> clientProperty(String name, String value) {
+            if (name == null || name.isBlank() || value == null) {
+                throw new IllegalArgumentException("client property needs a name and a value, got " + name + "="
+                        + value);
+            }
+            clientProperties.put(name, value);
+            return this;
+        }
+
+        public Builder<V> listener(CacheClusterListener listener) {
+            if (listener == null) {
+                throw new IllegalArgumentException("listener must not be null");
+            }
+            listeners.add(listener);
+            return this;
+        }
+
+        ClientSettings settings() {
+            return new ClientSettings(connectTimeout, callTimeout, ejectAfter, probeInitial, probeMax,
+                    clientProperties);
+        }
+
+        /**
+         * Connects to every node (in parallel) and returns the client.
+         *
+         * @throws IllegalArgumentException without nodes
+         * @throws IllegalStateException naming the unreachable nodes, unless {@link #allowDegradedStart(boolean)}
+         */
+        public CacheCluster<V> build() {
+            if (nodes.isEmpty()) {
+                throw new IllegalArgumentException("a cache cluster needs at least one node");
+            }
+            HashRing initial = HashRing.builder().vnodesPerNode(vnodesPerNode)
+                    .maxReplicas(replicationFactor).nodes(nodes.values()).build();
+            AtomicInteger threads = new AtomicInteger();
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, r -> {
+                Thread t = new Thread(r, "ringroute-cache-probe-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            CacheCluster<V> cluster = new CacheCluster<>(this, initial, scheduler);
+            Map<String, NodeClient> all = new TreeMap<>();
+            Map<NodeClient, CompletableFuture<Void>> connecting = new LinkedHashMap<>();
+            for (Node n : nodes.values()) {
+                NodeClient c = cluster.newClient(n);
+                all.put(n.id(), c);
+                connecting.put(c, CompletableFuture.runAsync(c::connect, scheduler));
+            }
+            cluster.clients = all;
+            List<String> unreachable = new ArrayList<>();
+            connecting.forEach((c, f) -> {
+                try {
+                    f.join();
+                } catch (RuntimeException e) {
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    unreachable.add(cause.getMessage());
+                    if (degradedStart) {
+                        c.startEjected(cause.getMessage());
+                    }
+                }
+            });
+            if (!unreachable.isEmpty()) {
+                if (!degradedStart) {
+                    cluster.close();
+                    throw new IllegalStateException(String.join("; ", unreachable)
+                            + " (allowDegradedStart(true) starts without them and probes them)");
+                }
+                LOG.warn("cache cluster started degraded: {}", unreachable);
+            }
+            scheduler.scheduleWithFixedDelay(cluster::repairMissedKeys, 500, 500, TimeUnit.MILLISECONDS);
+            return cluster;
+        }
+
+        private static Duration positive(String what, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + d);
+            }
+            return d;
+        }
+    }
+}

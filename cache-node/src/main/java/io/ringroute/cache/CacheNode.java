@@ -1,0 +1,168 @@
+package io.ringroute.cache;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.ExecutorConfig;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastException;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One cache node: a Hazelcast member that is its own one-member cluster, holding the cache map. It discovers no
+ * other member (every join method is off), does not phone home, binds only the configured interface, and evicts by
+ * the configured policy and bound. Replication across nodes is the {@link CacheCluster}'s job, so the map keeps no
+ * backups.
+ *
+ * <p>Start one with {@link #start(CacheNodeConfig)}, in-process or from {@link CacheNodeMain}; {@link #close()}
+ * shuts it down gracefully.
+ */
+public final class CacheNode implements AutoCloseable {
+
+    /** The map that holds the cache entries on every node. */
+    public static final String MAP_NAME = "ringroute-cache";
+    /** The executor that runs range exports and imports while the ring changes. */
+    static final String WARMING_EXECUTOR = "ringroute-warming";
+
+    private static final Logger LOG = LoggerFactory.getLogger(CacheNode.class);
+
+    private final CacheNodeConfig config;
+    private final HazelcastInstance member;
+
+    private CacheNode(CacheNodeConfig config, HazelcastInstance member) {
+        this.config = config;
+        this.member = member;
+    }
+
+    /**
+     * Starts a node and returns once it accepts clients.
+     *
+     * @throws IllegalStateException naming the address when the port is taken or the host cannot be bound
+     */
+    public static CacheNode start(CacheNodeConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
+        Config hz = memberConfig(config);
+        try {
+            HazelcastInstance member = Hazelcast.newHazelcastInstance(hz);
+            LOG.info("cache node {} listening on {} ({}, {}, ttl {})", config.name(), config.address(),
+                    config.maxSize(), config.eviction(), config.ttl());
+            return new CacheNode(config, member);
+        } catch (HazelcastException e) {
+            throw new IllegalStateException("cache node " + config.name() + " could not start on " + config.address()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The cluster name of a node: clients must present it, so a client cannot reach the wrong node by mistake. */
+    public static String clusterName(String nodeId) {
+        return "ringroute-" + nodeId;
+    }
+
+    public CacheNodeConfig config() {
+        return config;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    /** {@code host:port} clients connect to. */
+    public String address() {
+        return config.address();
+    }
+
+    /** True while the member runs and its cache map answers. */
+    public boolean isHealthy() {
+        try {
+            if (!member.getLifecycleService().isRunning()) {
+                return false;
+            }
+            map().size();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The number of entries held now (expired ones may linger until the next sweep). */
+    public int entryCount() {
+        return map().size();
+    }
+
+    /** The cache map, in-process: for tests and embedded use. */
+    IMap<Object, byte[]> map() {
+        return member.getMap(MAP_NAME);
+    }
+
+    /** Shuts the member down gracefully: it finishes running operations and closes its connections. */
+    @Override
+    public void close() {
+        if (member.getLifecycleService().isRunning()) {
+            member.shutdown();
+            LOG.info("cache node {} stopped", config.name());
+        }
+    }
+
+    /** Stops the member abruptly, as a crash would: connections drop, nothing is flushed. For failure drills. */
+    public void terminate() {
+        member.getLifecycleService().terminate();
+    }
+
+    @Override
+    public String toString() {
+        return "CacheNode{" + config.name() + " at " + config.address() + "}";
+    }
+
+    private static Config memberConfig(CacheNodeConfig config) {
+        Config hz = new Config();
+        hz.setClusterName(clusterName(config.name()));
+        hz.setProperty("hazelcast.phone.home.enabled", "false");
+        hz.setProperty("hazelcast.socket.bind.any", "false");
+        hz.setProperty("hazelcast.logging.type", "slf4j");
+        // The CLI installs its own hook that shuts down gracefully; an embedding application owns its lifecycle.
+        hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+        hz.setProperty("hazelcast.local.localAddress", resolve(config));
+        config.hazelcastProperties().forEach(hz::setProperty);
+
+        NetworkConfig network = hz.getNetworkConfig();
+        network.setPort(config.port()).setPortAutoIncrement(false);
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(false);
+        // Auto-detection would otherwise probe cloud environments and delay the start by seconds.
+        join.getAutoDetectionConfig().setEnabled(false);
+
+        EvictionConfig eviction = new EvictionConfig()
+                .setEvictionPolicy(config.eviction() == Eviction.LFU ? EvictionPolicy.LFU : EvictionPolicy.LRU)
+                .setMaxSizePolicy(config.maxSize().unit() == MaxSize.Unit.ENTRIES
+                        ? MaxSizePolicy.PER_NODE : MaxSizePolicy.USED_HEAP_SIZE)
+                .setSize(config.maxSize().value());
+        hz.addMapConfig(new MapConfig(MAP_NAME)
+                .setBackupCount(0)
+                .setAsyncBackupCount(0)
+                .setTimeToLiveSeconds((int) config.ttl().getSeconds())
+                .setEvictionConfig(eviction));
+        hz.addExecutorConfig(new ExecutorConfig(WARMING_EXECUTOR).setPoolSize(2));
+        return hz;
+    }
+
+    private static String resolve(CacheNodeConfig config) {
+        try {
+            return InetAddress.getByName(config.host()).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("host \"" + config.host() + "\" of cache node " + config.name()
+                    + " does not resolve", e);
+        }
+    }
+}

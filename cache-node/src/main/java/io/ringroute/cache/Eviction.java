@@ -1,0 +1,9 @@
+package io.ringroute.cache;
+
+/** Which entry a full cache node drops first. */
+public enum Eviction {
+    /** Least recently used. */
+    LRU,
+    /** Least frequently used. */
+    LFU
+}

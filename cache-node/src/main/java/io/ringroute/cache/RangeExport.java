@@ -1,0 +1,62 @@
+package io.ringroute.cache;
+
+import com.hazelcast.core.EntryView;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.map.IMap;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs on the source node: reads the entries whose tokens fall in the given ranges, with their remaining
+ * time-to-live. Reading the entry views on the member costs no network round trip per key.
+ */
+final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAware, Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final TokenRangePredicate ranges;
+    private transient HazelcastInstance member;
+
+    RangeExport(TokenRangePredicate ranges) {
+        this.ranges = ranges;
+    }
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance instance) {
+        this.member = instance;
+    }
+
+    @Override
+    public RangeEntries call() {
+        IMap<Object, byte[]> map = member.getMap(CacheNode.MAP_NAME);
+        Set<Object> keys = map.keySet(ranges);
+        Object[] outKeys = new Object[keys.size()];
+        byte[][] values = new byte[keys.size()][];
+        long[] ttl = new long[keys.size()];
+        int n = 0;
+        for (Object key : keys) {
+            EntryView<Object, byte[]> view = map.getEntryView(key);
+            if (view == null) {
+                continue; // expired or evicted since the key scan
+            }
+            long expires = view.getExpirationTime();
+            long remaining;
+            if (expires == Long.MAX_VALUE || expires <= 0) {
+                remaining = RangeEntries.NO_EXPIRY;
+            } else {
+                remaining = expires - System.currentTimeMillis();
+                if (remaining <= 0) {
+                    continue;
+                }
+            }
+            outKeys[n] = key;
+            values[n] = view.getValue();
+            ttl[n] = remaining;
+            n++;
+        }
+        return new RangeEntries(Arrays.copyOf(outKeys, n), Arrays.copyOf(values, n), Arrays.copyOf(ttl, n));
+    }
+}

@@ -1,0 +1,73 @@
+package io.ringroute.cache;
+
+import com.hazelcast.query.Predicate;
+import io.ringroute.ring.TokenRange;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Selects the entries whose key token lies in a set of token ranges. Evaluated on the member, so a node sends only
+ * the entries of the ranges that move instead of its whole map.
+ *
+ * <p>The ranges are kept as sorted closed intervals {@code [lo, hi]} (a wrapping range splits in two), so a test is
+ * one binary search.
+ */
+final class TokenRangePredicate implements Predicate<Object, byte[]> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final long[] lo;
+    private final long[] hi;
+
+    private TokenRangePredicate(long[] lo, long[] hi) {
+        this.lo = lo;
+        this.hi = hi;
+    }
+
+    /** The ranges must not overlap (the ranges of a rebalance plan never do). */
+    static TokenRangePredicate of(Collection<TokenRange> ranges) {
+        record Interval(long lo, long hi) {
+        }
+        var intervals = new ArrayList<Interval>();
+        for (TokenRange r : ranges) {
+            if (r.isFullCircle()) {
+                intervals.add(new Interval(Long.MIN_VALUE, Long.MAX_VALUE));
+            } else if (r.wraps()) {
+                if (r.start() != Long.MAX_VALUE) {
+                    intervals.add(new Interval(r.start() + 1, Long.MAX_VALUE));
+                }
+                intervals.add(new Interval(Long.MIN_VALUE, r.end()));
+            } else {
+                intervals.add(new Interval(r.start() + 1, r.end()));
+            }
+        }
+        intervals.sort((a, b) -> Long.compare(a.lo(), b.lo()));
+        long[] lo = new long[intervals.size()];
+        long[] hi = new long[intervals.size()];
+        for (int i = 0; i < lo.length; i++) {
+            lo[i] = intervals.get(i).lo();
+            hi[i] = intervals.get(i).hi();
+        }
+        return new TokenRangePredicate(lo, hi);
+    }
+
+    boolean containsToken(long token) {
+        int i = Arrays.binarySearch(lo, token);
+        if (i < 0) {
+            i = -i - 2; // the last interval starting below the token
+        }
+        return i >= 0 && token <= hi[i];
+    }
+
+    @Override
+    public boolean apply(Map.Entry<Object, byte[]> entry) {
+        return containsToken(CacheKeys.token(entry.getKey()));
+    }
+
+    @Override
+    public String toString() {
+        return "TokenRangePredicate{" + lo.length + " intervals}";
+    }
+}

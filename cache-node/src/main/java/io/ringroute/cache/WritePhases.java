@@ -1,0 +1,37 @@
+package io.ringroute.cache;
+
+/** The current {@link WritePhase}, swapped by membership changes and entered by every write. */
+final class WritePhases {
+
+    private volatile WritePhase current = WritePhase.STEADY;
+
+    /** Registers a writer in the current phase; the caller must {@link WritePhase#exit()} it. */
+    WritePhase enter() {
+        for (;;) {
+            WritePhase p = current;
+            p.enter();
+            if (current == p) {
+                return p;
+            }
+            p.exit(); // swapped meanwhile: the swapper may already have seen p idle, so use the new phase
+        }
+    }
+
+    WritePhase current() {
+        return current;
+    }
+
+    /** Makes {@code next} current and waits until every write that entered the old phase has finished. */
+    void swap(WritePhase next) {
+        WritePhase old = current;
+        current = next;
+        while (!old.idle()) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for writes to finish", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.ringroute.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The data path of a three-node cluster with R=2: reads, writes, deletes, batches, codecs, single-flight loads. */
+class CacheClusterOperationsTest {
+
+    private static final List<CacheNode> NODES = new ArrayList<>();
+    private CacheCluster<String> cache;
+
+    @BeforeAll
+    static void startNodes() {
+        for (int i = 0; i < 3; i++) {
+            NODES.add(TestNodes.start("ops"));
+        }
+    }
+
+    @AfterAll
+    static void stopNodes() {
+        TestNodes.closeAll(NODES);
+    }
+
+    @BeforeEach
+    void connect() {
+        NODES.forEach(n -> n.map().clear());
+        cache = TestNodes.cluster(NODES).replicationFactor(2).maxValueBytes(1000).codec(ValueCodec.utf8()).build();
+    }
+
+    @AfterEach
+    void disconnect() {
+        cache.close();
+    }
+
+    private long copiesOf(Object key) {
+        return NODES.stream().filter(n -> n.map().containsKey(key)).count();
+    }
+
+    @Test
+    void putWritesEveryReplicaAndGetReadsItBack() {
+        cache.put("user:1", "ada");
+        assertThat(cache.get("user:1")).isEqualTo("ada");
+        assertThat(copiesOf("user:1")).isEqualTo(2);
+        String primary = cache.ring().primary("user:1").id();
+        assertThat(NODES.stream().filter(n -> n.name().equals(primary)).findFirst().orElseThrow().map()
+                .containsKey("user:1")).isTrue();
+    }
+
+    @Test
+    void deleteRemovesTheKeyFromEveryReplica() {
+        cache.put("user:2", "bob");
+        cache.delete("user:2");
+        assertThat(cache.get("user:2")).isNull();
+        assertThat(copiesOf("user:2")).isZero();
+    }
+
+    @Test
+    void readFallsBackToTheNextReplicaWhenThePrimaryMisses() {
+        cache.put("user:3", "cy");
+        String primary = cache.ring().primary("user:3").id();
+        NODES.stream().filter(n -> n.name().equals(primary)).findFirst().orElseThrow().map().delete("user:3");
+        assertThat(cache.get("user:3")).isEqualTo("cy");
+    }
+
+    @Test
+    void putIfAbsentKeepsThePresentValue() {
+        assertThat(cache.putIfAbsent("user:4", "first", Duration.ofMinutes(1))).isNull();
+        assertThat(cache.putIfAbsent("user:4", "second", Duration.ofMinutes(1))).isEqualTo("first");
+        assertThat(cache.get("user:4")).isEqualTo("first");
+        assertThat(copiesOf("user:4")).isEqualTo(2);
+    }
+
+    @Test
+    void entriesExpireAfterTheirTtlRoundedUpToASecond() {
+        cache.put("short", "lived", Duration.ofMillis(300));
+        assertThat(cache.get("short")).isEqualTo("lived");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cache.get("short") == null);
+    }
+
+    @Test
+    void byteKeysRouteByTheirBytes() {
+        byte[] key = "bin:1".getBytes(StandardCharsets.UTF_8);
+        cache.put(key, "raw");
+        assertThat(cache.get(key.clone())).isEqualTo("raw");
+        assertThat(cache.ring().primary(key).id()).isEqualTo(cache.ring().primary("bin:1").id());
+        cache.delete(key);
+        assertThat(cache.get(key)).isNull();
+    }
+
+    @Test
+    void putAllAndGetAllBatchPerNode() {
+        Map<String, String> entries = new LinkedHashMap<>();
+        for (int i = 0; i < 500; i++) {
+            entries.put("k" + i, "v" + i);
+        }
+        cache.putAll(entries);
+        List<String> keys = new ArrayList<>(entries.keySet());
+        keys.add("absent");
+        Map<String, String> found = cache.getAll(keys);
+        assertThat(found).isEqualTo(entries);
+        cache.putAll(Map.of("t1", "x", "t2", "y"), Duration.ofMinutes(5));
+        assertThat(cache.getAll(List.of("t1", "t2"))).containsOnlyKeys("t1", "t2");
+        assertThat(copiesOf("t1")).isEqualTo(2);
+    }
+
+    @Test
+    void getOrLoadUnderThirtyTwoConcurrentCallersLoadsOnce() throws Exception {
+        AtomicInteger loads = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return cache.getOrLoad("hot", k -> {
+                        loads.incrementAndGet();
+                        sleep(300);
+                        return "loaded " + k;
+                    });
+                }));
+            }
+            start.countDown();
+            for (Future<String> f : results) {
+                assertThat(f.get(30, TimeUnit.SECONDS)).isEqualTo("loaded hot");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(loads).hasValue(1);
+        assertThat(cache.get("hot")).isEqualTo("loaded hot");
+    }
+
+    @Test
+    void aFailingLoaderReachesEveryWaitingCallerAndCachesNothing() {
+        assertThatThrownBy(() -> cache.getOrLoad("broken", k -> {
+            throw new IllegalStateException("database down");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("database down");
+        assertThat(cache.get("broken")).isNull();
+    }
+
+    @Test
+    void statsCountHitsMissesAndLatencyPerNode() {
+        cache.put("s1", "x");
+        cache.get("s1");
+        cache.get("nope");
+        CacheStats stats = cache.stats();
+        assertThat(stats.hits()).isEqualTo(1);
+        assertThat(stats.misses()).isEqualTo(1);
+        assertThat(stats.nodes()).hasSize(3);
+        assertThat(stats.readLatency().getTotalCount()).isGreaterThanOrEqualTo(2);
+        assertThat(stats.writeLatency().getTotalCount()).isEqualTo(2);
+        assertThat(stats.errors()).isZero();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

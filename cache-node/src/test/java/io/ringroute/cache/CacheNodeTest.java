@@ -1,0 +1,110 @@
+package io.ringroute.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** A node on its own: configuration, eviction, health and the command line. */
+class CacheNodeTest {
+
+    @Test
+    void aFullNodeEvictsDownToItsBound() {
+        CacheNodeConfig config = CacheNodeConfig.builder("evicting").port(TestNodes.freePort())
+                .maxSize(MaxSize.entries(2_000)).eviction(Eviction.LFU).ttl(Duration.ofMinutes(5))
+                .hazelcastProperty("hazelcast.partition.count", "7").build();
+        try (CacheNode node = CacheNode.start(config)) {
+            assertThat(node.isHealthy()).isTrue();
+            for (int i = 0; i < 10_000; i++) {
+                node.map().set("k" + i, new byte[10]);
+            }
+            assertThat(node.entryCount()).isBetween(1, 2_000);
+            assertThat(node.map().getEntryView("k9999").getTtl()).isEqualTo(Duration.ofMinutes(5).toMillis());
+        }
+    }
+
+    @Test
+    void aTakenPortIsAClearStartError() {
+        try (CacheNode first = TestNodes.start("port")) {
+            assertThatThrownBy(() -> TestNodes.start("port-twin", first.config().port()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("could not start on 127.0.0.1:" + first.config().port());
+        }
+    }
+
+    @Test
+    void configRejectsBadValuesByName() {
+        assertThatThrownBy(() -> CacheNodeConfig.builder("bad name")).hasMessageContaining("\"bad name\"");
+        assertThatThrownBy(() -> CacheNodeConfig.builder("a").port(70000)).hasMessage("port must be in 1..65535,"
+                + " was 70000");
+        assertThatThrownBy(() -> CacheNodeConfig.builder("a").ttl(Duration.ofMillis(1500)))
+                .hasMessage("ttl must be zero or a positive whole number of seconds, was PT1.5S");
+        assertThat(MaxSize.parse("256MB")).isEqualTo(MaxSize.heapMegabytes(256));
+        assertThat(MaxSize.parse("100k")).isEqualTo(MaxSize.entries(100_000));
+        assertThatThrownBy(() -> MaxSize.parse("lots")).hasMessageContaining("was \"lots\"");
+    }
+
+    @Test
+    void commandLineRejectsBadOptionsWithUsageExitCode() {
+        String err = captureErr(() -> assertThat(CacheNodeMain.run("--name", "a", "--port", "x")).isEqualTo(2));
+        assertThat(err).contains("--port").contains("'x'");
+        err = captureErr(() -> assertThat(CacheNodeMain.run("--name", "a", "--max-size", "12xy")).isEqualTo(2));
+        assertThat(err).contains("was \"12xy\"");
+        err = captureErr(() -> assertThat(CacheNodeMain.run("--name", "a", "--eviction", "FIFO")).isEqualTo(2));
+        assertThat(err).contains("FIFO");
+        err = captureErr(() -> assertThat(CacheNodeMain.run("--port", "5701")).isEqualTo(2));
+        assertThat(err).contains("--name");
+    }
+
+    @Test
+    void commandLineHelpListsTheOptions() {
+        String out = captureOut(() -> assertThat(CacheNodeMain.run("--help")).isZero());
+        assertThat(out).contains("--name", "--host", "--port", "--max-size", "--eviction", "--ttl", "--health-check");
+    }
+
+    @Test
+    void healthCheckSucceedsForARunningNodeAndFailsOtherwise() {
+        try (CacheNode node = TestNodes.start("healthy")) {
+            String out = captureOut(() -> assertThat(CacheNodeMain.run("--name", node.name(), "--port",
+                    Integer.toString(node.config().port()), "--health-check")).isZero());
+            assertThat(out).contains("healthy: cache node " + node.name());
+        }
+        int port = TestNodes.freePort();
+        String out = captureOut(() -> assertThat(CacheNodeMain.run("--name", "gone", "--port",
+                Integer.toString(port), "--health-check")).isEqualTo(1));
+        assertThat(out).contains("unhealthy: cannot reach cache node 'gone'");
+    }
+
+    private static String captureOut(Runnable r) {
+        return capture(r, true);
+    }
+
+    private static String captureErr(Runnable r) {
+        return capture(r, false);
+    }
+
+    private static String capture(Runnable r, boolean out) {
+        PrintStream saved = out ? System.out : System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        if (out) {
+            System.setOut(ps);
+        } else {
+            System.setErr(ps);
+        }
+        try {
+            r.run();
+        } finally {
+            if (out) {
+                System.setOut(saved);
+            } else {
+                System.setErr(saved);
+            }
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,108 @@
+package io.ringroute.cache;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A loopback TCP relay in front of a node, to cut a node off the network while it keeps running (and keeps its
+ * data), then let it back: a partition, which killing the member cannot show.
+ */
+final class TcpProxy implements AutoCloseable {
+
+    private final int port;
+    private final int targetPort;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile ServerSocket server;
+
+    TcpProxy(int targetPort) {
+        this.port = TestNodes.freePort();
+        this.targetPort = targetPort;
+        restore();
+    }
+
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Stops accepting and drops every relayed connection. */
+    void cut() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (Socket s : sockets) {
+            closeQuietly(s);
+        }
+        sockets.clear();
+    }
+
+    /** Accepts and relays again, on the same port. */
+    void restore() {
+        try {
+            ServerSocket s = new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+            server = s;
+            Thread accept = new Thread(() -> acceptLoop(s), "proxy-accept-" + port);
+            accept.setDaemon(true);
+            accept.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void acceptLoop(ServerSocket s) {
+        while (!s.isClosed()) {
+            try {
+                Socket in = s.accept();
+                Socket out = new Socket("127.0.0.1", targetPort);
+                sockets.add(in);
+                sockets.add(out);
+                pump(in, out);
+                pump(out, in);
+            } catch (IOException e) {
+                return; // closed by cut()
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[16 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    out.write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                // connection dropped
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "proxy-pump-" + port);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() {
+        cut();
+    }
+}

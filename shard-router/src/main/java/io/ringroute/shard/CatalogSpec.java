@@ -1,0 +1,43 @@
+package io.ringroute.shard;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * Where the topology catalog lives: a schema in a PostgreSQL database that every router and the resharder share,
+ * and how often a router re-reads it when no notification arrives.
+ *
+ * @param server       the catalog database
+ * @param schema       the schema that holds the catalog tables
+ * @param pollInterval how often routers re-read the catalog besides LISTEN/NOTIFY
+ */
+public record CatalogSpec(ServerSpec server, String schema, Duration pollInterval) {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    public static final String DEFAULT_SCHEMA = "ringroute_catalog";
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+
+    public CatalogSpec {
+        if (server == null) {
+            throw new IllegalArgumentException("catalog server must not be null");
+        }
+        if (schema == null || !IDENTIFIER.matcher(schema).matches()) {
+            throw new IllegalArgumentException("catalog schema must be a lower-case SQL identifier, was '" + schema
+                    + "'");
+        }
+        if (pollInterval == null || pollInterval.toMillis() < 10) {
+            throw new IllegalArgumentException("catalog pollInterval must be >= 10ms, was " + pollInterval);
+        }
+    }
+
+    public static CatalogSpec of(ServerSpec server) {
+        return new CatalogSpec(server, DEFAULT_SCHEMA, DEFAULT_POLL_INTERVAL);
+    }
+
+    @Override
+    public String toString() {
+        return "CatalogSpec{" + server.redactedUrl() + ", schema=" + schema + ", pollInterval="
+                + pollInterval.toMillis() + "ms}";
+    }
+}

@@ -1,0 +1,270 @@
+package io.ringroute.shard;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * What a session has written, in a form that can leave the process: for each shard it wrote to, the WAL position
+ * (LSN) right after its last commit there and the {@link ServerIdentity} that LSN belongs to, plus the topology
+ * epoch it was taken at. Immutable.
+ *
+ * <p>The text form ({@link #toString()}, read back with {@link #parse(String)}) is URL-safe base64 without
+ * padding of: a version byte (1), the epoch (unsigned LEB128), the entry count, then per entry the shard name
+ * (length-prefixed UTF-8), the system identifier (8 bytes, big-endian), the timeline and the LSN (both LEB128).
+ * Two shards come to about 60 characters. It is opaque, not secret or signed: a client that edits its own token
+ * can only make its own reads staler (lower LSN) or costlier (higher LSN, read from the primary).
+ *
+ * <p>Safety of old tokens: an entry is honoured on a replica only if its identity equals both the shard primary's
+ * current identity and the replica's (a failover changes the timeline, a rebuilt server the system identifier);
+ * otherwise the read goes to the primary. Rows that resharding moved are covered by the router's per-shard cutover
+ * floor, which every SESSION read must also clear, whatever the token's epoch.
+ */
+public final class ConsistencyToken {
+
+    private static final byte VERSION = 1;
+    private static final int MAX_ENTRIES = 4096;
+    private static final ConsistencyToken EMPTY = new ConsistencyToken(0, new String[0], new long[0], new int[0],
+            new long[0]);
+
+    private final long epoch;
+    private final String[] shards;     // sorted
+    private final long[] systemIds;
+    private final int[] timelines;
+    private final long[] lsns;
+
+    private ConsistencyToken(long epoch, String[] shards, long[] systemIds, int[] timelines, long[] lsns) {
+        this.epoch = epoch;
+        this.shards = shards;
+        this.systemIds = systemIds;
+        this.timelines = timelines;
+        this.lsns = lsns;
+    }
+
+    /** The token of a session that has written nothing. */
+    public static ConsistencyToken empty() {
+        return EMPTY;
+    }
+
+    /** The topology epoch of the newest write in this token (0 for a static topology). */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** The shards this token has positions for. */
+    public List<String> shards() {
+        return List.of(shards);
+    }
+
+    public boolean isEmpty() {
+        return shards.length == 0;
+    }
+
+    /** The LSN recorded for a shard, if the session wrote there. */
+    public OptionalLong lsn(String shard) {
+        int i = indexOf(shard);
+        return i < 0 ? OptionalLong.empty() : OptionalLong.of(lsns[i]);
+    }
+
+    int indexOf(String shard) {
+        for (int i = 0; i < shards.length; i++) {
+            if (shards[i].equals(shard)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    long lsnAt(int i) {
+        return lsns[i];
+    }
+
+    boolean identityMatches(int i, ServerIdentity id) {
+        return id != null && systemIds[i] == id.systemId() && timelines[i] == id.timeline();
+    }
+
+    /**
+     * This token with a write on {@code shard} recorded. A position replaces the old one when it is later on the
+     * same history, when it comes from another history (after a failover the old position means nothing), or when
+     * the old one is {@link Long#MAX_VALUE} ("unknown, read the primary"): any LSN taken after a commit covers it.
+     */
+    ConsistencyToken withWrite(String shard, ServerIdentity id, long lsn, long atEpoch) {
+        int i = indexOf(shard);
+        long newEpoch = Math.max(epoch, atEpoch);
+        if (i >= 0) {
+            boolean sameHistory = identityMatches(i, id);
+            if (sameHistory && lsns[i] != Long.MAX_VALUE && Long.compareUnsigned(lsns[i], lsn) >= 0
+                    && newEpoch == epoch) {
+                return this;
+            }
+            long[] l = lsns.clone();
+            long[] s = systemIds.clone();
+            int[] t = timelines.clone();
+            l[i] = sameHistory && lsns[i] != Long.MAX_VALUE && lsn != Long.MAX_VALUE ? Math.max(lsns[i], lsn) : lsn;
+            s[i] = id.systemId();
+            t[i] = id.timeline();
+            return new ConsistencyToken(newEpoch, shards, s, t, l);
+        }
+        int at = -Arrays.binarySearch(shards, shard) - 1;
+        return new ConsistencyToken(newEpoch, insert(shards, at, shard), insert(systemIds, at, id.systemId()),
+                insert(timelines, at, id.timeline()), insert(lsns, at, lsn));
+    }
+
+    /** Parses the text form; names what is wrong with a malformed token. */
+    public static ConsistencyToken parse(String text) {
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException("consistency token is empty");
+        }
+        byte[] b;
+        try {
+            b = Base64.getUrlDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("consistency token is not URL-safe base64: " + e.getMessage());
+        }
+        Reader in = new Reader(b);
+        int version = in.u8();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("consistency token has version " + version + ", expected " + VERSION);
+        }
+        long epoch = in.varLong();
+        long n = in.varLong();
+        if (n < 0 || n > MAX_ENTRIES) {
+            throw new IllegalArgumentException("consistency token claims " + n + " shards");
+        }
+        String[] shards = new String[(int) n];
+        long[] systemIds = new long[(int) n];
+        int[] timelines = new int[(int) n];
+        long[] lsns = new long[(int) n];
+        for (int i = 0; i < n; i++) {
+            shards[i] = in.string();
+            if (i > 0 && shards[i].compareTo(shards[i - 1]) <= 0) {
+                throw new IllegalArgumentException("consistency token lists shards out of order");
+            }
+            systemIds[i] = in.fixed64();
+            timelines[i] = (int) in.varLong();
+            lsns[i] = in.varLong();
+        }
+        if (!in.atEnd()) {
+            throw new IllegalArgumentException("consistency token has trailing bytes");
+        }
+        return new ConsistencyToken(epoch, shards, systemIds, timelines, lsns);
+    }
+
+    /** The compact, URL-safe text form. */
+    @Override
+    public String toString() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + shards.length * 24);
+        out.write(VERSION);
+        writeVar(out, epoch);
+        writeVar(out, shards.length);
+        for (int i = 0; i < shards.length; i++) {
+            byte[] name = shards[i].getBytes(StandardCharsets.UTF_8);
+            writeVar(out, name.length);
+            out.write(name, 0, name.length);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                out.write((int) (systemIds[i] >>> shift));
+            }
+            writeVar(out, Integer.toUnsignedLong(timelines[i]));
+            writeVar(out, lsns[i]);
+        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ConsistencyToken t && epoch == t.epoch && Arrays.equals(shards, t.shards)
+                && Arrays.equals(systemIds, t.systemIds) && Arrays.equals(timelines, t.timelines)
+                && Arrays.equals(lsns, t.lsns);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(lsns) * 31 + Long.hashCode(epoch);
+    }
+
+    private static void writeVar(ByteArrayOutputStream out, long v) {
+        while ((v & ~0x7FL) != 0) {
+            out.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+
+    private static String[] insert(String[] a, int at, String v) {
+        String[] out = new String[a.length + 1];
+        System.arraycopy(a, 0, out, 0, at);
+        out[at] = v;
+        System.arraycopy(a, at, out, at + 1, a.length - at);
+        return out;
+    }
+
+    private static long[] insert(long[] a, int at, long v) {
+        long[] out = new long[a.length + 1];
+        System.arraycopy(a, 0, out, 0, at);
+        out[at] = v;
+        System.arraycopy(a, at, out, at + 1, a.length - at);
+        return out;
+    }
+
+    private static int[] insert(int[] a, int at, int v) {
+        int[] out = new int[a.length + 1];
+        System.arraycopy(a, 0, out, 0, at);
+        out[at] = v;
+        System.arraycopy(a, at, out, at + 1, a.length - at);
+        return out;
+    }
+
+    /** Bounds-checked reads of the binary form. */
+    private static final class Reader {
+        private final byte[] b;
+        private int pos;
+
+        Reader(byte[] b) {
+            this.b = b;
+        }
+
+        int u8() {
+            if (pos >= b.length) {
+                throw new IllegalArgumentException("consistency token is truncated");
+            }
+            return b[pos++] & 0xFF;
+        }
+
+        long varLong() {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int x = u8();
+                v |= (long) (x & 0x7F) << shift;
+                if ((x & 0x80) == 0) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("consistency token has an over-long number");
+        }
+
+        long fixed64() {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | u8();
+            }
+            return v;
+        }
+
+        String string() {
+            long len = varLong();
+            if (len < 1 || len > 63 || pos + len > b.length) {
+                throw new IllegalArgumentException("consistency token has a bad shard name length " + len);
+            }
+            String s = new String(b, pos, (int) len, StandardCharsets.UTF_8);
+            pos += (int) len;
+            return s;
+        }
+
+        boolean atEnd() {
+            return pos == b.length;
+        }
+    }
+}

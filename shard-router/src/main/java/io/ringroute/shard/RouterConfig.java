@@ -1,0 +1,115 @@
+package io.ringroute.shard;
+
+import io.ringroute.ring.HashRing;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Everything a {@link ShardRouter} is configured with, as loaded from a properties file. Unknown keys are
+ * rejected by name, missing required keys are named, and nothing falls back silently.
+ *
+ * <pre>
+ * vnodesPerShard=256
+ * shards.a.weight=1
+ * shards.a.primary.url=jdbc:postgresql://db-a:5432/app
+ * shards.a.primary.user=app
+ * shards.a.primary.password=secret
+ * shards.a.primary.maxPoolSize=10
+ * shards.a.replicas.0.url=jdbc:postgresql://db-a-r0:5432/app
+ * router.replicaPollInterval=100ms
+ * router.sessionWait=0ms
+ * catalog.url=jdbc:postgresql://db-catalog:5432/app     (optional: enables online resharding)
+ * catalog.schema=ringroute_catalog
+ * </pre>
+ * Server fields: url, user, password, maxPoolSize, minIdle, connectionTimeout, socketTimeout.
+ *
+ * @param topology            the shards
+ * @param replicaPollInterval how often replica replay positions and health are polled
+ * @param sessionWait         how long a SESSION read may wait for a replica to catch up before using the primary
+ * @param catalog             the topology catalog, when routers share a resharding-capable topology
+ */
+public record RouterConfig(ShardTopology topology, Duration replicaPollInterval, Duration sessionWait,
+                           Optional<CatalogSpec> catalog) {
+
+    public static final Duration DEFAULT_REPLICA_POLL_INTERVAL = Duration.ofMillis(100);
+
+    public RouterConfig {
+        if (topology == null) {
+            throw new IllegalArgumentException("topology must not be null");
+        }
+        if (replicaPollInterval == null || replicaPollInterval.toMillis() < 5) {
+            throw new IllegalArgumentException("replicaPollInterval must be >= 5ms, was " + replicaPollInterval);
+        }
+        if (sessionWait == null || sessionWait.isNegative()) {
+            throw new IllegalArgumentException("sessionWait must be >= 0, was " + sessionWait);
+        }
+        if (catalog == null) {
+            throw new IllegalArgumentException("catalog must not be null (use Optional.empty())");
+        }
+    }
+
+    /** A static topology with default router settings and no catalog. */
+    public static RouterConfig of(ShardTopology topology) {
+        return new RouterConfig(topology, DEFAULT_REPLICA_POLL_INTERVAL, Duration.ZERO, Optional.empty());
+    }
+
+    public static RouterConfig load(Path file) {
+        return parse(ConfigReader.load(file));
+    }
+
+    public static RouterConfig fromProperties(Properties properties) {
+        return parse(ConfigReader.of("configuration", properties));
+    }
+
+    private static RouterConfig parse(ConfigReader in) {
+        ShardTopology.Builder topology = ShardTopology.builder();
+        try {
+            topology.vnodesPerShard(in.intValue("vnodesPerShard", HashRing.DEFAULT_VNODES));
+        } catch (IllegalArgumentException e) {
+            throw in.error(e.getMessage());
+        }
+        var names = in.children("shards.");
+        if (names.isEmpty()) {
+            throw in.error("no shards: define at least shards.<name>.primary.url");
+        }
+        for (String name : names) {
+            String prefix = "shards." + name + ".";
+            try {
+                ShardSpec.Builder shard = ShardSpec.builder(name)
+                        .weight(in.doubleValue(prefix + "weight", 1.0))
+                        .primary(in.server(prefix + "primary.", "the primary of shard '" + name + "'"));
+                for (String i : in.children(prefix + "replicas.")) {
+                    shard.replica(in.server(prefix + "replicas." + i + ".",
+                            "replica " + i + " of shard '" + name + "'"));
+                }
+                in.rejectUnknown(prefix, "weight, primary.*, replicas.<n>.*");
+                topology.shard(shard.build());
+            } catch (IllegalArgumentException e) {
+                throw e.getMessage().startsWith(in.source()) ? e : in.error(e.getMessage());
+            }
+        }
+        Duration poll = in.duration("router.replicaPollInterval", DEFAULT_REPLICA_POLL_INTERVAL);
+        Duration wait = in.duration("router.sessionWait", Duration.ZERO);
+        in.rejectUnknown("router.", "replicaPollInterval, sessionWait");
+        Optional<CatalogSpec> catalog = Optional.empty();
+        if (!in.children("catalog.").isEmpty()) {
+            String schema = in.optional("catalog.schema");
+            Duration catalogPoll = in.duration("catalog.pollInterval", CatalogSpec.DEFAULT_POLL_INTERVAL);
+            ServerSpec server = in.server("catalog.", "the catalog");
+            try {
+                catalog = Optional.of(new CatalogSpec(server, schema == null ? CatalogSpec.DEFAULT_SCHEMA : schema,
+                        catalogPoll));
+            } catch (IllegalArgumentException e) {
+                throw in.error(e.getMessage());
+            }
+        }
+        in.rejectUnknown("", "vnodesPerShard, shards.<name>.*, router.*, catalog.*");
+        try {
+            return new RouterConfig(topology.build(), poll, wait, catalog);
+        } catch (IllegalArgumentException e) {
+            throw in.error(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.ringroute.shard;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One physical server of a shard: its HikariCP pool and what the router knows about it (health, replay position,
+ * identity, freshness), written by the poller and read lock-free by the routing path.
+ */
+final class ServerPool implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerPool.class);
+
+    /** freshAsOfNanos of a replica whose staleness is unknown: fails every staleness bound. */
+    static final long STALENESS_UNKNOWN = Long.MIN_VALUE / 4;
+
+    final String shard;
+    final Role role;
+    final ServerSpec spec;
+    final String name;                        // shard/role#i, for logs and metrics
+    private final HikariDataSource pool;
+
+    final LongAdder reads = new LongAdder();
+    final LongAdder writes = new LongAdder();
+
+    volatile boolean healthy = true;
+    private volatile boolean seen;            // polled successfully at least once
+    /** Primary: last insert LSN seen. Replica: last replay LSN seen (a lower bound of the real one). */
+    volatile long lsn;
+    volatile ServerIdentity identity;
+    /** Replica: the data it serves is at least as new as the primary's state at this System.nanoTime(). */
+    volatile long freshAsOfNanos = STALENESS_UNKNOWN;
+    volatile long lagBytes;
+    volatile double lagSeconds;
+
+    ServerPool(String shard, Role role, int index, ServerSpec spec) {
+        this.shard = shard;
+        this.role = role;
+        this.spec = spec;
+        this.name = shard + "/" + (role == Role.PRIMARY ? "primary" : "replica" + index);
+        HikariConfig c = new HikariConfig();
+        c.setPoolName("ringroute-" + shard + "-" + (role == Role.PRIMARY ? "primary" : "replica" + index));
+        c.setJdbcUrl(spec.url());
+        c.setUsername(spec.user());
+        c.setPassword(spec.password());
+        c.setMaximumPoolSize(spec.maxPoolSize());
+        c.setMinimumIdle(spec.minIdle());
+        c.setConnectionTimeout(spec.connectionTimeout().toMillis());
+        c.setValidationTimeout(Math.max(250, Math.min(1000, spec.connectionTimeout().toMillis() - 1)));
+        // Start even when the server is down: the router reports it per call, it must not refuse to boot.
+        c.setInitializationFailTimeout(-1);
+        c.setReadOnly(role == Role.REPLICA);
+        DriverProperties.apply(spec, c.getDataSourceProperties());
+        this.pool = new HikariDataSource(c);
+    }
+
+    /** A pooled connection, or {@link ShardUnavailableException} within the connection timeout. */
+    Connection connection() throws SQLException {
+        try {
+            return pool.getConnection();
+        } catch (SQLTransientConnectionException e) {
+            throw unavailable(e);
+        } catch (SQLException e) {
+            if (isConnectionFailure(e)) {
+                throw unavailable(e);
+            }
+            throw e;
+        }
+    }
+
+    ShardUnavailableException unavailable(SQLException cause) {
+        return new ShardUnavailableException(shard, role, spec.redactedUrl() + ": " + cause.getMessage(), cause);
+    }
+
+    /** Takes the server out of rotation and drops its pooled connections, which are dead anyway. */
+    void markDown(String why) {
+        if (healthy) {
+            healthy = false;
+            LOG.warn("{} ({}) is out of rotation: {}", name, spec.redactedUrl(), why);
+            pool.getHikariPoolMXBean().softEvictConnections();
+        }
+    }
+
+    void markUp() {
+        if (!healthy) {
+            healthy = true;
+            if (seen) {
+                LOG.info("{} ({}) is back in rotation", name, spec.redactedUrl());
+            }
+        }
+        seen = true;
+    }
+
+    /** Drops a connection whose session state is unknown instead of returning it to the pool. */
+    void evict(Connection c) {
+        pool.evictConnection(c);
+    }
+
+    /** True for errors that mean the connection or server is gone, not that the SQL was wrong. */
+    static boolean isConnectionFailure(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                        || state.equals("57P03")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,349 @@
+package io.ringroute.shard;
+
+import io.ringroute.ring.Node;
+import io.ringroute.ring.RangeMove;
+import io.ringroute.ring.TokenRange;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The topology shared by every router and the resharder: the ring members and epoch, the moves of an unfinished
+ * resharding and their state, the per-shard cutover floors, and the registered sharded tables. A schema in a
+ * PostgreSQL database; every change that bumps the epoch also sends {@code NOTIFY <schema>_topology} so routers
+ * learn of it at once. One connection per instance; methods are synchronized.
+ */
+public final class TopologyCatalog implements AutoCloseable {
+
+    private static final long RESHARDER_LOCK = 0x72696e67726f7574L + 2;
+
+    private final CatalogSpec spec;
+    private final String s;
+    private final Connection c;
+
+    private TopologyCatalog(CatalogSpec spec, Connection c) {
+        this.spec = spec;
+        this.s = spec.schema();
+        this.c = c;
+    }
+
+    /** Connects; an unreachable catalog fails with its (redacted) URL named. */
+    public static TopologyCatalog connect(CatalogSpec spec) throws SQLException {
+        try {
+            return new TopologyCatalog(spec, DriverManager.getConnection(spec.server().url(),
+                    DriverProperties.forDirectConnection(spec.server())));
+        } catch (SQLException e) {
+            throw new SQLException("the topology catalog at " + spec.server().redactedUrl() + " is unreachable: "
+                    + e.getMessage(), "08001", e);
+        }
+    }
+
+    public CatalogSpec spec() {
+        return spec;
+    }
+
+    /** The channel routers LISTEN on. */
+    public String channel() {
+        return s + "_topology";
+    }
+
+    /**
+     * Creates the catalog schema if missing and, if the catalog holds no topology yet, seeds it with this one at
+     * epoch 1. An existing topology is kept: the catalog, not a router's configuration, says who owns what.
+     */
+    public synchronized CatalogSnapshot initialize(ShardTopology initial) throws SQLException {
+        inTransaction(() -> {
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT pg_advisory_xact_lock(" + (RESHARDER_LOCK + 1) + ")");
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
+                st.execute("CREATE TABLE IF NOT EXISTS " + s + ".topology (id int PRIMARY KEY CHECK (id = 1),"
+                        + " epoch bigint NOT NULL, vnodes int NOT NULL, members text NOT NULL, target text,"
+                        + " updated_at timestamptz NOT NULL DEFAULT now())");
+                st.execute("CREATE TABLE IF NOT EXISTS " + s + ".moves (idx int PRIMARY KEY,"
+                        + " range_start bigint NOT NULL, range_end bigint NOT NULL, from_shard text NOT NULL,"
+                        + " to_shard text NOT NULL, state text NOT NULL, rows_copied bigint NOT NULL DEFAULT 0,"
+                        + " updated_at timestamptz NOT NULL DEFAULT now())");
+                st.execute("CREATE TABLE IF NOT EXISTS " + s + ".floors (shard text PRIMARY KEY, lsn bigint NOT NULL)");
+                st.execute("CREATE TABLE IF NOT EXISTS " + s + ".sharded_tables (name text PRIMARY KEY,"
+                        + " key_column text NOT NULL, token_column text NOT NULL, primary_key text NOT NULL)");
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".topology (id, epoch, vnodes,"
+                    + " members) VALUES (1, 1, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                ps.setInt(1, initial.vnodesPerShard());
+                ps.setString(2, format(weights(initial)));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        return snapshot();
+    }
+
+    /** Everything, read in one snapshot. */
+    public synchronized CatalogSnapshot snapshot() throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            long epoch;
+            int vnodes;
+            Map<String, Double> members;
+            Optional<Map<String, Double>> target;
+            try (ResultSet rs = st.executeQuery("SELECT epoch, vnodes, members, target FROM " + s
+                    + ".topology WHERE id = 1")) {
+                if (!rs.next()) {
+                    throw new SQLException("the topology catalog " + s + " at " + spec.server().redactedUrl()
+                            + " holds no topology: initialize it first");
+                }
+                epoch = rs.getLong(1);
+                vnodes = rs.getInt(2);
+                members = parse(rs.getString(3));
+                target = Optional.ofNullable(rs.getString(4)).map(TopologyCatalog::parse);
+            }
+            List<CatalogMove> moves = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT idx, range_start, range_end, from_shard, to_shard, state,"
+                    + " rows_copied FROM " + s + ".moves ORDER BY idx")) {
+                while (rs.next()) {
+                    moves.add(new CatalogMove(rs.getInt(1), new TokenRange(rs.getLong(2), rs.getLong(3)),
+                            rs.getString(4), rs.getString(5), MoveState.valueOf(rs.getString(6)), rs.getLong(7)));
+                }
+            }
+            Map<String, Long> floors = new HashMap<>();
+            try (ResultSet rs = st.executeQuery("SELECT shard, lsn FROM " + s + ".floors")) {
+                while (rs.next()) {
+                    floors.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            c.commit();
+            return new CatalogSnapshot(epoch, vnodes, members, target, moves, floors);
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** The current epoch only: the cheap check routers poll. */
+    public synchronized long epoch() throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT epoch FROM " + s + ".topology WHERE id = 1")) {
+            if (!rs.next()) {
+                throw new SQLException("the topology catalog " + s + " holds no topology");
+            }
+            return rs.getLong(1);
+        }
+    }
+
+    // ---- resharding ----------------------------------------------------------------------------------------
+
+    /**
+     * Takes the resharder's session lock on the catalog database; false if another resharder holds it. Released
+     * when this catalog is closed (or its process dies).
+     */
+    public synchronized boolean tryLockResharder() throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + RESHARDER_LOCK + ")")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    /** Records the target and the plan's moves, all PENDING. Refused if a resharding is already recorded. */
+    public synchronized void beginResharding(Map<String, Double> target, List<RangeMove> moves) throws SQLException {
+        inTransaction(() -> {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT target FROM " + s + ".topology WHERE id = 1 FOR UPDATE")) {
+                rs.next();
+                if (rs.getString(1) != null) {
+                    throw new IllegalStateException("a resharding to " + rs.getString(1) + " is already recorded");
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET target = ?,"
+                    + " updated_at = now() WHERE id = 1")) {
+                ps.setString(1, format(target));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".moves (idx, range_start,"
+                    + " range_end, from_shard, to_shard, state) VALUES (?, ?, ?, ?, ?, 'PENDING')")) {
+                for (int i = 0; i < moves.size(); i++) {
+                    RangeMove m = moves.get(i);
+                    ps.setInt(1, i);
+                    ps.setLong(2, m.range().start());
+                    ps.setLong(3, m.range().end());
+                    ps.setString(4, m.from().id());
+                    ps.setString(5, m.to().id());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    public synchronized void setMoveState(int index, MoveState state) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET state = ?, updated_at = now()"
+                + " WHERE idx = ?")) {
+            ps.setString(1, state.name());
+            ps.setInt(2, index);
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized void addRowsCopied(int index, long rows) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET rows_copied = rows_copied + ?,"
+                + " updated_at = now() WHERE idx = ?")) {
+            ps.setLong(1, rows);
+            ps.setInt(2, index);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Hands a range to its new owner: epoch {@code newEpoch} (must be the current epoch plus one), the move MOVED,
+     * the new owner's floor raised to {@code floorLsn}, and a notification, in one transaction.
+     */
+    public synchronized void handOver(int index, long newEpoch, String newOwner, long floorLsn) throws SQLException {
+        inTransaction(() -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET epoch = ?,"
+                    + " updated_at = now() WHERE id = 1 AND epoch = ?")) {
+                ps.setLong(1, newEpoch);
+                ps.setLong(2, newEpoch - 1);
+                if (ps.executeUpdate() != 1) {
+                    throw new IllegalStateException("the catalog epoch is no longer " + (newEpoch - 1)
+                            + ": another process changed the topology during the resharding");
+                }
+            }
+            setMoveState(index, MoveState.MOVED);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".floors (shard, lsn) VALUES (?, ?)"
+                    + " ON CONFLICT (shard) DO UPDATE SET lsn = GREATEST(" + s + ".floors.lsn, EXCLUDED.lsn)")) {
+                ps.setString(1, newOwner);
+                ps.setLong(2, floorLsn);
+                ps.executeUpdate();
+            }
+            notifyRouters(newEpoch);
+            return null;
+        });
+    }
+
+    /** Ends a resharding: the target becomes the members, the moves are dropped, the epoch grows by one. */
+    public synchronized long complete() throws SQLException {
+        return inTransaction(() -> {
+            long epoch;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("UPDATE " + s + ".topology SET members = target, target = NULL,"
+                         + " epoch = epoch + 1, updated_at = now() WHERE id = 1 AND target IS NOT NULL"
+                         + " RETURNING epoch")) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("no resharding is recorded in the catalog");
+                }
+                epoch = rs.getLong(1);
+                st.execute("DELETE FROM " + s + ".moves");
+            }
+            notifyRouters(epoch);
+            return epoch;
+        });
+    }
+
+    // ---- sharded tables ------------------------------------------------------------------------------------
+
+    /** Registers (or re-registers) a sharded table for resharding. */
+    public synchronized void registerTable(ShardedTable table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".sharded_tables (name, key_column,"
+                + " token_column, primary_key) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                + " key_column = EXCLUDED.key_column, token_column = EXCLUDED.token_column,"
+                + " primary_key = EXCLUDED.primary_key")) {
+            ps.setString(1, table.name());
+            ps.setString(2, table.keyColumn());
+            ps.setString(3, table.tokenColumn());
+            ps.setString(4, String.join(",", table.primaryKey()));
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized List<ShardedTable> tables() throws SQLException {
+        List<ShardedTable> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name, key_column,"
+                + " token_column, primary_key FROM " + s + ".sharded_tables ORDER BY name")) {
+            while (rs.next()) {
+                out.add(new ShardedTable(rs.getString(1), rs.getString(2), rs.getString(3),
+                        List.of(rs.getString(4).split(","))));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            // closing a catalog connection that already failed
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private void notifyRouters(long epoch) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            ps.setString(1, channel());
+            ps.setString(2, Long.toString(epoch));
+            ps.execute();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T inTransaction(Work<T> work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            T result = work.run();
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    static Map<String, Double> weights(ShardTopology topology) {
+        Map<String, Double> out = new TreeMap<>(Node.ID_ORDER);
+        topology.shards().forEach(sh -> out.put(sh.name(), sh.weight()));
+        return out;
+    }
+
+    static String format(Map<String, Double> weights) {
+        Map<String, Double> sorted = new TreeMap<>(Node.ID_ORDER);
+        sorted.putAll(weights);
+        return sorted.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+    }
+
+    static Map<String, Double> parse(String text) {
+        Map<String, Double> out = new TreeMap<>(Node.ID_ORDER);
+        for (String part : text.split(",")) {
+            int eq = part.indexOf('=');
+            out.put(part.substring(0, eq), Double.parseDouble(part.substring(eq + 1)));
+        }
+        return out;
+    }
+}

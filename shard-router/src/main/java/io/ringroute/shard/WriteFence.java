@@ -1,0 +1,83 @@
+package io.ringroute.shard;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The write gate on each shard primary that makes online resharding safe with any number of routers: every
+ * routed write unit holds a shared advisory lock from before its first statement until after its commit, and is
+ * refused unless the router's topology epoch is at least the shard's minimum epoch. The resharder takes the lock
+ * exclusively for a cutover (so no write unit is in flight), raises the minimum epoch, copies the last changes and
+ * publishes the new epoch in the catalog before it lets go: a router that has not seen the new epoch cannot write
+ * to the shard that lost the range. Lives in schema {@value #SCHEMA} of every shard database.
+ *
+ * <p>The minimum epoch is a sequence, not a table row, because sequences are read outside MVCC snapshots: a
+ * write unit that waited for the lock sees the raised value whatever its isolation level.
+ */
+public final class WriteFence {
+
+    /** The per-shard schema of ringroute's own objects. */
+    public static final String SCHEMA = "ringroute";
+    /** The advisory lock key of the write gate (the bytes of "ringrout"). */
+    public static final long LOCK_KEY = 0x72696e67726f7574L;
+    /** SQLSTATE of a write refused because the router's epoch is older than the shard's minimum. */
+    public static final String REFUSED_STATE = "RR001";
+
+    static final String ENTER_SQL = "SELECT " + SCHEMA + ".enter_write(?, ?)";
+    static final String EXIT_SQL = "SELECT pg_advisory_unlock_shared(" + LOCK_KEY + ")";
+
+    private static final String[] DDL = {
+        "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
+        "CREATE SEQUENCE IF NOT EXISTS " + SCHEMA + ".min_epoch MINVALUE 0 START 0",
+        "CREATE OR REPLACE FUNCTION " + SCHEMA + ".enter_write(router_epoch bigint, token text) RETURNS void"
+            + " LANGUAGE plpgsql AS $$\n"
+            + "DECLARE required bigint;\n"
+            + "BEGIN\n"
+            + "  PERFORM pg_advisory_lock_shared(" + LOCK_KEY + ");\n"
+            + "  SELECT last_value INTO required FROM " + SCHEMA + ".min_epoch;\n"
+            + "  IF required > router_epoch THEN\n"
+            + "    PERFORM pg_advisory_unlock_shared(" + LOCK_KEY + ");\n"
+            + "    RAISE EXCEPTION 'ringroute: this shard takes writes from topology epoch % on, the router is at %',"
+            + " required, router_epoch USING ERRCODE = '" + REFUSED_STATE + "';\n"
+            + "  END IF;\n"
+            + "  PERFORM set_config('ringroute.token', token, false);\n"
+            + "END $$"
+    };
+
+    private WriteFence() {
+    }
+
+    /** Creates the gate's schema, sequence and function on a shard primary if missing (idempotent, race-safe). */
+    public static void install(Connection c) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_advisory_xact_lock(" + (LOCK_KEY + 1) + ")");   // serializes concurrent installers
+            for (String ddl : DDL) {
+                st.execute(ddl);
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** Raises the shard's minimum epoch (never lowers it); takes effect at once, outside any transaction. */
+    public static void raiseMinimumEpoch(Connection c, long epoch) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT setval('" + SCHEMA + ".min_epoch', ?) FROM "
+                + SCHEMA + ".min_epoch WHERE last_value < ?")) {
+            ps.setLong(1, epoch);
+            ps.setLong(2, epoch);
+            ps.execute();
+        }
+    }
+
+    static boolean isRefusal(SQLException e) {
+        return REFUSED_STATE.equals(e.getSQLState());
+    }
+}

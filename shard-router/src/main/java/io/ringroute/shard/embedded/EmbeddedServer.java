@@ -1,0 +1,234 @@
+package io.ringroute.shard.embedded;
+
+import io.ringroute.shard.ServerSpec;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One embedded PostgreSQL 17 server (zonky binaries): a primary, or a streaming standby cloned from one. It can be
+ * stopped and started again on the same port and data directory, to test failures. Logs go to a file next to the
+ * data directory.
+ */
+public final class EmbeddedServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedServer.class);
+
+    private final String name;
+    private final Path dataDir;
+    private final Path logFile;
+    private final int port;
+    private final boolean standby;
+    private final Map<String, String> serverConfig;
+    private final Duration connectionTimeout;
+    private EmbeddedPostgres postgres;
+
+    private EmbeddedServer(String name, Path dir, boolean standby, Map<String, String> serverConfig,
+                           Duration connectionTimeout) {
+        this.name = name;
+        this.dataDir = dir.resolve("data");
+        this.logFile = dir.resolve("postgres.log");
+        this.port = freePort();
+        this.standby = standby;
+        this.serverConfig = Map.copyOf(serverConfig);
+        this.connectionTimeout = connectionTimeout;
+    }
+
+    /** A new primary in {@code dir}, from a copy of the per-JVM template, started. */
+    static EmbeddedServer startPrimary(String name, Path dir, Map<String, String> serverConfig,
+                                       Duration connectionTimeout) {
+        EmbeddedServer s = new EmbeddedServer(name, dir, false, serverConfig, connectionTimeout);
+        DataDirectories.newPrimary(s.dataDir);
+        s.start();
+        return s;
+    }
+
+    /**
+     * A streaming standby of this (running) primary in {@code dir}, cloned online: a physical replication slot,
+     * {@code pg_backup_start}, a copy of the data directory without WAL or slots, {@code pg_backup_stop}'s label
+     * file, then {@code standby.signal} and {@code primary_conninfo}. Started and streaming when this returns.
+     */
+    EmbeddedServer cloneStandby(String standbyName, Path dir, Duration applyDelay) {
+        if (standby) {
+            throw new IllegalStateException(name + " is a standby: clone standbys from the primary");
+        }
+        EmbeddedServer s = new EmbeddedServer(standbyName, dir, true, serverConfig, connectionTimeout);
+        String slot = slotName(standbyName);
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+            st.execute("SELECT pg_backup_start('" + slot + "', true)");
+            DataDirectories.copy(dataDir, s.dataDir, rel -> (rel.startsWith("pg_wal") && rel.getNameCount() > 1
+                    && !rel.equals(Path.of("pg_wal", "archive_status")))
+                    || (rel.startsWith("pg_replslot") && rel.getNameCount() > 1));
+            try (ResultSet rs = st.executeQuery("SELECT labelfile, spcmapfile FROM pg_backup_stop(false)")) {
+                rs.next();
+                Files.writeString(s.dataDir.resolve("backup_label"), rs.getString(1), StandardCharsets.UTF_8);
+                String spcmap = rs.getString(2);
+                if (spcmap != null && !spcmap.isEmpty()) {
+                    Files.writeString(s.dataDir.resolve("tablespace_map"), spcmap, StandardCharsets.UTF_8);
+                }
+            }
+            Files.createFile(s.dataDir.resolve("standby.signal"));
+            Files.writeString(s.dataDir.resolve("postgresql.auto.conf"),
+                    "\nprimary_conninfo = 'host=localhost port=" + port + " user=postgres application_name=" + slot
+                            + "'\nprimary_slot_name = '" + slot + "'\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not clone " + name + " into standby " + standbyName, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not clone " + name + " into standby " + standbyName, e);
+        }
+        s.start();
+        if (!applyDelay.isZero()) {
+            s.applyDelay(applyDelay);
+        }
+        s.awaitStreaming(Duration.ofSeconds(20));
+        return s;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public boolean isStandby() {
+        return standby;
+    }
+
+    public synchronized boolean isRunning() {
+        return postgres != null;
+    }
+
+    /** {@code jdbc:postgresql://localhost:<port>/postgres}; the user is {@code postgres}, trusted, no password. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + port + "/postgres";
+    }
+
+    /** This server as a router sees it. */
+    public ServerSpec spec() {
+        return ServerSpec.builder(jdbcUrl()).user("postgres").connectionTimeout(connectionTimeout).build();
+    }
+
+    /** A new, unpooled connection as the superuser. */
+    public Connection connect() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("connectTimeout", "5");
+        return DriverManager.getConnection(jdbcUrl(), p);
+    }
+
+    /**
+     * Makes this standby apply each commit no earlier than {@code delay} after it happened on the primary: real,
+     * deterministic replication lag. Set with ALTER SYSTEM (it survives restarts) and a reload.
+     */
+    public void applyDelay(Duration delay) {
+        if (!standby) {
+            throw new IllegalStateException(name + " is a primary: only standbys have an apply delay");
+        }
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER SYSTEM SET recovery_min_apply_delay = '" + delay.toMillis() + "ms'");
+            st.execute("SELECT pg_reload_conf()");
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not set the apply delay of " + name, e);
+        }
+    }
+
+    /** Starts the server on its data directory and port (again, after {@link #stop()}). */
+    public synchronized void start() {
+        if (postgres != null) {
+            return;
+        }
+        try {
+            EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setDataDirectory(dataDir)
+                    .setCleanDataDirectory(false).setPort(port)
+                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .setPGStartupWait(Duration.ofSeconds(30));
+            serverConfig.forEach(b::setServerConfig);
+            postgres = b.start();
+            LOG.debug("{} started on port {}", name, port);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + name + " (log: " + logFile + ")", e);
+        }
+    }
+
+    /** Stops the server (fast shutdown); {@link #start()} brings it back. */
+    public synchronized void stop() {
+        if (postgres == null) {
+            return;
+        }
+        try {
+            postgres.close();
+            LOG.debug("{} stopped", name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not stop " + name, e);
+        } finally {
+            postgres = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void awaitStreaming(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_wal_receiver"
+                        + " WHERE status = 'streaming'")) {
+                    rs.next();
+                    if (rs.getInt(1) > 0) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + " did not start streaming within " + timeout.toSeconds()
+                            + " s (log: " + logFile + ")");
+                }
+                Thread.sleep(20);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not check that " + name + " streams", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + name + " to stream", e);
+        }
+    }
+
+    private static String slotName(String serverName) {
+        return serverName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedServer{" + name + ", port " + port + (isRunning() ? "" : ", stopped") + "}";
+    }
+}

@@ -1,0 +1,119 @@
+package io.ringroute.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Plain JDBC code through the routing DataSource, and queries over every shard. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DataSourceAndScatterTest {
+
+    private final EmbeddedShardCluster cluster = SharedCluster.get();
+    private final Kv kv = new Kv("kv_facade");
+    private ShardRouter router;
+
+    @BeforeAll
+    void start() throws Exception {
+        kv.create(cluster);
+        router = ShardRouter.builder().topology(cluster.topology()).replicaPollInterval(Duration.ofMillis(20)).build();
+    }
+
+    @AfterAll
+    void stop() {
+        router.close();
+    }
+
+    @Test
+    void jdbcCodeInASessionScopeWritesToTheKeysPrimaryAndReadsItsOwnWrite() throws Exception {
+        DataSource ds = router.dataSource();
+        Session session = router.session();
+        String key = "facade-1";
+        try (ShardScope scope = session.writeScope(key); Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO kv_facade (k, v) VALUES (?, 5)")) {
+                ps.setString(1, key);
+                ps.executeUpdate();
+            }
+            c.commit();
+        }
+        assertThat(session.token().lsn(router.shardOf(key))).isPresent();
+        try (ShardScope scope = session.readScope(key, Consistency.SESSION); Connection c = ds.getConnection();
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT v, tok FROM kv_facade WHERE k = 'facade-1'")) {
+            assertThat(rs.next()).as("the session sees its own insert").isTrue();
+            assertThat(rs.getLong(1)).isEqualTo(5);
+            assertThat(rs.getLong(2)).isEqualTo(io.ringroute.ring.KeyHash.token(key));
+        }
+        assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(5);
+    }
+
+    @Test
+    void uncommittedWorkInAWriteScopeIsRolledBackWhenTheConnectionCloses() throws Exception {
+        String key = "facade-uncommitted";
+        try (ShardScope scope = router.writeScope(key); Connection c = router.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            kv.put(key, 1).apply(c);
+        }
+        assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(-1);
+    }
+
+    @Test
+    void getConnectionWithoutAScopeSaysWhatIsMissing() {
+        assertThatThrownBy(() -> router.dataSource().getConnection())
+                .isInstanceOf(SQLException.class).hasMessageContaining("no shard key is bound to this thread");
+        assertThatThrownBy(() -> router.readScope("k", Consistency.SESSION))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SESSION reads need a Session");
+    }
+
+    @Test
+    void scatterGatherMergesTheResultOfEveryShard() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            router.write("sg-" + i, kv.put("sg-" + i, 1));
+        }
+        long total = router.scatterGather(Consistency.STRONG, Duration.ofSeconds(10), c -> {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM kv_facade WHERE k LIKE 'sg-%'")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }, Collectors.summingLong(Long::longValue));
+        assertThat(total).isEqualTo(100);
+    }
+
+    @Test
+    void scatterGatherGivesUpAtItsTimeoutNamingTheSlowShard() throws SQLException {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> router.scatterGather(Consistency.STRONG, Duration.ofMillis(500), c -> {
+            try (Statement st = c.createStatement()) {
+                if (c.getMetaData().getURL().contains(":" + cluster.shard("shard-1").primary().port() + "/")) {
+                    st.execute("SELECT pg_sleep(30)");
+                }
+                return 1;
+            }
+        }, Collectors.toList()))
+                .isInstanceOfSatisfying(ScatterTimeoutException.class,
+                        e -> assertThat(e.shards()).containsExactly("shard-1"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        endSleepers();
+    }
+
+    /** The server does not notice the client gave up until the sleep ends: end it, so it holds nothing. */
+    private void endSleepers() throws SQLException {
+        try (Connection c = cluster.shard("shard-1").primary().connect(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'");
+        }
+    }
+}

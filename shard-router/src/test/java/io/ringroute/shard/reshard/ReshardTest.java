@@ -1,0 +1,386 @@
+package io.ringroute.shard.reshard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ringroute.ring.HashRing;
+import io.ringroute.ring.KeyHash;
+import io.ringroute.ring.Node;
+import io.ringroute.ring.RebalancePlan;
+import io.ringroute.shard.CatalogSpec;
+import io.ringroute.shard.ServerSpec;
+import io.ringroute.shard.ShardRouter;
+import io.ringroute.shard.ShardTopology;
+import io.ringroute.shard.ShardedTable;
+import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.embedded.EmbeddedServer;
+import io.ringroute.shard.embedded.EmbeddedShard;
+import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Online resharding on real embedded shards (each a primary and a streaming standby) with a catalog server. The
+ * tests run in order on one cluster, each starting from the topology the previous one left: 2 shards, +1, -1, +1,
+ * -1 killed midway and resumed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReshardTest {
+
+    private static final int PRELOADED = 10_000;
+    private static final String A = "shard-a";
+    private static final String B = "shard-b";
+    private static final String C = "shard-c";
+    private static final ShardedTable ACCOUNTS = ShardedTable.of("accounts", "k", "k");
+
+    private EmbeddedShardCluster cluster;
+    private ShardTopology all;
+    private CatalogSpec catalog;
+    private ShardRouter router1;
+    private ShardRouter router2;
+    private final List<LedgerWriter> writers = new ArrayList<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = EmbeddedShardCluster.builder().shardNames(A, B, C).replicasPerShard(1).vnodesPerShard(64).start();
+        all = cluster.topology();
+        EmbeddedServer catalogServer = cluster.startStandalone("catalog");
+        catalog = new CatalogSpec(catalogServer.spec(), "rr_catalog", Duration.ofMillis(200));
+        for (EmbeddedShard s : cluster.shards()) {
+            try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE accounts (k text PRIMARY KEY, v bigint NOT NULL)");
+                ACCOUNTS.addTokenColumn(c);
+            }
+        }
+        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
+            cat.initialize(all.withoutShard(C));
+            cat.registerTable(ACCOUNTS);
+        }
+        router1 = ShardRouter.builder().topology(all).catalog(catalog).build();
+        router2 = ShardRouter.builder().topology(all).catalog(catalog).build();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int first = t;
+            done.add(pool.submit(() -> {
+                for (int i = first; i < PRELOADED; i += 4) {
+                    String key = "acct-" + i;
+                    long v = i;
+                    router1.write(key, c -> {
+                        try (PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (k, v) VALUES (?, ?)")) {
+                            ps.setString(1, key);
+                            ps.setLong(2, v);
+                            return ps.executeUpdate();
+                        }
+                    });
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+    }
+
+    @AfterAll
+    void stop() {
+        router1.close();
+        router2.close();
+        cluster.close();
+    }
+
+    @Test
+    @Order(1)
+    void addingAShardMovesExactlyTheRowsOfTheRangesThatChangedOwner() throws Exception {
+        Map<String, Double> before = weights(A, B);
+        Map<String, Double> after = weights(A, B, C);
+        RebalancePlan plan = RebalancePlan.between(ring(before), ring(after));
+        long expected = 0;
+        for (int i = 0; i < PRELOADED; i++) {
+            if (plan.moveAt(KeyHash.token("acct-" + i)).isPresent()) {
+                expected++;
+            }
+        }
+        ReshardPlan dryRun = resharder().plan(after);
+        assertThat(dryRun.rowsToMove()).isEqualTo(expected);
+        assertThat(dryRun.totalRows()).isEqualTo(PRELOADED);
+
+        ReshardResult result = resharder().run(after);
+
+        assertThat(result.rowsCopied()).as("rows moved = rows in ranges that changed owner").isEqualTo(expected);
+        assertThat(result.rowsCaughtUp()).isZero();
+        assertThat(result.rowsDeleted()).isEqualTo(expected);
+        double movedShare = (double) expected / PRELOADED;
+        // sampling error of 10k keys (sd ~0.005) around the ring's exact share; the share itself is 1/3 +- 0.05
+        // with 64 vnodes per shard (it is deterministic for these shard names)
+        assertThat(movedShare).isCloseTo(plan.movedFraction(), org.assertj.core.data.Offset.offset(0.02));
+        assertThat(plan.movedFraction()).isCloseTo(1.0 / 3, org.assertj.core.data.Offset.offset(0.05));
+        assertPlacement(after, Map.of(), true);
+        awaitEpoch(result.epoch());
+    }
+
+    @Test
+    @Order(2)
+    void removingAShardUnderLoadDrainsAllItsRowsToTheSurvivors() throws Exception {
+        Map<String, Double> after = weights(A, C);
+        runUnderLoad(() -> resharder().run(after));
+        assertPlacement(after, ledgers(), true);
+        assertThat(rowCount(B)).as("the removed shard is empty").isZero();
+    }
+
+    @Test
+    @Order(3)
+    void addingAShardUnderLoadFromTwoRoutersKeepsEveryWritersLedger() throws Exception {
+        Map<String, Double> after = weights(A, B, C);
+        runUnderLoad(() -> resharder().run(after));
+        assertPlacement(after, ledgers(), true);
+    }
+
+    @Test
+    @Order(4)
+    void aReshardingKilledMidwayResumesAndCompletesWithTheSameGuarantees() throws Exception {
+        Map<String, Double> after = weights(A, C);
+        runUnderLoad(() -> {
+            ExecutorService executor = Executors.newSingleThreadExecutor();
+            AtomicBoolean killed = new AtomicBoolean();
+            Resharder first = Resharder.builder().catalog(catalog).shards(all).batchSize(200)
+                    .cleanupGrace(Duration.ofMillis(500)).listener(p -> {
+                        if (p.rangesDone() >= p.rangesTotal() / 3 && killed.compareAndSet(false, true)) {
+                            executor.shutdownNow();
+                        }
+                    }).build();
+            Future<ReshardResult> run = executor.submit(() -> first.run(after));
+            assertThatThrownBy(run::get).hasCauseInstanceOf(InterruptedException.class);
+            first.close();
+            assertThat(resharder().currentMembers()).as("not finished yet").isEqualTo(weights(A, B, C));
+            return resharder().run(after);
+        });
+        assertPlacement(after, ledgers(), true);
+        assertThat(rowCount(B)).isZero();
+    }
+
+    @Test
+    @Order(5)
+    void badInputIsRefusedWithAClearErrorAndNothingMoves() throws Exception {
+        Map<String, Double> current = resharder().currentMembers();
+        assertThatThrownBy(() -> resharder().run(current)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("equals the current one");
+        assertThatThrownBy(() -> resharder().run(Map.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the last shard cannot be removed");
+        assertThatThrownBy(() -> resharder().run(weights(A, C, "shard-x"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("shard 'shard-x' of the target is not defined");
+
+        CatalogSpec unreachable = new CatalogSpec(ServerSpec.builder("jdbc:postgresql://localhost:1/none")
+                .connectionTimeout(Duration.ofMillis(500)).build(), "rr_catalog", Duration.ofSeconds(1));
+        assertThatThrownBy(() -> Resharder.builder().catalog(unreachable).shards(all).build().run(weights(A, B, C)))
+                .isInstanceOf(SQLException.class).hasMessageContaining("topology catalog at jdbc:postgresql://localhost:1/none is unreachable");
+
+        try (Connection c = cluster.shard(A).primary().connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS untokened (k text PRIMARY KEY)");
+        }
+        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
+            cat.registerTable(ShardedTable.of("untokened", "k", "k"));
+        }
+        try {
+            Map<String, Long> rowsBefore = rowsPerShard();
+            assertThatThrownBy(() -> resharder().run(weights(A, B, C))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("table untokened has no column");
+            assertThat(rowsPerShard()).isEqualTo(rowsBefore);
+            assertThat(resharder().currentMembers()).isEqualTo(current);
+            try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
+                assertThat(cat.snapshot().target()).as("nothing recorded").isEmpty();
+            }
+        } finally {
+            try (TopologyCatalog cat = TopologyCatalog.connect(catalog); Connection c = catalogConnection();
+                 Statement st = c.createStatement()) {
+                st.execute("DELETE FROM rr_catalog.sharded_tables WHERE name = 'untokened'");
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
+    void theCliPrintsStatusAndADryRunAndNamesBadInput() throws Exception {
+        java.nio.file.Path config = java.nio.file.Files.createTempFile("reshard", ".properties");
+        StringBuilder props = new StringBuilder("vnodesPerShard=64\n");
+        for (EmbeddedShard s : cluster.shards()) {
+            props.append("shards.").append(s.name()).append(".primary.url=").append(s.primary().jdbcUrl()).append('\n');
+        }
+        props.append("catalog.url=").append(catalog.server().url()).append("\ncatalog.schema=rr_catalog\n");
+        java.nio.file.Files.writeString(config, props);
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+
+        int status = ReshardCommand.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "status", "--config", config.toString());
+        int plan = ReshardCommand.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "plan", "--config", config.toString(), "--add", B);
+        int bad = ReshardCommand.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "run", "--config", config.toString(), "--remove", A, "--remove", C);
+
+        assertThat(status).isZero();
+        assertThat(plan).isZero();
+        assertThat(out.toString()).contains("no resharding in progress").contains("shard-a -> shard-b")
+                .contains("rows move");
+        assertThat(bad).isEqualTo(1);
+        assertThat(err.toString()).contains("the last shard cannot be removed");
+        assertThat(resharder().currentMembers()).as("the dry run changed nothing").isEqualTo(weights(A, C));
+        java.nio.file.Files.delete(config);
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Reshard {
+        ReshardResult run() throws Exception;
+    }
+
+    /** Runs a resharding while two writer threads on each router insert, update and delete. */
+    private void runUnderLoad(Reshard reshard) throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<LedgerWriter> round = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            LedgerWriter w = writers.size() > i ? writers.get(i) : new LedgerWriter(i < 2 ? router1 : router2,
+                    "w" + i, running, i);
+            LedgerWriter fresh = new LedgerWriter(i < 2 ? router1 : router2, "w" + i, running, writers.size() + i);
+            fresh.ledger.putAll(w.ledger);
+            fresh.deleted.addAll(w.deleted);
+            round.add(fresh);
+            Thread t = new Thread(fresh, "ledger-writer-" + i);
+            threads.add(t);
+            t.start();
+        }
+        Thread.sleep(300);
+        ReshardResult result;
+        try {
+            result = reshard.run();
+        } finally {
+            Thread.sleep(300);
+            running.set(false);
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            }
+        }
+        writers.clear();
+        writers.addAll(round);
+        for (LedgerWriter w : round) {
+            assertThat(w.failures).as("writer failures").isEmpty();
+            assertThat(w.writes()).as("writes of a writer during the resharding").isGreaterThan(20);
+        }
+        assertThat(result.maxFencePause()).as("longest cutover").isLessThan(Duration.ofSeconds(2));
+        awaitEpoch(result.epoch());
+    }
+
+    private Map<String, Long> ledgers() {
+        Map<String, Long> out = new HashMap<>();
+        for (LedgerWriter w : writers) {
+            out.putAll(w.ledger);
+            w.deleted.forEach(k -> out.put(k, null));
+        }
+        return out;
+    }
+
+    /**
+     * Every preloaded key and every key a ledger says exists is stored exactly once, on the owner the target ring
+     * names, with its latest value; no key a ledger deleted exists anywhere.
+     */
+    private void assertPlacement(Map<String, Double> target, Map<String, Long> ledger, boolean checkPreloaded)
+            throws SQLException {
+        HashRing ring = ring(target);
+        Map<String, List<String>> where = new HashMap<>();
+        Map<String, Long> values = new HashMap<>();
+        for (EmbeddedShard s : cluster.shards()) {
+            try (Connection c = s.primary().connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT k, v, ring_token FROM accounts")) {
+                while (rs.next()) {
+                    where.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(s.name());
+                    values.put(rs.getString(1), rs.getLong(2));
+                    assertThat(rs.getLong(3)).isEqualTo(KeyHash.token(rs.getString(1)));
+                }
+            }
+        }
+        if (checkPreloaded) {
+            for (int i = 0; i < PRELOADED; i++) {
+                String k = "acct-" + i;
+                assertThat(where.get(k)).as("copies of %s", k).containsExactly(ring.primary(k).id());
+                assertThat(values.get(k)).isEqualTo(i);
+            }
+        }
+        for (Map.Entry<String, Long> e : ledger.entrySet()) {
+            String k = e.getKey();
+            if (e.getValue() == null) {
+                assertThat(where.get(k)).as("deleted %s", k).isNull();
+            } else {
+                assertThat(where.get(k)).as("copies of %s", k).containsExactly(ring.primary(k).id());
+                assertThat(values.get(k)).as("value of %s", k).isEqualTo(e.getValue());
+            }
+        }
+    }
+
+    private void awaitEpoch(long epoch) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> router1.epoch() >= epoch && router2.epoch() >= epoch);
+    }
+
+    private Resharder resharder() {
+        return Resharder.builder().catalog(catalog).shards(all).batchSize(500).cleanupGrace(Duration.ofMillis(500))
+                .build();
+    }
+
+    private long rowCount(String shard) throws SQLException {
+        return rowsPerShard().get(shard);
+    }
+
+    private Map<String, Long> rowsPerShard() throws SQLException {
+        Map<String, Long> out = new TreeMap<>();
+        for (EmbeddedShard s : cluster.shards()) {
+            try (Connection c = s.primary().connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM accounts")) {
+                rs.next();
+                out.put(s.name(), rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
+    private Connection catalogConnection() throws SQLException {
+        return java.sql.DriverManager.getConnection(catalog.server().url(), "postgres", "");
+    }
+
+    private static Map<String, Double> weights(String... shards) {
+        Map<String, Double> out = new TreeMap<>(Node.ID_ORDER);
+        for (String s : shards) {
+            out.put(s, 1.0);
+        }
+        return out;
+    }
+
+    private static HashRing ring(Map<String, Double> weights) {
+        return HashRing.builder().vnodesPerNode(64)
+                .nodes(weights.entrySet().stream().map(e -> Node.of(e.getKey(), e.getValue())).toList()).build();
+    }
+}
