@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 final class EmbeddedServers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedServers.class);
     private static final String HOST = "127.0.0.1";
+    private static final int SHARD_VNODES = 64;
 
     private final EmbeddedShardCluster shards;
     private final CatalogSpec catalog;
@@ -48,6 +49,9 @@ final class EmbeddedServers implements AutoCloseable {
                 .shards(config.shards())
                 .replicasPerShard(1)
                 .replicaApplyDelay(config.applyDelay())
+                // Fewer, larger token ranges than the cache ring's 256 per node: each moving range is one fenced
+                // hand-over when resharding, and the drawn ring stays readable.
+                .vnodesPerShard(SHARD_VNODES)
                 // One JVM runs the servers and the load on a small machine: give pools time rather than fail.
                 .connectionTimeout(Duration.ofSeconds(5))
                 .start();

@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
 final class RouterDatabase implements ShardedDatabase, AutoCloseable {
     private static final Duration SCATTER_TIMEOUT = Duration.ofSeconds(5);
     /** How long a replaced router stays open for the requests that already hold it. */
-    static final Duration RETIRE_AFTER = Duration.ofSeconds(10);
+    static final Duration RETIRE_AFTER = Duration.ofSeconds(2);
 
     private volatile ShardRouter router;
     private final Set<ShardRouter> retiring = ConcurrentHashMap.newKeySet();

@@ -271,7 +271,7 @@ class DemoApiTest {
         for (JsonNode shard : after.at("/shards/shards")) {
             users += shard.at("/rows/users").asLong();
         }
-        assertThat(users).isGreaterThan(24);
+        assertThat(users).isGreaterThan(16);
         assertThat(after.at("/cache/hits").asLong()).isPositive();
     }
 

@@ -31,7 +31,7 @@ final class DemoStack implements BeforeAllCallback {
                         .shards(2)
                         .cacheNodes(3)
                         .applyDelay(APPLY_DELAY)
-                        .seedUsers(24)
+                        .seedUsers(16)
                         .celebrityThreshold(CELEBRITY_THRESHOLD)
                         .build();
                 app = DemoApp.launch(config);
