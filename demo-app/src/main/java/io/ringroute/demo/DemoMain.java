@@ -43,6 +43,7 @@ public final class DemoMain implements Callable<Integer> {
         DemoApp app = DemoApp.create();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("ringroute demo stopping: servers, then their data directories ...");
             app.close();
             stopped.countDown();
         }, "demo-shutdown"));

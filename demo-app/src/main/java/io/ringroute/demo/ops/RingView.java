@@ -55,6 +55,14 @@ public record RingView(List<NodeShare> nodes, List<double[]> arcs) {
                 arcs.add(open);
             }
         }
+        if (arcs.size() > 1) {
+            double[] first = arcs.get(0);
+            double[] last = arcs.get(arcs.size() - 1);
+            if (first[2] == last[2] && last[1] == first[0]) {
+                last[1] = first[1]; // one arc across the top
+                arcs.remove(0);
+            }
+        }
         Map<String, Double> byId = new LinkedHashMap<>();
         for (int i = 0; i < ids.size(); i++) {
             byId.put(ids.get(i), share[i]);
