@@ -197,7 +197,7 @@ function renderCache(cache, busy) {
         onclick: () => act(() => api('DELETE', `/api/ops/cache-nodes/${n.id}`)) }, 'remove');
       remove.disabled = busy || cache.nodes.length <= cache.replicas;
       return el('tr', { 'data-node': n.id },
-        el('td', {}, swatch(i), n.id), el('td', {}, pct(share)), el('td', {}, String(n.entries)),
+        el('td', {}, swatch(i), n.id), el('td', {}, pct(share)), el('td', {}, n.entries < 0 ? '-' : String(n.entries)),
         el('td', {}, lookups ? pct(n.hits / lookups) : '-'), el('td', {}, n.state), el('td', {}, remove));
     }));
   const total = cache.hits + cache.misses;
