@@ -68,8 +68,8 @@ public final class Social {
                 .orElseThrow(() -> new Rejected(Rejected.Why.CONFLICT, "user id '" + id + "' is taken"));
         session.wrote(p);
         cache.put(p);
-        cache.putFollowing(user, new RefList(p.version(), List.of()));
-        cache.putRecent(user, new RefList(p.version(), List.of()));
+        cache.putList(UserList.FOLLOWING, user, new RefList(p.version(), List.of()));
+        cache.putList(UserList.RECENT, user, new RefList(p.version(), List.of()));
         cache.putTimeline(user, new RefList(p.version(), List.of()));
         return p;
     }
@@ -86,6 +86,7 @@ public final class Social {
                 .orElseThrow(() -> Rejected.unknownUser(id));
         session.wrote(p);
         cache.put(p);
+        carryOver(user, p.version());
         return p;
     }
 
@@ -127,15 +128,8 @@ public final class Social {
         session.wrote(w.author);
         cache.put(w.author);
         cache.put(w.post);
-        cache.putRecent(author, new RefList(w.author.version(), w.recent));
-        // The author's own timeline holds no own posts (they are merged on read); only its version moves on.
-        cache.underTimelineLock(author, () -> {
-            RefList mine = cache.timeline(author);
-            if (mine != null && mine.version() == w.author.version() - 1) {
-                cache.putTimeline(author, new RefList(w.author.version(), mine.items()));
-            }
-            return null;
-        });
+        cache.putList(UserList.RECENT, author, new RefList(w.author.version(), w.recent));
+        carryOver(author, w.author.version());
         for (String follower : w.fanOutTo) {
             fanOut(Handle.of(follower), w.post.ref());
         }
@@ -234,7 +228,7 @@ public final class Social {
         if (theirs != null) {
             cache.put(theirs);
         }
-        cache.putFollowing(user, new RefList(mine.profile.version(), mine.following));
+        cache.putList(UserList.FOLLOWING, user, new RefList(mine.profile.version(), mine.following));
         if (mine.changed) {
             cache.underTimelineLock(user, () -> {
                 cache.deleteTimeline(user);
@@ -242,6 +236,25 @@ public final class Social {
             });
         }
         return mine.profile;
+    }
+
+    /**
+     * A post or a profile edit moves the user's version on without changing whom they follow: the cached following
+     * list and fanned-out timeline built at the previous version are still right, so they are carried over to the
+     * new one (instead of being reloaded by the writer's next request). Lists of any other version are left alone.
+     */
+    private void carryOver(Handle user, long version) {
+        cache.underTimelineLock(user, () -> {
+            RefList following = cache.list(UserList.FOLLOWING, user);
+            if (following != null && following.version() == version - 1) {
+                cache.putList(UserList.FOLLOWING, user, new RefList(version, following.items()));
+            }
+            RefList timeline = cache.timeline(user);
+            if (timeline != null && timeline.version() == version - 1) {
+                cache.putTimeline(user, new RefList(version, timeline.items()));
+            }
+            return null;
+        });
     }
 
     private void undo(Handle user, Handle followee, Session session, boolean follow) {
@@ -272,42 +285,36 @@ public final class Social {
     }
 
     private RefList following(Handle user, Session session) {
-        RefList cached = cache.following(user);
-        if (cached != null && cached.version() >= session.minVersion(user)) {
-            return cached;
-        }
-        RefList loaded = db.read(user, session, c -> versionAndList(c,
-                "SELECT u.version, ARRAY(SELECT f.followee FROM following f WHERE f.user_id = u.id"
-                        + " ORDER BY f.followee LIMIT ?) FROM users u WHERE u.id = ?", user, MAX_FOLLOWING, false));
-        cache.putFollowing(user, loaded);
-        return loaded;
+        return userList(UserList.FOLLOWING, user, session);
     }
 
     private RefList recent(Handle user, Session session) {
-        RefList cached = cache.recent(user);
+        return userList(UserList.RECENT, user, session);
+    }
+
+    /** A user's list from the cache unless it is older than the session's own writes; else from the user's shard. */
+    private RefList userList(UserList list, Handle user, Session session) {
+        RefList cached = cache.list(list, user);
         if (cached != null && cached.version() >= session.minVersion(user)) {
             return cached;
         }
-        RefList loaded = db.read(user, session, c -> versionAndList(c,
-                "SELECT u.version, ARRAY(SELECT p.id::text FROM posts p WHERE p.author = u.id"
-                        + " ORDER BY p.id DESC LIMIT ?) FROM users u WHERE u.id = ?", user, RECENT_POSTS, true));
-        cache.putRecent(user, loaded);
+        RefList loaded = db.read(user, session, c -> versionAndList(c, list, user));
+        cache.putList(list, user, loaded);
         return loaded;
     }
 
     /** One statement, so the version and the list come from one snapshot even on a replica. */
-    private static RefList versionAndList(Connection c, String sql, Handle user, int limit, boolean postRefs)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setInt(1, limit);
+    private static RefList versionAndList(Connection c, UserList list, Handle user) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(list.sql())) {
+            ps.setInt(1, list.limit());
             ps.setString(2, user.value());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw Rejected.unknownUser(user.value());
                 }
                 List<String> items = Arrays.asList((String[]) rs.getArray(2).getArray());
-                if (postRefs) {
-                    items = items.stream().map(i -> user.value() + "/" + i).toList();
+                if (list == UserList.RECENT) {
+                    items = items.stream().map(i -> PostRef.format(user.value(), Long.parseLong(i))).toList();
                 }
                 return new RefList(rs.getLong(1), items);
             }

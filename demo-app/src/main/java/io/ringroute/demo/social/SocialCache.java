@@ -59,20 +59,12 @@ final class SocialCache {
         write("post:" + p.ref(), p, postTtl);
     }
 
-    RefList following(Handle user) {
-        return read("following:" + user, RefList.class);
+    RefList list(UserList kind, Handle user) {
+        return read(kind.cacheKey() + ":" + user, RefList.class);
     }
 
-    void putFollowing(Handle user, RefList list) {
-        write("following:" + user, list, profileTtl);
-    }
-
-    RefList recent(Handle user) {
-        return read("recent:" + user, RefList.class);
-    }
-
-    void putRecent(Handle user, RefList list) {
-        write("recent:" + user, list, timelineTtl);
+    void putList(UserList kind, Handle user, RefList list) {
+        write(kind.cacheKey() + ":" + user, list, kind == UserList.FOLLOWING ? profileTtl : timelineTtl);
     }
 
     RefList timeline(Handle user) {
