@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 final class LiveTopology implements Topology, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveTopology.class);
     private static final long REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(900);
+    private static final int RESHARD_ATTEMPTS = 3;
 
     private final CacheCluster<byte[]> cache;
     private final RouterDatabase db;
@@ -99,6 +100,10 @@ final class LiveTopology implements Topology, AutoCloseable {
             lastShardsAt = now;
         }
         return new ShardSnapshot(lastShards.ring(), lastShards.shards(), shardChange.get());
+    }
+
+    private synchronized void forgetShardSnapshot() {
+        lastShards = null;
     }
 
     @Override
@@ -196,7 +201,20 @@ final class LiveTopology implements Topology, AutoCloseable {
                         p.phase() + ": " + p.rowsDone() + "/" + p.rowsTotal() + " rows, "
                                 + Math.round(p.rowsPerSecond()) + " rows/s")))
                 .build()) {
-            ReshardResult r = resharder.run(target);
+            ReshardResult r = null;
+            for (int attempt = 1; r == null; attempt++) {
+                try {
+                    r = resharder.run(target);
+                } catch (SQLException e) {
+                    // The catalog records what is done, so running again with the same target resumes. Seen: the
+                    // clean-up's DROP TRIGGERs (one transaction over all tables) deadlocking with a writer.
+                    if (attempt == RESHARD_ATTEMPTS) {
+                        throw e;
+                    }
+                    log.warn("resharding to {} failed ({}); resuming it", target.keySet(), e.getMessage());
+                    shardChange.updateAndGet(c -> c.advanced(c.done(), c.total(), "resuming after: " + e.getMessage()));
+                }
+            }
             return r.rowsCopied() + " rows copied (" + r.rowsCaughtUp() + " caught up), " + r.rowsDeleted()
                     + " deleted from old owners, " + r.ranges() + " ranges";
         }
@@ -283,6 +301,7 @@ final class LiveTopology implements Topology, AutoCloseable {
         changes.execute(() -> {
             try {
                 String result = change.run();
+                forgetShardSnapshot(); // so "done" is never shown beside the ring of before
                 slot.updateAndGet(p -> p.finished(result));
                 log.info("{}: {}", what, result);
             } catch (Exception e) {
