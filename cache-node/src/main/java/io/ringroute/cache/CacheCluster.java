@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +63,10 @@ public final class CacheCluster<V> implements AutoCloseable {
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final Object membership = new Object();
-    /** Copy-on-write; holds every node of the current ring, and during a change those of the next one too. */
+    /**
+     * Copy-on-write, read on every call; holds every node of the current ring, and during a change those of the
+     * next one too.
+     */
     private volatile Map<String, NodeClient> clients;
 
     private CacheCluster(Builder<V> b, HashRing initial, ScheduledExecutorService scheduler) {
@@ -239,13 +243,8 @@ public final class CacheCluster<V> implements AutoCloseable {
                     }
                 }
             });
-            batches.forEach((c, batch) -> {
-                if (ttlMillis < 0) {
-                    c.setAll(batch);
-                } else {
-                    c.setAll(batch, ttlMillis);
-                }
-            });
+            batches.remove(null); // a node removed after the ring was read; it no longer serves reads
+            batches.forEach((c, batch) -> c.setAll(batch, ttlMillis));
         } finally {
             phase.exit();
         }
@@ -340,19 +339,17 @@ public final class CacheCluster<V> implements AutoCloseable {
     /** As {@link #getOrLoad(String, Function)}, caching the loaded value for {@code ttl}. */
     public V getOrLoad(String key, Function<? super String, ? extends V> loader, Duration ttl) {
         long token = KeyHash.token(CacheKeys.require(key));
-        return getOrLoad(key, token, () -> loader.apply(key), ttl, loader);
+        requireLoader(loader);
+        return getOrLoad(key, token, () -> loader.apply(key), ttl);
     }
 
     public V getOrLoad(byte[] key, Function<? super byte[], ? extends V> loader, Duration ttl) {
         long token = KeyHash.token(CacheKeys.require(key));
-        return getOrLoad(key, token, () -> loader.apply(key), ttl, loader);
+        requireLoader(loader);
+        return getOrLoad(key, token, () -> loader.apply(key), ttl);
     }
 
-    private V getOrLoad(Object key, long token, java.util.function.Supplier<? extends V> load, Duration ttl,
-                        Object loader) {
-        if (loader == null) {
-            throw new IllegalArgumentException("loader must not be null");
-        }
+    private V getOrLoad(Object key, long token, Supplier<? extends V> load, Duration ttl) {
         long ttlMillis = ttl == null ? -1 : ttlMillis(ttl);
         V cached = read(key, token);
         if (cached != null) {
@@ -369,6 +366,12 @@ public final class CacheCluster<V> implements AutoCloseable {
             }
             return loaded;
         });
+    }
+
+    private static void requireLoader(Function<?, ?> loader) {
+        if (loader == null) {
+            throw new IllegalArgumentException("loader must not be null");
+        }
     }
 
     // ---- membership -------------------------------------------------------------------------------------------
@@ -395,7 +398,7 @@ public final class CacheCluster<V> implements AutoCloseable {
             }
             NodeClient client = newClient(node);
             client.connect();
-            Map<String, NodeClient> next = new TreeMap<>(clients);
+            Map<String, NodeClient> next = new HashMap<>(clients);
             next.put(id, client);
             clients = next;
             publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.ADDED, address));
@@ -420,7 +423,7 @@ public final class CacheCluster<V> implements AutoCloseable {
                 throw new IllegalArgumentException("cannot remove '" + id + "': it is the last node of the cluster");
             }
             RebalanceProgress done = rebalancer.change("remove " + id, before.withoutNode(id), Warming.WARM);
-            Map<String, NodeClient> next = new TreeMap<>(clients);
+            Map<String, NodeClient> next = new HashMap<>(clients);
             NodeClient gone = next.remove(id);
             clients = next;
             gone.close();
@@ -465,7 +468,7 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     public CacheStats stats() {
         List<NodeStats> nodes = new ArrayList<>();
-        clients.values().forEach(c -> nodes.add(c.stats()));
+        new TreeMap<>(clients).values().forEach(c -> nodes.add(c.stats()));
         return new CacheStats(hits.sum(), misses.sum(), nodes);
     }
 
@@ -746,7 +749,7 @@ public final class CacheCluster<V> implements AutoCloseable {
             });
             scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
             CacheCluster<V> cluster = new CacheCluster<>(this, initial, scheduler);
-            Map<String, NodeClient> all = new TreeMap<>();
+            Map<String, NodeClient> all = new HashMap<>();
             Map<NodeClient, CompletableFuture<Void>> connecting = new LinkedHashMap<>();
             for (Node n : nodes.values()) {
                 NodeClient c = cluster.newClient(n);

@@ -9,7 +9,7 @@ import org.HdrHistogram.Histogram;
  *
  * @param hits   reads through the cluster that returned a value
  * @param misses reads through the cluster that returned nothing
- * @param nodes  per node, in ring order of ids
+ * @param nodes  per node, ordered by id
  */
 public record CacheStats(long hits, long misses, List<NodeStats> nodes) {
 

@@ -10,8 +10,10 @@ import com.hazelcast.core.Pipelining;
 import com.hazelcast.map.IMap;
 import io.ringroute.ring.Node;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -162,25 +164,10 @@ final class NodeClient implements AutoCloseable {
         }
     }
 
-    /** Stores many values with the node's default TTL in one call. Never throws. */
-    void setAll(Map<Object, byte[]> entries) {
-        if (state != NodeState.UP) {
-            entries.keySet().forEach(this::missed);
-            if (state != NodeState.UP) {
-                return;
-            }
-        }
-        long start = System.nanoTime();
-        try {
-            connectedMap().putAll(entries);
-            succeeded(writeLatency, start);
-        } catch (RuntimeException e) {
-            entries.keySet().forEach(this::missed);
-            failed(e);
-        }
-    }
-
-    /** Stores many values with one TTL, pipelined. Never throws. */
+    /**
+     * Stores many values: with the node's default TTL (negative {@code ttlMillis}) in one call, else pipelined with
+     * that TTL (a batch call carries none). Never throws: a failed batch is missed keys.
+     */
     void setAll(Map<Object, byte[]> entries, long ttlMillis) {
         if (state != NodeState.UP) {
             entries.keySet().forEach(this::missed);
@@ -190,12 +177,16 @@ final class NodeClient implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
-            Pipelining<Void> pipe = new Pipelining<>(64);
             IMap<Object, byte[]> m = connectedMap();
-            for (Map.Entry<Object, byte[]> e : entries.entrySet()) {
-                pipe.add(m.setAsync(e.getKey(), e.getValue(), ttlMillis, TimeUnit.MILLISECONDS));
+            if (ttlMillis < 0) {
+                m.putAll(entries);
+            } else {
+                Pipelining<Void> pipe = new Pipelining<>(64);
+                for (Map.Entry<Object, byte[]> e : entries.entrySet()) {
+                    pipe.add(m.setAsync(e.getKey(), e.getValue(), ttlMillis, TimeUnit.MILLISECONDS));
+                }
+                pipe.results();
             }
-            pipe.results();
             succeeded(writeLatency, start);
         } catch (RuntimeException | ExecutionException e) {
             entries.keySet().forEach(this::missed);
@@ -309,11 +300,11 @@ final class NodeClient implements AutoCloseable {
                 ttl[n++] = all.ttlMillis[i];
             }
         }
-        return new RangeEntries(java.util.Arrays.copyOf(keys, n), java.util.Arrays.copyOf(values, n),
-                java.util.Arrays.copyOf(ttl, n));
+        return new RangeEntries(Arrays.copyOf(keys, n), Arrays.copyOf(values, n),
+                Arrays.copyOf(ttl, n));
     }
 
-    private <T> T submit(java.util.concurrent.Callable<T> task) {
+    private <T> T submit(Callable<T> task) {
         try {
             return connectedClient().getExecutorService(CacheNode.WARMING_EXECUTOR).submit(task)
                     .get(settings.transferTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.ringroute.ring.KeyHash;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,15 +22,12 @@ class CacheClusterMembershipTest {
 
     private static final int KEYS = 100_000;
     private static final List<CacheNode> NODES = new ArrayList<>();
-    private static final Map<String, byte[]> ENTRIES = new LinkedHashMap<>();
+    private static final Map<String, byte[]> ENTRIES = TestNodes.entries("user", KEYS);
 
     @BeforeAll
     static void startNodes() {
         for (int i = 0; i < 5; i++) {
             NODES.add(TestNodes.start("member"));
-        }
-        for (int i = 0; i < KEYS; i++) {
-            ENTRIES.put("user:" + i, ("value-" + i).getBytes(StandardCharsets.UTF_8));
         }
     }
 

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,15 +25,12 @@ class NodeFailureTest {
     /** Generous: ejection on a lost connection is immediate; this covers a loaded 2-core machine. */
     private static final Duration EJECTION_BOUND = Duration.ofSeconds(10);
     private static final List<CacheNode> NODES = new ArrayList<>();
-    private static final Map<String, byte[]> ENTRIES = new LinkedHashMap<>();
+    private static final Map<String, byte[]> ENTRIES = TestNodes.entries("item", KEYS);
 
     @BeforeAll
     static void startNodes() {
         for (int i = 0; i < 4; i++) {
             NODES.add(TestNodes.start("fail"));
-        }
-        for (int i = 0; i < KEYS; i++) {
-            ENTRIES.put("item:" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
         }
     }
 

@@ -3,8 +3,11 @@ package io.ringroute.cache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Real in-process cache nodes for tests: free ports, few threads, quiet logs. */
@@ -44,6 +47,15 @@ final class TestNodes {
         }
         nodes.forEach(n -> b.node(n.name(), n.address()));
         return b;
+    }
+
+    /** {@code count} keys "prefix:i" with distinct small values, in order. */
+    static Map<String, byte[]> entries(String prefix, int count) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            out.put(prefix + ":" + i, ("value-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
     }
 
     static int freePort() {

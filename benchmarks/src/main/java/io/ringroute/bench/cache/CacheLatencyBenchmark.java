@@ -80,12 +80,15 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
                 }
             });
             List<CacheCluster<byte[]>> clusters = new ArrayList<>();
-            for (int r = 1; r <= Math.min(2, nodeCount); r++) {
-                CacheCluster.Builder<byte[]> b = CacheCluster.builder().replicationFactor(r);
-                nodes.nodes().forEach(n -> b.node(n.name(), n.address()));
+            // The same member as the bare client, then all nodes with one and two replicas.
+            int[][] shapes = {{1, 1}, {nodeCount, 1}, {nodeCount, 2}};
+            for (int[] shape : shapes) {
+                CacheCluster.Builder<byte[]> b = CacheCluster.builder().replicationFactor(shape[1]);
+                nodes.nodes().subList(0, shape[0]).forEach(n -> b.node(n.name(), n.address()));
                 CacheCluster<byte[]> cluster = b.build();
                 clusters.add(cluster);
-                paths.put("CacheCluster, " + nodeCount + " nodes, R=" + r, new Path() {
+                String name = "CacheCluster, " + shape[0] + (shape[0] == 1 ? " node" : " nodes") + ", R=" + shape[1];
+                paths.put(name, new Path() {
                     public byte[] get(String k) {
                         return cluster.get(k);
                     }
@@ -98,7 +101,7 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
             for (String k : keyNames) {
                 bare.set(k, value);
             }
-            clusters.get(0).putAll(toMap(keyNames, value));
+            clusters.get(clusters.size() - 1).putAll(toMap(keyNames, value));
 
             Map<String, Result> results = new LinkedHashMap<>();
             paths.keySet().forEach(p -> results.put(p, new Result()));

@@ -244,7 +244,9 @@ public final class CacheWarmingBenchmark implements Callable<Integer> {
             Files.createDirectories(svg.getParent());
         }
         Files.writeString(svg, HitRateChart.svg("Hit rate while a 5th cache node joins 4 (" + keys + " keys, "
-                + "cache-aside load)", series, bucketSeconds, beforeSeconds));
+                + "cache-aside load)", series, bucketSeconds, List.of(
+                new HitRateChart.Marker("node added", beforeSeconds),
+                new HitRateChart.Marker("warmed: copy done, reads move", runs.get(0).growSeconds()))));
         System.out.println("chart: " + svg.toAbsolutePath());
     }
 

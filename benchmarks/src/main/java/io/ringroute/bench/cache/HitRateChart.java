@@ -3,7 +3,7 @@ package io.ringroute.bench.cache;
 import java.util.List;
 import java.util.Locale;
 
-/** A self-contained SVG line chart of hit rate over time, one line per scenario, with the moment of the change. */
+/** A self-contained SVG line chart of hit rate over time, one line per scenario, with dashed event markers. */
 final class HitRateChart {
 
     private static final String[] COLORS = {"#1b7f3b", "#d97706", "#b91c1c", "#1d4ed8"};
@@ -18,10 +18,14 @@ final class HitRateChart {
     record Series(String label, double[] hitRates) {
     }
 
+    /** A moment worth a vertical line, such as the start of a membership change. */
+    record Marker(String label, double atSeconds) {
+    }
+
     private HitRateChart() {
     }
 
-    static String svg(String title, List<Series> series, double bucketSeconds, double changeAtSeconds) {
+    static String svg(String title, List<Series> series, double bucketSeconds, List<Marker> markers) {
         int n = series.get(0).hitRates().length;
         double span = n * bucketSeconds;
         double plotW = W - LEFT - RIGHT;
@@ -45,10 +49,12 @@ final class HitRateChart {
         }
         s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">seconds</text>%n",
                 LEFT + plotW / 2, H - 12));
-        double cx = LEFT + plotW * changeAtSeconds / span;
-        s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" "
-                + "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\">node added</text>%n", cx, TOP, cx,
-                TOP + plotH, cx + 4, TOP + 12));
+        for (int m = 0; m < markers.size(); m++) {
+            double cx = LEFT + plotW * markers.get(m).atSeconds() / span;
+            s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" "
+                    + "stroke=\"#555\" stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>%n", cx, TOP,
+                    cx, TOP + plotH, cx + 4, TOP + plotH - 8 - 16.0 * m, escape(markers.get(m).label())));
+        }
         for (int i = 0; i < series.size(); i++) {
             Series line = series.get(i);
             StringBuilder points = new StringBuilder();
