@@ -1,0 +1,361 @@
+package io.ringroute.demo;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the demo can be told, validated when built. Two modes: {@link Mode#EMBEDDED} starts its own
+ * PostgreSQL shards and cache nodes; {@link Mode#EXTERNAL} points at servers started elsewhere.
+ */
+public final class DemoConfig {
+    public enum Mode { EMBEDDED, EXTERNAL }
+
+    /** A cache node started elsewhere (cache-node's CLI): id and host:port. */
+    public record CacheNodeAddress(String id, String host, int port) {
+        @Override
+        public String toString() {
+            return id + "=" + host + ":" + port;
+        }
+    }
+
+    private static final Pattern NODE = Pattern.compile("([A-Za-z0-9_-]+)=([^:=,\\s]+):(\\d{1,5})");
+
+    private final Mode mode;
+    private final String host;
+    private final int port;
+    private final int shards;
+    private final int cacheNodes;
+    private final Duration applyDelay;
+    private final Optional<Path> shardTopology;
+    private final List<CacheNodeAddress> externalCacheNodes;
+    private final int cacheReplicas;
+    private final int celebrityThreshold;
+    private final Duration timelineTtl;
+    private final Duration profileTtl;
+    private final Duration postTtl;
+    private final int seedUsers;
+    private final int loadRate;
+
+    private DemoConfig(Builder b) {
+        this.mode = b.mode;
+        this.host = b.host;
+        this.port = b.port;
+        this.shards = b.shards;
+        this.cacheNodes = b.cacheNodes;
+        this.applyDelay = b.applyDelay;
+        this.shardTopology = Optional.ofNullable(b.shardTopology);
+        this.externalCacheNodes = List.copyOf(b.externalCacheNodes);
+        this.cacheReplicas = b.cacheReplicas;
+        this.celebrityThreshold = b.celebrityThreshold;
+        this.timelineTtl = b.timelineTtl;
+        this.profileTtl = b.profileTtl;
+        this.postTtl = b.postTtl;
+        this.seedUsers = b.seedUsers;
+        this.loadRate = b.loadRate;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static DemoConfig defaults() {
+        return builder().build();
+    }
+
+    /**
+     * Reads a properties file (keys as in demo-app/README.md). An unknown key is an error, so a typo never
+     * silently falls back to a default.
+     */
+    public static Builder load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        Builder b = builder();
+        Map<String, BiConsumer<Builder, String>> keys = Map.ofEntries(
+                Map.entry("mode", (x, v) -> x.mode(parseMode(v))),
+                Map.entry("http.host", Builder::host),
+                Map.entry("http.port", (x, v) -> x.port(parseInt("http.port", v))),
+                Map.entry("embedded.shards", (x, v) -> x.shards(parseInt("embedded.shards", v))),
+                Map.entry("embedded.cacheNodes", (x, v) -> x.cacheNodes(parseInt("embedded.cacheNodes", v))),
+                Map.entry("embedded.replicaApplyDelayMs",
+                        (x, v) -> x.applyDelay(Duration.ofMillis(parseInt("embedded.replicaApplyDelayMs", v)))),
+                Map.entry("external.shardTopology", (x, v) -> x.shardTopology(file.resolveSibling(v))),
+                Map.entry("external.cacheNodes", (x, v) -> x.externalCacheNodes(parseNodes(v))),
+                Map.entry("cache.replicas", (x, v) -> x.cacheReplicas(parseInt("cache.replicas", v))),
+                Map.entry("timeline.celebrityThreshold",
+                        (x, v) -> x.celebrityThreshold(parseInt("timeline.celebrityThreshold", v))),
+                Map.entry("ttl.timelineSeconds",
+                        (x, v) -> x.timelineTtl(Duration.ofSeconds(parseInt("ttl.timelineSeconds", v)))),
+                Map.entry("ttl.profileSeconds",
+                        (x, v) -> x.profileTtl(Duration.ofSeconds(parseInt("ttl.profileSeconds", v)))),
+                Map.entry("ttl.postSeconds", (x, v) -> x.postTtl(Duration.ofSeconds(parseInt("ttl.postSeconds", v)))),
+                Map.entry("seed.users", (x, v) -> x.seedUsers(parseInt("seed.users", v))),
+                Map.entry("load.rate", (x, v) -> x.loadRate(parseInt("load.rate", v))));
+        Set<String> unknown = new TreeSet<>(p.stringPropertyNames());
+        unknown.removeAll(keys.keySet());
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("unknown key(s) " + unknown + " in " + file
+                    + "; known keys: " + new TreeSet<>(keys.keySet()));
+        }
+        for (String key : p.stringPropertyNames()) {
+            keys.get(key).accept(b, p.getProperty(key).trim());
+        }
+        return b;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int shards() {
+        return shards;
+    }
+
+    public int cacheNodes() {
+        return cacheNodes;
+    }
+
+    public Duration applyDelay() {
+        return applyDelay;
+    }
+
+    public Optional<Path> shardTopology() {
+        return shardTopology;
+    }
+
+    public List<CacheNodeAddress> externalCacheNodes() {
+        return externalCacheNodes;
+    }
+
+    public int cacheReplicas() {
+        return cacheReplicas;
+    }
+
+    public int celebrityThreshold() {
+        return celebrityThreshold;
+    }
+
+    public Duration timelineTtl() {
+        return timelineTtl;
+    }
+
+    public Duration profileTtl() {
+        return profileTtl;
+    }
+
+    public Duration postTtl() {
+        return postTtl;
+    }
+
+    public int seedUsers() {
+        return seedUsers;
+    }
+
+    public int loadRate() {
+        return loadRate;
+    }
+
+    @Override
+    public String toString() {
+        return mode == Mode.EMBEDDED
+                ? "embedded: " + shards + " shards (primary + standby, apply delay " + applyDelay.toMillis()
+                        + " ms), " + cacheNodes + " cache nodes, celebrity threshold " + celebrityThreshold
+                : "external: shards from " + shardTopology.orElseThrow() + ", cache nodes " + externalCacheNodes
+                        + ", celebrity threshold " + celebrityThreshold;
+    }
+
+    private static Mode parseMode(String v) {
+        return switch (v) {
+            case "embedded" -> Mode.EMBEDDED;
+            case "external" -> Mode.EXTERNAL;
+            default -> throw new IllegalArgumentException("mode must be 'embedded' or 'external', was '" + v + "'");
+        };
+    }
+
+    private static int parseInt(String key, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, was '" + v + "'");
+        }
+    }
+
+    static List<CacheNodeAddress> parseNodes(String v) {
+        List<CacheNodeAddress> nodes = new ArrayList<>();
+        for (String part : v.split(",")) {
+            Matcher m = NODE.matcher(part.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("external.cacheNodes entry '" + part.trim()
+                        + "' is not id=host:port (e.g. a=127.0.0.1:5701)");
+            }
+            nodes.add(new CacheNodeAddress(m.group(1), m.group(2), Integer.parseInt(m.group(3))));
+        }
+        return nodes;
+    }
+
+    public static final class Builder {
+        private Mode mode = Mode.EMBEDDED;
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private int shards = 3;
+        private int cacheNodes = 3;
+        private Duration applyDelay = Duration.ofMillis(500);
+        private Path shardTopology;
+        private List<CacheNodeAddress> externalCacheNodes = List.of();
+        private int cacheReplicas = 2;
+        private int celebrityThreshold = 40;
+        private Duration timelineTtl = Duration.ofMinutes(5);
+        private Duration profileTtl = Duration.ofMinutes(1);
+        private Duration postTtl = Duration.ofMinutes(10);
+        private int seedUsers = 100;
+        private int loadRate = 0;
+
+        private Builder() {
+        }
+
+        public Builder mode(Mode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        public Builder host(String host) {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("http.host must not be empty");
+            }
+            this.host = host;
+            return this;
+        }
+
+        /** 0 picks a free port (tests). */
+        public Builder port(int port) {
+            this.port = inRange("http.port", port, 0, 65535);
+            return this;
+        }
+
+        public Builder shards(int shards) {
+            this.shards = inRange("embedded.shards", shards, 1, 8);
+            return this;
+        }
+
+        public Builder cacheNodes(int cacheNodes) {
+            this.cacheNodes = inRange("embedded.cacheNodes", cacheNodes, 1, 12);
+            return this;
+        }
+
+        public Builder applyDelay(Duration applyDelay) {
+            if (applyDelay.isNegative() || applyDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException(
+                        "embedded.replicaApplyDelayMs must be between 0 and 60000, was " + applyDelay.toMillis());
+            }
+            this.applyDelay = applyDelay;
+            return this;
+        }
+
+        public Builder shardTopology(Path file) {
+            this.shardTopology = file;
+            return this;
+        }
+
+        public Builder externalCacheNodes(List<CacheNodeAddress> nodes) {
+            this.externalCacheNodes = List.copyOf(nodes);
+            return this;
+        }
+
+        public Builder cacheReplicas(int replicas) {
+            this.cacheReplicas = inRange("cache.replicas", replicas, 1, 3);
+            return this;
+        }
+
+        public Builder celebrityThreshold(int threshold) {
+            this.celebrityThreshold = inRange("timeline.celebrityThreshold", threshold, 1, Integer.MAX_VALUE);
+            return this;
+        }
+
+        public Builder timelineTtl(Duration ttl) {
+            this.timelineTtl = positive("ttl.timelineSeconds", ttl);
+            return this;
+        }
+
+        public Builder profileTtl(Duration ttl) {
+            this.profileTtl = positive("ttl.profileSeconds", ttl);
+            return this;
+        }
+
+        public Builder postTtl(Duration ttl) {
+            this.postTtl = positive("ttl.postSeconds", ttl);
+            return this;
+        }
+
+        public Builder seedUsers(int users) {
+            this.seedUsers = inRange("seed.users", users, 0, 100_000);
+            return this;
+        }
+
+        /** Operations per second of the built-in load generator at start; 0 leaves it stopped. */
+        public Builder loadRate(int opsPerSecond) {
+            this.loadRate = inRange("load.rate", opsPerSecond, 0, 100_000);
+            return this;
+        }
+
+        public DemoConfig build() {
+            if (mode == Mode.EXTERNAL) {
+                if (shardTopology == null) {
+                    throw new IllegalArgumentException("external mode needs external.shardTopology (a file)");
+                }
+                if (!Files.isReadable(shardTopology)) {
+                    throw new IllegalArgumentException("external.shardTopology " + shardTopology
+                            + " is not a readable file");
+                }
+                if (externalCacheNodes.isEmpty()) {
+                    throw new IllegalArgumentException("external mode needs external.cacheNodes (id=host:port,...)");
+                }
+                if (cacheReplicas > externalCacheNodes.size()) {
+                    throw new IllegalArgumentException("cache.replicas is " + cacheReplicas + " but only "
+                            + externalCacheNodes.size() + " cache node(s) are listed");
+                }
+            } else if (cacheReplicas > cacheNodes) {
+                throw new IllegalArgumentException("cache.replicas is " + cacheReplicas
+                        + " but embedded.cacheNodes is only " + cacheNodes);
+            }
+            return new DemoConfig(this);
+        }
+
+        private static int inRange(String key, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(key + " must be between " + min + " and " + max
+                        + ", was " + value);
+            }
+            return value;
+        }
+
+        private static Duration positive(String key, Duration ttl) {
+            if (ttl.isZero() || ttl.isNegative()) {
+                throw new IllegalArgumentException(key + " must be positive, was " + ttl.toSeconds());
+            }
+            return ttl;
+        }
+    }
+}

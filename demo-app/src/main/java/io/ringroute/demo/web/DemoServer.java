@@ -1,0 +1,199 @@
+package io.ringroute.demo.web;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.SameSite;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
+import io.ringroute.demo.ops.LoadGenerator;
+import io.ringroute.demo.ops.Topology;
+import io.ringroute.demo.social.Rejected;
+import io.ringroute.demo.social.Session;
+import io.ringroute.demo.social.Social;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of the demo: a JSON API under {@code /api} and the page in {@code /public}. The session's
+ * consistency token travels in the {@value #TOKEN_HEADER} header or, for the page, the {@value #TOKEN_COOKIE}
+ * cookie; every response to a request that wrote carries the new token in both.
+ */
+public final class DemoServer implements AutoCloseable {
+    public static final String TOKEN_HEADER = "X-Consistency-Token";
+    public static final String TOKEN_COOKIE = "rr_session";
+    private static final Logger log = LoggerFactory.getLogger(DemoServer.class);
+    private static final String SESSION = "session";
+    private static final String ERROR = "error";
+
+    private final Javalin app;
+
+    private DemoServer(Javalin app) {
+        this.app = app;
+    }
+
+    public static DemoServer start(String host, int port, Social social, Topology topology, LoadGenerator load,
+                                   String mode, ObjectMapper json) {
+        Javalin app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.useVirtualThreads = false;
+            cfg.jsonMapper(new JavalinJackson(json, false));
+            cfg.staticFiles.add(sf -> {
+                sf.hostedPath = "/";
+                sf.directory = "/public";
+                sf.location = Location.CLASSPATH;
+            });
+        });
+        Api api = new Api(social, topology, load, mode, json);
+        api.routes(app);
+        app.exception(Rejected.class, (e, ctx) -> error(ctx, status(e.why()), e.getMessage()));
+        app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+        app.exception(Exception.class, (e, ctx) -> {
+            log.warn("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, HttpStatus.SERVICE_UNAVAILABLE,
+                    "the request could not be completed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        });
+        app.error(HttpStatus.NOT_FOUND, ctx -> {
+            if (ctx.path().startsWith("/api/") && ctx.attribute(ERROR) == null) {
+                error(ctx, HttpStatus.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path());
+            }
+        });
+        app.error(HttpStatus.CONTENT_TOO_LARGE, ctx -> error(ctx, HttpStatus.CONTENT_TOO_LARGE,
+                "request body is too large"));
+        app.start(host, port);
+        return new DemoServer(app);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    /** Every error is {"error": message}; the attribute tells the 404 handler that a route already answered. */
+    private static void error(Context ctx, HttpStatus status, String message) {
+        ctx.attribute(ERROR, message);
+        ctx.status(status).json(Map.of("error", message));
+    }
+
+    private static HttpStatus status(Rejected.Why why) {
+        return switch (why) {
+            case BAD_INPUT -> HttpStatus.BAD_REQUEST;
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case CONFLICT -> HttpStatus.CONFLICT;
+            case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+        };
+    }
+
+    /** The routes; each handler reads its session, calls the domain and writes the session back if it wrote. */
+    private record Api(Social social, Topology topology, LoadGenerator load, String mode, ObjectMapper json) {
+        void routes(Javalin app) {
+            app.before("/api/*", ctx -> ctx.attribute(SESSION, session(ctx)));
+            app.after("/api/*", ctx -> {
+                Session s = ctx.attribute(SESSION);
+                if (s != null && s.hasWritten()) {
+                    String token = s.encode();
+                    ctx.header(TOKEN_HEADER, token);
+                    ctx.cookie(new Cookie(TOKEN_COOKIE, token, "/", -1, false, 0, true, null, null, SameSite.STRICT));
+                }
+            });
+
+            app.get("/api/users", ctx -> ctx.json(social.mostFollowed(intParam(ctx, "limit", 20, 1, 200))));
+            app.post("/api/users", ctx -> {
+                JsonBody b = body(ctx, "id", "name", "bio");
+                ctx.status(HttpStatus.CREATED).json(social.createUser(b.string("id"), b.string("name"),
+                        b.optionalString("bio"), s(ctx)));
+            });
+            app.get("/api/users/{id}", ctx -> ctx.json(social.profile(ctx.pathParam("id"), s(ctx))));
+            app.patch("/api/users/{id}", ctx -> {
+                JsonBody b = body(ctx, "name", "bio");
+                ctx.json(social.editProfile(ctx.pathParam("id"), b.optionalString("name"), b.optionalString("bio"),
+                        s(ctx)));
+            });
+            app.get("/api/users/{id}/following", ctx -> ctx.json(social.following(ctx.pathParam("id"), s(ctx))));
+            app.post("/api/users/{id}/following", ctx -> {
+                JsonBody b = body(ctx, "user");
+                ctx.json(social.follow(ctx.pathParam("id"), b.string("user"), s(ctx)));
+            });
+            app.delete("/api/users/{id}/following/{other}",
+                    ctx -> ctx.json(social.unfollow(ctx.pathParam("id"), ctx.pathParam("other"), s(ctx))));
+            app.get("/api/users/{id}/posts", ctx -> ctx.json(social.posts(ctx.pathParam("id"), s(ctx))));
+            app.post("/api/users/{id}/posts", ctx -> {
+                JsonBody b = body(ctx, "text");
+                ctx.status(HttpStatus.CREATED).json(social.post(ctx.pathParam("id"), b.string("text"), s(ctx)));
+            });
+            app.get("/api/users/{id}/timeline", ctx -> ctx.json(social.timeline(ctx.pathParam("id"), s(ctx))));
+            app.post("/api/posts/{author}/{postId}/likes", ctx -> {
+                JsonBody b = body(ctx, "user");
+                String ref = ctx.pathParam("author") + "/" + ctx.pathParam("postId");
+                ctx.json(social.like(b.string("user"), ref, s(ctx)));
+            });
+
+            app.get("/api/ops", ctx -> ctx.json(Map.of("mode", mode, "celebrityThreshold",
+                    social.celebrityThreshold(), "cache", topology.cache(), "shards", topology.shards(),
+                    "load", load.stats())));
+            app.post("/api/ops/cache-nodes", ctx -> accepted(ctx, topology.addCacheNode()));
+            app.delete("/api/ops/cache-nodes/{id}", ctx -> {
+                topology.removeCacheNode(ctx.pathParam("id"));
+                accepted(ctx, ctx.pathParam("id"));
+            });
+            app.post("/api/ops/shards", ctx -> accepted(ctx, topology.addShard()));
+            app.delete("/api/ops/shards/{name}", ctx -> {
+                topology.removeShard(ctx.pathParam("name"));
+                accepted(ctx, ctx.pathParam("name"));
+            });
+            app.post("/api/ops/load", ctx -> {
+                JsonBody b = body(ctx, "rate");
+                load.start(b.integer("rate"));
+                ctx.json(load.stats());
+            });
+            app.delete("/api/ops/load", ctx -> {
+                load.stop();
+                ctx.json(load.stats());
+            });
+        }
+
+        private JsonBody body(Context ctx, String... fields) {
+            return JsonBody.parse(json, ctx.bodyAsBytes(), Set.of(fields));
+        }
+
+        private static Session s(Context ctx) {
+            return ctx.attribute(SESSION);
+        }
+
+        private static Session session(Context ctx) {
+            String token = ctx.header(TOKEN_HEADER);
+            return Session.decode(token != null ? token : ctx.cookie(TOKEN_COOKIE));
+        }
+
+        private static void accepted(Context ctx, String id) {
+            ctx.status(HttpStatus.ACCEPTED).json(Map.of("id", id));
+        }
+
+        private static int intParam(Context ctx, String name, int dflt, int min, int max) {
+            String v = ctx.queryParam(name);
+            if (v == null) {
+                return dflt;
+            }
+            Function<String, Rejected> bad = x -> Rejected.badInput("query parameter '" + name
+                    + "' must be an integer between " + min + " and " + max + ", was '" + x + "'");
+            try {
+                int i = Integer.parseInt(v);
+                if (i < min || i > max) {
+                    throw bad.apply(v);
+                }
+                return i;
+            } catch (NumberFormatException e) {
+                throw bad.apply(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.ringroute.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The page in headless Chromium (Debian's {@code chromium}): post and see the post, then open the operations view,
+ * add a cache node and see the ring change. Screenshots go to the build directory. Without Chromium on the PATH
+ * the test is skipped and says why.
+ */
+@ExtendWith(DemoStack.class)
+class BrowserTest {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Test
+    void postingShowsThePostAndAddingACacheNodeChangesTheDrawnRing() throws Exception {
+        Optional<Path> binary = Chromium.find();
+        if (binary.isEmpty()) {
+            System.out.println("BrowserTest skipped: no chromium on the PATH (install it: apt-get install -y chromium)");
+        }
+        assumeTrue(binary.isPresent(), "no chromium on the PATH (apt-get install -y chromium)");
+        Path out = Path.of(System.getProperty("demo.screenshotDir", "target"));
+        Files.createDirectories(out);
+        String url = "http://127.0.0.1:" + DemoStack.app().port() + "/#timeline";
+
+        try (Chromium chromium = Chromium.launch(binary.get())) {
+            Chromium.Page page = chromium.open(url);
+            page.waitFor("document.querySelectorAll('#user option').length > 0"
+                    + " && document.querySelectorAll('#timeline li').length > 0", WAIT,
+                    "document.body.innerText.slice(0, 500)");
+
+            String text = "hello from chromium " + System.nanoTime();
+            page.eval("document.getElementById('post-text').value = '" + text + "';"
+                    + " document.getElementById('post-button').click(); true");
+            page.waitFor("[...document.querySelectorAll('#timeline li .text')].some(e => e.textContent === '"
+                    + text + "')", WAIT, "document.getElementById('error').textContent"
+                    + " + ' | ' + document.getElementById('timeline').innerText.slice(0, 300)");
+            Files.write(out.resolve("demo-timeline.png"), page.screenshot());
+
+            page.eval("location.hash = '#ops'; true");
+            page.waitFor("document.getElementById('cache-ring').dataset.nodes", WAIT,
+                    "document.getElementById('error').textContent");
+            String before = page.eval("document.getElementById('cache-ring').dataset.nodes").asText();
+            int arcsBefore = page.eval("document.querySelectorAll('#cache-ring path').length").asInt();
+
+            page.eval("document.getElementById('add-cache-node').click(); true");
+            int nodesBefore = before.split(",").length;
+            page.waitFor("document.getElementById('cache-ring').dataset.nodes.split(',').length === "
+                    + (nodesBefore + 1) + " && document.getElementById('cache-change').textContent.includes('done')",
+                    WAIT, "document.getElementById('error').textContent + ' | '"
+                            + " + document.getElementById('cache-change').textContent");
+            String after = page.eval("document.getElementById('cache-ring').dataset.nodes").asText();
+            int arcsAfter = page.eval("document.querySelectorAll('#cache-ring path').length").asInt();
+            // Let the next poll draw the hit rates of the new node before the picture is taken.
+            Thread.sleep(1500);
+            Files.write(out.resolve("demo-ops.png"), page.screenshot());
+
+            assertThat(after.split(",")).hasSize(nodesBefore + 1).contains(before.split(","));
+            assertThat(arcsAfter).as("the new node owns arcs of its own").isGreaterThan(arcsBefore);
+            assertThat(page.eval("document.querySelectorAll('#cache-nodes tr[data-node]').length").asInt())
+                    .isEqualTo(nodesBefore + 1);
+            System.out.println("BrowserTest: cache ring " + before + " -> " + after + ", arcs " + arcsBefore + " -> "
+                    + arcsAfter + "; screenshots in " + out.toAbsolutePath());
+        }
+    }
+}
