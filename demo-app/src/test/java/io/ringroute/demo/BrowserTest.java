@@ -1,13 +1,12 @@
 package io.ringroute.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -15,22 +14,29 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * add a cache node and see the ring change. Screenshots go to the build directory. Without Chromium on the PATH
  * the test is skipped and says why.
  */
+@EnabledIf(value = "chromiumIsInstalled", disabledReason = BrowserTest.NO_CHROMIUM)
 @ExtendWith(DemoStack.class)
 class BrowserTest {
+    static final String NO_CHROMIUM = "no chromium on the PATH (install it: apt-get install -y chromium)";
     private static final Duration WAIT = Duration.ofSeconds(60);
+
+    /** Checked before the demo stack starts, so a machine without Chromium does not start it for nothing. */
+    static boolean chromiumIsInstalled() {
+        boolean found = Chromium.find().isPresent();
+        if (!found) {
+            System.out.println("BrowserTest skipped: " + NO_CHROMIUM);
+        }
+        return found;
+    }
 
     @Test
     void postingShowsThePostAndAddingACacheNodeChangesTheDrawnRing() throws Exception {
-        Optional<Path> binary = Chromium.find();
-        if (binary.isEmpty()) {
-            System.out.println("BrowserTest skipped: no chromium on the PATH (install it: apt-get install -y chromium)");
-        }
-        assumeTrue(binary.isPresent(), "no chromium on the PATH (apt-get install -y chromium)");
+        Path binary = Chromium.find().orElseThrow();
         Path out = Path.of(System.getProperty("demo.screenshotDir", "target"));
         Files.createDirectories(out);
         String url = "http://127.0.0.1:" + DemoStack.app().port() + "/#timeline";
 
-        try (Chromium chromium = Chromium.launch(binary.get())) {
+        try (Chromium chromium = Chromium.launch(binary)) {
             Chromium.Page page = chromium.open(url);
             page.waitFor("document.querySelectorAll('#user option').length > 0"
                     + " && document.querySelectorAll('#timeline li').length > 0", WAIT,
