@@ -153,6 +153,36 @@ public final class HashRing {
         return new ReplicaSet(nodes, list, 0, size);
     }
 
+    /**
+     * Allocation-free form of {@link #replicasForToken(long, int)} for hot paths: writes the replicas into
+     * {@code out}, primary first, and returns how many were written ({@code min(r, size())}). Allocates nothing when
+     * that count is at most {@link Builder#maxReplicas(int)}.
+     *
+     * @throws IllegalArgumentException if {@code r < 1} or {@code out} is shorter than the count
+     */
+    public int replicasForToken(long token, int r, Node[] out) {
+        if (r < 1) {
+            throw new IllegalArgumentException("replica count r must be >= 1, was " + r);
+        }
+        int size = Math.min(r, nodes.length);
+        if (out == null || out.length < size) {
+            throw new IllegalArgumentException("output array holds " + (out == null ? "null" : out.length)
+                    + " nodes, needs " + size);
+        }
+        if (size > prefWidth) {
+            ReplicaSet walked = replicasForToken(token, size);
+            for (int k = 0; k < size; k++) {
+                out[k] = walked.get(k);
+            }
+            return size;
+        }
+        int base = tokenIndex(token) * prefWidth;
+        for (int k = 0; k < size; k++) {
+            out[k] = nodes[preferences[base + k]];
+        }
+        return size;
+    }
+
     private int tokenIndex(long token) {
         long[] t = tokens;
         if (t.length == 0) {

@@ -152,6 +152,23 @@ class HashRingTest {
     }
 
     @Test
+    void theArrayFormOfReplicasMatchesTheListForm() {
+        List<Node> nodes = IntStream.range(0, 6).mapToObj(i -> Node.builder("n" + i).zone("z" + i % 3).build())
+                .collect(Collectors.toList());
+        HashRing ring = HashRing.builder().maxReplicas(3).nodes(nodes).build();
+        Node[] out = new Node[6];
+        for (int k = 0; k < 2_000; k++) {
+            long token = KeyHash.token("k" + k);
+            for (int r : new int[] {1, 3, 5, 9}) {
+                int n = ring.replicasForToken(token, r, out);
+                assertThat(java.util.Arrays.asList(out).subList(0, n)).isEqualTo(ring.replicasForToken(token, r));
+            }
+        }
+        assertThatThrownBy(() -> ring.replicasForToken(0L, 3, new Node[2]))
+                .hasMessageContaining("holds 2 nodes, needs 3");
+    }
+
+    @Test
     void ownershipIsExactArcLengthAndSumsToOne() {
         HashRing ring = smallRing();
         double sum = ring.ownership().values().stream().mapToDouble(Double::doubleValue).sum();
