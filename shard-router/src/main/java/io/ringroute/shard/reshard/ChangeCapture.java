@@ -29,7 +29,7 @@ final class ChangeCapture {
 
     /**
      * Installs capture for the given leaving ranges: the range table is filled first, then the triggers are
-     * created (CREATE TRIGGER waits for in-flight writers, so every write that commits after it is logged).
+     * created or re-enabled (that waits for in-flight writers, so every write that commits after it is logged).
      */
     static void install(Connection c, List<ShardedTable> tables, List<Segments> leaving) throws SQLException {
         inTransaction(c, st -> {

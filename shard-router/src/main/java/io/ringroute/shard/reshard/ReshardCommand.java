@@ -198,7 +198,7 @@ public final class ReshardCommand implements Callable<Integer> {
         boolean resume;
         @Option(names = "--batch-size", defaultValue = "2000", description = "rows per COPY batch")
         int batchSize;
-        @Option(names = "--ranges-per-cutover", defaultValue = "8",
+        @Option(names = "--ranges-per-cutover", defaultValue = "2",
                 description = "most ranges copied together and handed over under one fence")
         int rangesPerCutover;
         @Option(names = "--cleanup-grace-ms", defaultValue = "2000",

@@ -600,7 +600,7 @@ public final class Resharder implements AutoCloseable {
         private CatalogSpec catalog;
         private ShardTopology servers;
         private int batchSize = 2000;
-        private int rangesPerCutover = 8;
+        private int rangesPerCutover = 2;
         private Duration cleanupGrace = Duration.ofSeconds(2);
         private Duration fenceLockTimeout = Duration.ofSeconds(2);
         private ReshardListener listener = p -> { };
@@ -625,7 +625,10 @@ public final class Resharder implements AutoCloseable {
             return this;
         }
 
-        /** Rows per COPY batch (default 2000). */
+        /**
+         * Rows per COPY batch and per delete statement (default 2000); ranges of one shard pair are copied
+         * together up to this many rows.
+         */
         public Builder batchSize(int rows) {
             if (rows < 1) {
                 throw new IllegalArgumentException("batchSize must be >= 1, was " + rows);
@@ -635,9 +638,9 @@ public final class Resharder implements AutoCloseable {
         }
 
         /**
-         * At most this many ranges (of one old and new owner, together within the batch size) are copied in one
-         * pass and handed over under one fence (default 8). The fence is held for one catalog transaction per
-         * range, so more ranges save fixed cost but lengthen the pause.
+         * At most this many ranges (of one old and new owner, copied together) are handed over under one fence
+         * (default 2). The fence is held for one catalog transaction per range, so more ranges save fences (and
+         * the refusals each one causes) but lengthen each pause.
          */
         public Builder rangesPerCutover(int ranges) {
             if (ranges < 1) {
