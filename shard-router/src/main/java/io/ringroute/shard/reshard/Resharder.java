@@ -17,7 +17,6 @@ import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.WriteFence;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
