@@ -9,10 +9,14 @@ import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import io.ringroute.shard.reshard.ReshardProgress;
 import io.ringroute.shard.reshard.ReshardResult;
 import io.ringroute.shard.reshard.Resharder;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
@@ -30,14 +34,16 @@ import org.postgresql.PGConnection;
 /**
  * Online resharding under write load: adds a third shard to two holding {@code rows} rows while writer threads
  * (split over two routers) update and insert rows through the routers. Prints the rows per second moved, the
- * longest cutover (write-gate hold) and the writers' latency percentiles during the resharding next to the same
+ * cutover pauses (write-gate holds) and the writers' latency percentiles during the resharding next to the same
  * writers without resharding.
  *
- * <p>Arguments: [rows (default 200000)] [writer threads (default 4)] [baseline seconds (default 10)].
+ * <p>Arguments: [rows (default 200000)] [writer threads (default 4)] [baseline seconds (default 10)] [ranges per
+ * cutover (default 2, as the resharder's)].
  */
 public final class ReshardBenchmark {
 
     private static final String TABLE = "accounts";
+    private static final Duration CLEANUP_GRACE = Duration.ofSeconds(2);
 
     private ReshardBenchmark() {
     }
@@ -46,6 +52,8 @@ public final class ReshardBenchmark {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int writers = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int baselineSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        int rangesPerCutover = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        String loadAtStart = loadAverage();
         try (EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shardNames("shard-a", "shard-b",
                 "shard-c").replicasPerShard(0).start()) {
             ShardTopology all = cluster.topology();
@@ -76,22 +84,48 @@ public final class ReshardBenchmark {
                 Thread.sleep(baselineSeconds * 1000L);
                 Histogram baseline = load.recorder.getIntervalHistogram();
 
-                Resharder resharder = Resharder.builder().catalog(catalog).shards(all).build();
+                long[] movedAt = new long[1];
+                long reshardStart = System.nanoTime();
+                Resharder resharder = Resharder.builder().catalog(catalog).shards(all)
+                        .rangesPerCutover(rangesPerCutover).cleanupGrace(CLEANUP_GRACE).listener(p -> {
+                            if (p.phase() == ReshardProgress.Phase.CLEANING_UP && movedAt[0] == 0) {
+                                movedAt[0] = System.nanoTime();
+                            }
+                        }).build();
                 ReshardResult result = resharder.run(Map.of("shard-a", 1.0, "shard-b", 1.0, "shard-c", 1.0));
+                double wallSeconds = (System.nanoTime() - reshardStart) / 1e9;
                 Histogram during = load.recorder.getIntervalHistogram();
                 load.stop();
 
-                double copySeconds = result.duration().toMillis() / 1000.0;
-                System.out.printf("resharding 2 -> 3 shards: %d ranges, %d rows copied + %d re-copied, %d deleted,"
-                                + " %.1f s in all, %.0f rows/s moved (copy, catch-up, cutovers and cleanup),"
-                                + " longest cutover %d ms%n", result.ranges(), result.rowsCopied(),
-                        result.rowsCaughtUp(), result.rowsDeleted(), copySeconds,
-                        (result.rowsCopied() + result.rowsCaughtUp()) / copySeconds,
-                        result.maxFencePause().toMillis());
+                double runSeconds = result.duration().toMillis() / 1000.0;
+                double movingSeconds = (movedAt[0] - reshardStart) / 1e9;
+                long moved = result.rowsCopied() + result.rowsCaughtUp();
+                System.out.printf("resharding 2 -> 3 shards: %d ranges in %d cutovers, %d rows copied + %d re-copied,"
+                                + " %d deleted; last hand-over after %.1f s (%.0f rows/s), done after %.1f s (%.0f"
+                                + " rows/s, with the %d s cleanup grace); Resharder.run's own duration %.1f s (%.0f"
+                                + " rows/s)%n", result.ranges(), result.fencePauses().size(), result.rowsCopied(),
+                        result.rowsCaughtUp(), result.rowsDeleted(), movingSeconds, moved / movingSeconds, wallSeconds,
+                        moved / wallSeconds, CLEANUP_GRACE.toSeconds(), runSeconds, moved / runSeconds);
+                Histogram pauses = new Histogram(3);
+                result.fencePauses().forEach(d -> pauses.recordValue(d.toNanos()));
+                System.out.printf("cutover pause (write gate held): p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms%n",
+                        pauses.getValueAtPercentile(50) / 1e6, pauses.getValueAtPercentile(99) / 1e6,
+                        pauses.getMaxValue() / 1e6);
                 print("writers, no resharding ", baseline, baselineSeconds);
-                print("writers, during resharding", during, copySeconds);
+                print("writers, during resharding", during, wallSeconds);
                 System.out.printf("write errors: %d%n", load.errors.get());
+                System.out.printf("load average: %s at the start, %s at the end%n", loadAtStart, loadAverage());
             }
+        }
+    }
+
+    /** The 1, 5 and 15 minute load averages (Linux), to tell a quiet run from a noisy one. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 

@@ -4,26 +4,32 @@ import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.WriteFence;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Row-change capture on a shard that is losing ranges: a trigger on every sharded table logs the token of each
  * inserted, updated or deleted row whose token lies in a range still leaving the shard. The resharder re-copies
- * those tokens after the bulk copy and, under the fence, until the log is empty. Installed for the duration of a
+ * those tokens after the bulk copy and, under the fence, until the log is empty. Enabled for the duration of a
  * resharding only.
  */
 final class ChangeCapture {
 
     private static final String S = WriteFence.SCHEMA;
+    private static final String TRIGGER = "ringroute_capture";
+    private static final String SETTING = "ringroute.capture";
 
     private ChangeCapture() {
     }
 
     /**
      * Installs capture for the given leaving ranges: the range table is filled first, then the triggers are
-     * created (CREATE TRIGGER waits for in-flight writers, so every write that commits after it is logged).
+     * created or re-enabled (that waits for in-flight writers, so every write that commits after it is logged).
      */
     static void install(Connection c, List<ShardedTable> tables, List<Segments> leaving) throws SQLException {
         inTransaction(c, st -> {
@@ -68,39 +74,105 @@ final class ChangeCapture {
                         + "  END IF;\n"
                         + "  RETURN NULL;\n"
                         + "END $$");
-                st.execute("DROP TRIGGER IF EXISTS ringroute_capture ON " + t.name());
-                st.execute("CREATE TRIGGER ringroute_capture AFTER INSERT OR UPDATE OR DELETE ON " + t.name()
-                        + " FOR EACH ROW EXECUTE FUNCTION " + S + ".capture_" + t.name() + "()");
+                // CREATE OR REPLACE (also re-enabling a trigger left disabled): DROP TRIGGER would take an ACCESS
+                // EXCLUSIVE lock and queue readers. The WHEN test runs without entering PL/pgSQL.
+                st.execute("CREATE OR REPLACE TRIGGER " + TRIGGER + " AFTER INSERT OR UPDATE OR DELETE ON " + t.name()
+                        + " FOR EACH ROW WHEN (current_setting('" + SETTING + "', true) IS DISTINCT FROM 'off')"
+                        + " EXECUTE FUNCTION " + S + ".capture_" + t.name() + "()");
             });
         }
     }
 
-    /** Stops logging a range that has been handed over, and forgets its log. */
-    static void forget(Connection c, Segments range) throws SQLException {
-        try (PreparedStatement leaving = c.prepareStatement("DELETE FROM " + S + ".leaving WHERE lo = ? AND hi = ?");
-             PreparedStatement log = c.prepareStatement("DELETE FROM " + S + ".changes WHERE tok BETWEEN ? AND ?")) {
-            for (long[] p : range.parts()) {
-                leaving.setLong(1, p[0]);
-                leaving.setLong(2, p[1]);
-                leaving.executeUpdate();
-                log.setLong(1, p[0]);
-                log.setLong(2, p[1]);
-                log.executeUpdate();
+    /** The oldest log entries of {@code table} in {@code tokens}, at most {@code limit}. */
+    static Logged next(Connection c, String table, Segments tokens, int limit) throws SQLException {
+        List<Long> seqs = new ArrayList<>();
+        Set<Long> distinct = new LinkedHashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT seq, tok FROM " + S + ".changes WHERE tbl = ? AND "
+                + tokens.condition("tok") + " ORDER BY seq LIMIT ?")) {
+            ps.setString(1, table);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    seqs.add(rs.getLong(1));
+                    distinct.add(rs.getLong(2));
+                }
             }
+        }
+        return new Logged(seqs.toArray(Long[]::new), distinct.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /** Deletes log entries whose tokens have been re-copied. */
+    static void consume(Connection c, Logged entries) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + S + ".changes WHERE seq = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("bigint", entries.seqs()));
+            ps.executeUpdate();
         }
     }
 
-    /** Removes the triggers and empties the range table and the log. */
+    /**
+     * Forgets the log of {@code tokens}: called right before their bulk copy, whose snapshot holds every change
+     * logged so far, so that the catch-up re-copies only what changed after it.
+     */
+    static void discard(Connection c, Segments tokens) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.executeUpdate("DELETE FROM " + S + ".changes WHERE " + tokens.condition("tok"));
+        }
+    }
+
+    /** Stops logging ranges that have been handed over, and forgets their log (one round trip). */
+    static void forget(Connection c, Segments tokens) throws SQLException {
+        StringBuilder pairs = new StringBuilder();
+        for (long[] p : tokens.parts()) {
+            pairs.append(pairs.length() == 0 ? "" : ", ").append('(').append(p[0]).append(", ").append(p[1])
+                    .append(')');
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("DELETE FROM " + S + ".leaving WHERE (lo, hi) IN (" + pairs + "); DELETE FROM " + S
+                    + ".changes WHERE " + tokens.condition("tok"));
+        }
+    }
+
+    /**
+     * Log entries read together: their sequence numbers (to delete them once handled) and their distinct tokens.
+     */
+    record Logged(Long[] seqs, long[] tokens) {
+
+        boolean isEmpty() {
+            return seqs.length == 0;
+        }
+    }
+
+    /**
+     * Ends capture: disables the triggers and drops the range table and the log. The triggers stay, disabled, on
+     * the tables because dropping one takes an ACCESS EXCLUSIVE lock that readers would queue behind; disabling
+     * one waits only for writers. The next resharding enables them again.
+     */
     static void uninstall(Connection c, List<ShardedTable> tables) throws SQLException {
         inTransaction(c, st -> {
             for (ShardedTable t : tables) {
-                st.execute("DROP TRIGGER IF EXISTS ringroute_capture ON " + t.name());
-                st.execute("DROP FUNCTION IF EXISTS " + S + ".capture_" + t.name() + "()");
+                try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_trigger WHERE tgrelid = ?::regclass"
+                        + " AND tgname = '" + TRIGGER + "' AND tgenabled <> 'D'")) {
+                    ps.setString(1, t.name());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            st.execute("ALTER TABLE " + t.name() + " DISABLE TRIGGER " + TRIGGER);
+                        }
+                    }
+                }
             }
             st.execute("DROP TABLE IF EXISTS " + S + ".leaving");
             st.execute("DROP TABLE IF EXISTS " + S + ".changes");
-            st.execute("DROP FUNCTION IF EXISTS " + S + ".log_change(text, bigint)");
         });
+    }
+
+    /**
+     * Exempts the session's own writes from capture: the resharder never writes, on a shard, rows of a range that
+     * is leaving that shard (it writes arriving ranges and deletes handed-over ones), so logging them is waste.
+     */
+    static void exempt(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET " + SETTING + " = 'off'");
+        }
     }
 
     @FunctionalInterface

@@ -198,8 +198,11 @@ public final class ReshardCommand implements Callable<Integer> {
         boolean resume;
         @Option(names = "--batch-size", defaultValue = "2000", description = "rows per COPY batch")
         int batchSize;
+        @Option(names = "--ranges-per-cutover", defaultValue = "2",
+                description = "most ranges copied together and handed over under one fence")
+        int rangesPerCutover;
         @Option(names = "--cleanup-grace-ms", defaultValue = "2000",
-                description = "wait after the last hand-over before deleting old copies")
+                description = "wait after a hand-over before deleting the old copies")
         long graceMillis;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -220,7 +223,8 @@ public final class ReshardCommand implements Callable<Integer> {
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("resharding").setUnit(" rows", 1)
                     .setStyle(ProgressBarStyle.ASCII).setInitialMax(1).continuousUpdate().build()) {
                 Resharder resharder = Resharder.builder().catalog(catalogSpec).shards(c.topology())
-                        .batchSize(batchSize).cleanupGrace(Duration.ofMillis(graceMillis)).listener(p -> {
+                        .batchSize(batchSize).rangesPerCutover(rangesPerCutover)
+                        .cleanupGrace(Duration.ofMillis(graceMillis)).listener(p -> {
                             bar.maxHint(Math.max(1, p.rowsTotal()));
                             bar.stepTo(Math.min(p.rowsDone(), Math.max(1, p.rowsTotal())));
                             bar.setExtraMessage(String.format(" %s ranges %d/%d %.0f rows/s", p.phase(),
@@ -228,10 +232,10 @@ public final class ReshardCommand implements Callable<Integer> {
                         }).build();
                 ReshardResult r = resharder.run(target);
                 bar.stepTo(bar.getMax());
-                spec.commandLine().getOut().printf("%ndone: epoch %d, %d ranges, %d rows copied, %d re-copied,"
-                                + " %d deleted in %.1f s, longest cutover %d ms%n", r.epoch(), r.ranges(),
-                        r.rowsCopied(), r.rowsCaughtUp(), r.rowsDeleted(), r.duration().toMillis() / 1000.0,
-                        r.maxFencePause().toMillis());
+                spec.commandLine().getOut().printf("%ndone: epoch %d, %d ranges in %d cutovers, %d rows copied,"
+                                + " %d re-copied, %d deleted in %.1f s, longest cutover %d ms%n", r.epoch(),
+                        r.ranges(), r.fencePauses().size(), r.rowsCopied(), r.rowsCaughtUp(), r.rowsDeleted(),
+                        r.duration().toMillis() / 1000.0, r.maxFencePause().toMillis());
             }
             return 0;
         }

@@ -4,6 +4,7 @@ import io.ringroute.ring.HashRing;
 import io.ringroute.ring.Node;
 import io.ringroute.ring.RangeMove;
 import io.ringroute.ring.RebalancePlan;
+import io.ringroute.ring.TokenRange;
 import io.ringroute.shard.CatalogMove;
 import io.ringroute.shard.CatalogSnapshot;
 import io.ringroute.shard.CatalogSpec;
@@ -16,12 +17,13 @@ import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.WriteFence;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -36,29 +38,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves rows online when shards are added, removed or reweighted. The ring's {@link RebalancePlan} between the
- * catalog's current members and the target names the token ranges that change owner; for each one the resharder
+ * catalog's current members and the target names the token ranges that change owner. Ranges with the same old and
+ * new owner are taken in groups ({@link MoveGroup}: up to the batch size in rows and {@code rangesPerCutover}
+ * ranges), and for each group the resharder
  * <ol>
- *   <li>copies its rows to the new owner in token-ordered COPY batches while writers go on (a trigger on the old
- *       owner logs the tokens they touch in leaving ranges);</li>
+ *   <li>copies its rows to the new owner with COPY (one statement for a small group, token-ordered batches for a
+ *       large range) while writers go on (a trigger on the old owner logs the tokens they touch in leaving
+ *       ranges);</li>
  *   <li>re-copies the logged tokens until few are left;</li>
  *   <li>fences the old owner ({@link WriteFence}: exclusive write-gate lock, minimum epoch raised), re-copies the
- *       last logged tokens, and hands the range over in the catalog (epoch + 1, NOTIFY) before releasing the
- *       lock. Routers still on the old epoch are refused by the old owner and re-route.</li>
+ *       last logged tokens, and hands the ranges over in the catalog (an epoch and a NOTIFY per range) before
+ *       releasing the lock. Routers still on an older epoch are refused by the old owner and re-route.</li>
  * </ol>
- * After a grace period the old owners' copies are deleted, a removed shard is checked empty, and the target becomes
- * the members. Reads are never blocked. Every step is recorded in the catalog, so a run that dies is resumed by
- * running again with the same target.
+ * Once the grace period after a group's hand-over has passed, its old owner's copies are deleted (while later
+ * groups move); at the end a removed shard is checked empty and the target becomes the members. Reads are never
+ * blocked. Every step is recorded in the catalog, so a run that dies is resumed by running again with the same
+ * target.
  */
 public final class Resharder implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Resharder.class);
     private static final int CATCH_UP_ROUNDS = 10;
     private static final int CATCH_UP_TAIL = 20;
+    private static final int CATCH_UP_BATCH = 5000;
     private static final int FENCE_ATTEMPTS = 5;
 
     private final CatalogSpec catalogSpec;
     private final ShardTopology servers;
     private final int batchSize;
+    private final int rangesPerCutover;
     private final Duration cleanupGrace;
     private final Duration fenceLockTimeout;
     private final ReshardListener listener;
@@ -69,6 +77,7 @@ public final class Resharder implements AutoCloseable {
         this.catalogSpec = b.catalog;
         this.servers = b.servers;
         this.batchSize = b.batchSize;
+        this.rangesPerCutover = b.rangesPerCutover;
         this.cleanupGrace = b.cleanupGrace;
         this.fenceLockTimeout = b.fenceLockTimeout;
         this.listener = b.listener;
@@ -97,15 +106,16 @@ public final class Resharder implements AutoCloseable {
                 RebalancePlan plan = RebalancePlan.between(snap.ring(), ringOf(snap.vnodes(), to));
                 Map<String, RowCopier> copiers = copiers(tables, connection(shards, snap.members().keySet()
                         .iterator().next()));
+                long[] rows = rowsPerRange(copiers, shards, plan.moves().stream().map(m -> m.from().id()).toList(),
+                        plan.moves().stream().map(RangeMove::range).toList());
                 List<ReshardPlan.PlannedMove> moves = new ArrayList<>();
-                for (RangeMove m : plan.moves()) {
-                    moves.add(new ReshardPlan.PlannedMove(m, count(copiers, connection(shards, m.from().id()),
-                            Segments.of(m.range()))));
+                for (int i = 0; i < rows.length; i++) {
+                    moves.add(new ReshardPlan.PlannedMove(plan.moves().get(i), rows[i]));
                 }
                 long total = 0;
                 for (String shard : snap.members().keySet()) {
                     for (RowCopier c : copiers.values()) {
-                        total += c.count(connection(shards, shard), Long.MIN_VALUE, Long.MAX_VALUE);
+                        total += c.count(connection(shards, shard));
                     }
                 }
                 return new ReshardPlan(snap.members(), to, moves, plan.movedFraction(), total);
@@ -175,6 +185,9 @@ public final class Resharder implements AutoCloseable {
         private final List<CatalogMove> moves;
         private final Map<String, Double> members;
         private final Map<String, Double> target;
+        private final Deque<HandedOver> toClean = new ArrayDeque<>();
+        private final Map<Integer, Long> rows = new HashMap<>();     // by move index, counted at the start
+        private final List<Duration> pauses = new ArrayList<>();
         private long epoch;
         private final long startNanos = System.nanoTime();
         private long rowsTotal;
@@ -182,8 +195,6 @@ public final class Resharder implements AutoCloseable {
         private long rowsCaughtUp;
         private long rowsDeleted;
         private int rangesDone;
-        private long maxPauseNanos;
-        private long lastHandOverNanos;
         private Map<String, RowCopier> copiers;
 
         Run(TopologyCatalog catalog, CatalogSnapshot snap, List<ShardedTable> tables,
@@ -205,29 +216,29 @@ public final class Resharder implements AutoCloseable {
                 WriteFence.install(connection(shards, shard));
             }
             copiers = copiers(tables, connection(shards, members.keySet().iterator().next()));
+            List<CatalogMove> open = moves.stream().filter(m -> !m.state().handedOver()).toList();
+            long[] counts = rowsPerRange(copiers, shards, open.stream().map(CatalogMove::from).toList(),
+                    open.stream().map(CatalogMove::range).toList());
             Map<String, List<Segments>> leaving = new LinkedHashMap<>();
-            for (CatalogMove m : moves) {
-                if (m.state().handedOver()) {
-                    rangesDone++;
-                } else {
-                    leaving.computeIfAbsent(m.from(), k -> new ArrayList<>()).add(Segments.of(m.range()));
-                    rowsTotal += count(copiers, connection(shards, m.from()), Segments.of(m.range()));
-                }
+            for (int i = 0; i < open.size(); i++) {
+                CatalogMove m = open.get(i);
+                rows.put(m.index(), counts[i]);
+                rowsTotal += counts[i];
+                leaving.computeIfAbsent(m.from(), k -> new ArrayList<>()).add(Segments.of(m.range()));
             }
+            rangesDone = moves.size() - open.size();
             for (Map.Entry<String, List<Segments>> e : leaving.entrySet()) {
                 ChangeCapture.install(connection(shards, e.getKey()), tables, e.getValue());
             }
+            // handed over by an earlier run at an unknown time: the grace counts from now
+            MoveGroup.handedOverNotCleaned(moves).forEach(g -> toClean.add(new HandedOver(g, System.nanoTime())));
             progress(ReshardProgress.Phase.MOVING);
-            for (CatalogMove m : moves) {
-                if (!m.state().handedOver()) {
-                    checkInterrupted();
-                    move(m);
-                    rangesDone++;
-                    progress(ReshardProgress.Phase.MOVING);
-                }
+            for (MoveGroup g : MoveGroup.plan(moves, rows, batchSize)) {
+                checkInterrupted();
+                move(g);
             }
             progress(ReshardProgress.Phase.CLEANING_UP);
-            cleanUp();
+            cleanUp(true);
             Set<String> sources = new LinkedHashSet<>();
             moves.forEach(m -> sources.add(m.from()));
             for (String shard : sources) {
@@ -240,143 +251,150 @@ public final class Resharder implements AutoCloseable {
             }
             long finalEpoch = catalog.complete();
             progress(ReshardProgress.Phase.DONE);
-            LOG.info("resharding done at epoch {}: {} rows copied, {} re-copied, {} deleted, longest fence {} ms",
-                    finalEpoch, rowsCopied, rowsCaughtUp, rowsDeleted, maxPauseNanos / 1_000_000);
-            return new ReshardResult(finalEpoch, rangesDone, rowsCopied, rowsCaughtUp, rowsDeleted,
-                    Duration.ofNanos(System.nanoTime() - startNanos), Duration.ofNanos(maxPauseNanos));
+            ReshardResult result = new ReshardResult(finalEpoch, rangesDone, rowsCopied, rowsCaughtUp, rowsDeleted,
+                    Duration.ofNanos(System.nanoTime() - startNanos), pauses);
+            LOG.info("resharding done at epoch {}: {} rows copied, {} re-copied, {} deleted, {} cutovers, longest"
+                    + " fence {} ms", finalEpoch, rowsCopied, rowsCaughtUp, rowsDeleted, pauses.size(),
+                    result.maxFencePause().toMillis());
+            return result;
         }
 
-        private void move(CatalogMove m) throws SQLException, InterruptedException {
-            Connection from = connection(shards, m.from());
-            Connection to = connection(shards, m.to());
-            Segments range = Segments.of(m.range());
-            if (m.state() != MoveState.FENCING) {
-                // PENDING, or COPYING left by an interrupted run: start the copy over on a clean target range
-                catalog.setMoveState(m.index(), MoveState.COPYING);
+        /** Copies a group in one pass, then hands it over a few ranges per cutover. */
+        private void move(MoveGroup g) throws SQLException, InterruptedException {
+            Connection from = connection(shards, g.from());
+            Connection to = connection(shards, g.to());
+            if (!g.fencing()) {
+                // PENDING, or copied partly by an interrupted run: start over on a clean target range
                 for (RowCopier c : copiers.values()) {
-                    for (long[] p : range.parts()) {
-                        c.delete(to, p[0], p[1], batchSize);
-                    }
+                    c.delete(to, g.tokens(), batchSize);
                 }
+                ChangeCapture.discard(from, g.tokens());
                 for (RowCopier c : copiers.values()) {
-                    for (long[] p : range.parts()) {
-                        bulkCopy(c, from, to, m, p[0], p[1]);
-                    }
+                    bulkCopy(c, from, to, g);
                 }
                 for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
                     checkInterrupted();
-                    if (catchUp(from, to, range) <= CATCH_UP_TAIL) {
+                    if (catchUp(from, to, g.tokens()) <= CATCH_UP_TAIL) {
                         break;
                     }
                 }
-                catalog.setMoveState(m.index(), MoveState.FENCING);
             }
-            handOver(m, from, to, range);
-            ChangeCapture.forget(from, range);
+            List<MoveGroup> cutovers = g.cutovers(rangesPerCutover);
+            for (int i = 0; i < cutovers.size(); i++) {
+                MoveGroup cut = cutovers.get(i);
+                checkInterrupted();
+                if (!cut.fencing()) {
+                    if (i > 0) {
+                        catchUp(from, to, cut.tokens());   // what changed during the earlier cutovers
+                    }
+                    for (CatalogMove m : cut.moves()) {
+                        catalog.setMoveState(m.index(), MoveState.FENCING);
+                    }
+                }
+                handOver(cut, from, to);
+                ChangeCapture.forget(from, cut.tokens());
+                toClean.add(new HandedOver(cut, System.nanoTime()));
+                rangesDone += cut.size();
+                progress(ReshardProgress.Phase.MOVING);
+                cleanUp(false);
+            }
         }
 
-        private void bulkCopy(RowCopier c, Connection from, Connection to, CatalogMove m, long lo, long hi)
+        /** One COPY for a group within the batch size, else batches cut at token boundaries. */
+        private void bulkCopy(RowCopier c, Connection from, Connection to, MoveGroup g)
                 throws SQLException, InterruptedException {
-            long cursor = lo;
-            while (true) {
-                checkInterrupted();
-                long end = c.batchEnd(from, cursor, hi, batchSize);
-                long n = c.copy(from, to, cursor, end);
-                rowsCopied += n;
-                catalog.addRowsCopied(m.index(), n);
+            if (g.moves().stream().mapToLong(m -> rows.getOrDefault(m.index(), 0L)).sum() <= batchSize) {
+                rowsCopied += c.copy(from, to, g.tokens());
                 progress(ReshardProgress.Phase.MOVING);
-                if (end == hi) {
-                    return;
+                return;
+            }
+            for (long[] part : g.tokens().parts()) {
+                long cursor = part[0];
+                while (true) {
+                    checkInterrupted();
+                    long end = c.batchEnd(from, cursor, part[1], batchSize);
+                    rowsCopied += c.copy(from, to, Segments.between(cursor, end));
+                    progress(ReshardProgress.Phase.MOVING);
+                    if (end == part[1]) {
+                        break;
+                    }
+                    cursor = end + 1;
                 }
-                cursor = end + 1;
             }
         }
 
         /** Re-copies the tokens the change log names; returns how many log entries it consumed. */
-        private long catchUp(Connection from, Connection to, Segments range) throws SQLException {
+        private long catchUp(Connection from, Connection to, Segments tokens) throws SQLException {
             long consumed = 0;
             for (RowCopier c : copiers.values()) {
-                for (long[] p : range.parts()) {
-                    while (true) {
-                        List<Long> seqs = new ArrayList<>();
-                        Set<Long> tokens = new LinkedHashSet<>();
-                        try (PreparedStatement ps = from.prepareStatement("SELECT seq, tok FROM " + WriteFence.SCHEMA
-                                + ".changes WHERE tbl = ? AND tok BETWEEN ? AND ? ORDER BY seq LIMIT 5000")) {
-                            ps.setString(1, c.table().name());
-                            ps.setLong(2, p[0]);
-                            ps.setLong(3, p[1]);
-                            try (ResultSet rs = ps.executeQuery()) {
-                                while (rs.next()) {
-                                    seqs.add(rs.getLong(1));
-                                    tokens.add(rs.getLong(2));
-                                }
-                            }
-                        }
-                        if (seqs.isEmpty()) {
-                            break;
-                        }
-                        rowsCaughtUp += c.replace(from, to, tokens.stream().mapToLong(Long::longValue).toArray());
-                        try (PreparedStatement ps = from.prepareStatement("DELETE FROM " + WriteFence.SCHEMA
-                                + ".changes WHERE seq = ANY(?)")) {
-                            ps.setArray(1, from.createArrayOf("bigint", seqs.toArray()));
-                            ps.executeUpdate();
-                        }
-                        consumed += seqs.size();
+                ChangeCapture.Logged logged;
+                do {
+                    logged = ChangeCapture.next(from, c.table().name(), tokens, CATCH_UP_BATCH);
+                    if (logged.isEmpty()) {
+                        break;
                     }
-                }
+                    rowsCaughtUp += c.replace(from, to, logged.tokens());
+                    ChangeCapture.consume(from, logged);
+                    consumed += logged.seqs().length;
+                } while (logged.seqs().length == CATCH_UP_BATCH);
             }
             return consumed;
         }
 
         /**
-         * The cutover: under the old owner's exclusive write-gate lock, raise its minimum epoch, drain the change
-         * log, and publish the hand-over in the catalog; only then release the lock.
+         * The cutover: under the old owner's exclusive write-gate lock, raise its minimum epoch past the group's
+         * hand-overs, drain the change log, and publish the hand-overs in the catalog; only then release the lock.
+         * Nothing else happens while the lock is held.
          */
-        private void handOver(CatalogMove m, Connection from, Connection to, Segments range)
-                throws SQLException, InterruptedException {
-            long newEpoch = epoch + 1;
+        private void handOver(MoveGroup g, Connection from, Connection to) throws SQLException, InterruptedException {
+            Segments tokens = g.tokens();
+            long floor = insertPosition(to);   // above every copy so far; read again only if the drain copies
             for (int attempt = 1; ; attempt++) {
                 long start = System.nanoTime();
                 if (lockGate(from)) {
                     try {
-                        WriteFence.raiseMinimumEpoch(from, newEpoch);
-                        while (catchUp(from, to, range) > 0) {
-                            // writers are held: the log only shrinks
+                        // one epoch per range (the catalog hands over one move per epoch): an interrupted group
+                        // resumes as its FENCING moves and ends at this same epoch
+                        WriteFence.raiseMinimumEpoch(from, epoch + g.size());
+                        // writers are held: one pass empties the log of these ranges
+                        if (catchUp(from, to, tokens) > 0) {
+                            floor = insertPosition(to);
                         }
-                        catalog.handOver(m.index(), newEpoch, m.to(), insertPosition(to));
+                        for (CatalogMove m : g.moves()) {
+                            catalog.handOver(m.index(), epoch + 1, m.to(), floor);
+                            epoch++;
+                        }
                     } finally {
                         unlockGate(from);
                     }
-                    epoch = newEpoch;
-                    lastHandOverNanos = System.nanoTime();
-                    maxPauseNanos = Math.max(maxPauseNanos, lastHandOverNanos - start);
+                    pauses.add(Duration.ofNanos(System.nanoTime() - start));
                     return;
                 }
                 if (attempt == FENCE_ATTEMPTS) {
-                    throw new IllegalStateException("could not fence shard '" + m.from() + "' in " + FENCE_ATTEMPTS
+                    throw new IllegalStateException("could not fence shard '" + g.from() + "' in " + FENCE_ATTEMPTS
                             + " attempts: write units held its write gate longer than " + fenceLockTimeout.toMillis()
                             + " ms each time");
                 }
-                LOG.info("fencing {} timed out behind a long write unit; catching up and trying again", m.from());
-                catchUp(from, to, range);
+                LOG.info("fencing {} timed out behind a long write unit; catching up and trying again", g.from());
+                catchUp(from, to, tokens);
                 checkInterrupted();
             }
         }
 
+        /**
+         * Takes the write gate exclusively, waiting at most the fence lock timeout, in one round trip: the three
+         * statements run as one implicit transaction, so a timeout also rolls the {@code SET} back.
+         */
         private boolean lockGate(Connection c) throws SQLException {
             try (Statement st = c.createStatement()) {
-                st.execute("SET lock_timeout = '" + fenceLockTimeout.toMillis() + "ms'");
-                try {
-                    st.execute("SELECT pg_advisory_lock(" + WriteFence.LOCK_KEY + ")");
-                    return true;
-                } catch (SQLException e) {
-                    if ("55P03".equals(e.getSQLState())) {    // lock_not_available
-                        return false;
-                    }
-                    throw e;
-                } finally {
-                    st.execute("SET lock_timeout = 0");
+                st.execute("SET lock_timeout = '" + fenceLockTimeout.toMillis() + "ms'; SELECT pg_advisory_lock("
+                        + WriteFence.LOCK_KEY + "); SET lock_timeout = 0");
+                return true;
+            } catch (SQLException e) {
+                if ("55P03".equals(e.getSQLState())) {    // lock_not_available
+                    return false;
                 }
+                throw e;
             }
         }
 
@@ -386,32 +404,35 @@ public final class Resharder implements AutoCloseable {
             }
         }
 
-        /** Deletes the old owners' copies of handed-over ranges, once routers have had time to learn the epochs. */
-        private void cleanUp() throws SQLException, InterruptedException {
-            long wait = cleanupGrace.toNanos() - (System.nanoTime() - lastHandOverNanos);
-            if (lastHandOverNanos == 0) {
-                wait = cleanupGrace.toNanos();   // a resumed run: the earlier hand-overs' time is unknown
-            }
-            if (wait > 0) {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            }
-            for (CatalogMove m : catalog.snapshot().moves()) {
-                if (m.state() == MoveState.MOVED) {
-                    checkInterrupted();
-                    Connection from = connection(shards, m.from());
-                    for (RowCopier c : copiers.values()) {
-                        for (long[] p : Segments.of(m.range()).parts()) {
-                            rowsDeleted += c.delete(from, p[0], p[1], batchSize);
-                        }
+        /**
+         * Deletes the old owners' copies of handed-over ranges once routers have had the grace period to learn the
+         * epochs; with {@code all}, waits for the last ones.
+         */
+        private void cleanUp(boolean all) throws SQLException, InterruptedException {
+            while (!toClean.isEmpty()) {
+                HandedOver h = toClean.peek();
+                long wait = cleanupGrace.toNanos() - (System.nanoTime() - h.atNanos());
+                if (wait > 0) {
+                    if (!all) {
+                        return;
                     }
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                checkInterrupted();
+                Connection from = connection(shards, h.group().from());
+                for (RowCopier c : copiers.values()) {
+                    rowsDeleted += c.delete(from, h.group().tokens(), batchSize);
+                }
+                for (CatalogMove m : h.group().moves()) {
                     catalog.setMoveState(m.index(), MoveState.CLEANED);
                 }
+                toClean.remove();
             }
         }
 
         private void requireEmpty(String shard) throws SQLException {
             for (RowCopier c : copiers.values()) {
-                long left = c.count(connection(shards, shard), Long.MIN_VALUE, Long.MAX_VALUE);
+                long left = c.count(connection(shards, shard));
                 if (left > 0) {
                     throw new IllegalStateException("shard '" + shard + "' still holds " + left + " rows of "
                             + c.table().name() + " after draining: it stays in the topology");
@@ -427,6 +448,10 @@ public final class Resharder implements AutoCloseable {
             Duration eta = rate > 0 ? Duration.ofMillis((long) (1000 * left / rate)) : Duration.ZERO;
             listener.onProgress(new ReshardProgress(phase, rangesDone, moves.size(), done, rowsTotal, rate, eta));
         }
+    }
+
+    /** A group handed over at {@code atNanos} ({@link System#nanoTime()}), its old copies not yet deleted. */
+    private record HandedOver(MoveGroup group, long atNanos) {
     }
 
     // ---- shared helpers ------------------------------------------------------------------------------------
@@ -489,6 +514,7 @@ public final class Resharder implements AutoCloseable {
                 throw new SQLException("the resharder was closed");
             }
             shards.put(shard, c);
+            ChangeCapture.exempt(c);
         }
         return c;
     }
@@ -501,14 +527,34 @@ public final class Resharder implements AutoCloseable {
         return out;
     }
 
-    private static long count(Map<String, RowCopier> copiers, Connection c, Segments range) throws SQLException {
-        long n = 0;
-        for (RowCopier copier : copiers.values()) {
-            for (long[] p : range.parts()) {
-                n += copier.count(c, p[0], p[1]);
+    /**
+     * The rows of each range on its shard ({@code from.get(i)} holds {@code ranges.get(i)}): one statement per
+     * shard and table, not per range.
+     */
+    private long[] rowsPerRange(Map<String, RowCopier> copiers, Map<String, Connection> shards, List<String> from,
+                                List<TokenRange> ranges) throws SQLException {
+        long[] out = new long[ranges.size()];
+        Map<String, List<Integer>> byShard = new LinkedHashMap<>();
+        for (int i = 0; i < ranges.size(); i++) {
+            byShard.computeIfAbsent(from.get(i), k -> new ArrayList<>()).add(i);
+        }
+        for (Map.Entry<String, List<Integer>> e : byShard.entrySet()) {
+            List<long[]> parts = new ArrayList<>();
+            List<Integer> owner = new ArrayList<>();     // the range of each part
+            for (int i : e.getValue()) {
+                for (long[] p : Segments.of(ranges.get(i)).parts()) {
+                    parts.add(p);
+                    owner.add(i);
+                }
+            }
+            for (RowCopier c : copiers.values()) {
+                long[] n = c.counts(connection(shards, e.getKey()), new Segments(parts));
+                for (int p = 0; p < n.length; p++) {
+                    out[owner.get(p)] += n[p];
+                }
             }
         }
-        return n;
+        return out;
     }
 
     private static long insertPosition(Connection c) throws SQLException {
@@ -553,6 +599,7 @@ public final class Resharder implements AutoCloseable {
         private CatalogSpec catalog;
         private ShardTopology servers;
         private int batchSize = 2000;
+        private int rangesPerCutover = 2;
         private Duration cleanupGrace = Duration.ofSeconds(2);
         private Duration fenceLockTimeout = Duration.ofSeconds(2);
         private ReshardListener listener = p -> { };
@@ -577,12 +624,28 @@ public final class Resharder implements AutoCloseable {
             return this;
         }
 
-        /** Rows per COPY batch (default 2000). */
+        /**
+         * Rows per COPY batch and per delete statement (default 2000); ranges of one shard pair are copied
+         * together up to this many rows.
+         */
         public Builder batchSize(int rows) {
             if (rows < 1) {
                 throw new IllegalArgumentException("batchSize must be >= 1, was " + rows);
             }
             this.batchSize = rows;
+            return this;
+        }
+
+        /**
+         * At most this many ranges (of one old and new owner, copied together) are handed over under one fence
+         * (default 2). The fence is held for one catalog transaction per range, so more ranges save fences (and
+         * the refusals each one causes) but lengthen each pause.
+         */
+        public Builder rangesPerCutover(int ranges) {
+            if (ranges < 1) {
+                throw new IllegalArgumentException("rangesPerCutover must be >= 1, was " + ranges);
+            }
+            this.rangesPerCutover = ranges;
             return this;
         }
 

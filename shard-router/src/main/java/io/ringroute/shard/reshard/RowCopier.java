@@ -1,9 +1,8 @@
 package io.ringroute.shard.reshard;
 
 import io.ringroute.shard.ShardedTable;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
 
 /**
  * Moves one sharded table's rows between two shard primaries with COPY, by token: a token's rows always travel
@@ -62,9 +63,9 @@ final class RowCopier {
         }
     }
 
-    /** Copies the rows with tokens in {@code [lo, hi]}; returns how many. Atomic on the target. */
-    long copy(Connection source, Connection target, long lo, long hi) throws SQLException {
-        return transfer(source, target, table.tokenColumn() + " BETWEEN " + lo + " AND " + hi);
+    /** Copies the rows with tokens in {@code tokens}; returns how many. Atomic on the target. */
+    long copy(Connection source, Connection target, Segments tokens) throws SQLException {
+        return transfer(source, target, tokens.condition(table.tokenColumn()));
     }
 
     /** Replaces, on the target, every row of these tokens with the source's current rows (none if deleted). */
@@ -84,26 +85,48 @@ final class RowCopier {
         }
     }
 
-    long count(Connection c, long lo, long hi) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table.name() + " WHERE "
-                + table.tokenColumn() + " BETWEEN ? AND ?")) {
-            ps.setLong(1, lo);
-            ps.setLong(2, hi);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
+    /** All the table's rows on {@code c}. */
+    long count(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.name())) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
-    /** Deletes the rows with tokens in {@code [lo, hi]} in batches; returns how many. */
-    long delete(Connection c, long lo, long hi, int batch) throws SQLException {
+    /** The rows in each interval of {@code tokens}, in one statement. */
+    long[] counts(Connection c, Segments tokens) throws SQLException {
+        List<long[]> parts = tokens.parts();
+        long[] out = new long[parts.size()];
+        if (parts.isEmpty()) {
+            return out;
+        }
+        Long[] lo = new Long[parts.size()];
+        Long[] hi = new Long[parts.size()];
+        for (int i = 0; i < lo.length; i++) {
+            lo[i] = parts.get(i)[0];
+            hi[i] = parts.get(i)[1];
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM " + table.name() + " WHERE "
+                + table.tokenColumn() + " BETWEEN r.lo AND r.hi) FROM unnest(?::bigint[], ?::bigint[])"
+                + " WITH ORDINALITY AS r(lo, hi, n) ORDER BY r.n")) {
+            ps.setArray(1, c.createArrayOf("bigint", lo));
+            ps.setArray(2, c.createArrayOf("bigint", hi));
+            try (ResultSet rs = ps.executeQuery()) {
+                for (int i = 0; rs.next(); i++) {
+                    out[i] = rs.getLong(1);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Deletes the rows with tokens in {@code tokens}, {@code batch} rows per statement; returns how many. */
+    long delete(Connection c, Segments tokens, int batch) throws SQLException {
         long total = 0;
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table.name() + " WHERE ctid = ANY(ARRAY("
-                + "SELECT ctid FROM " + table.name() + " WHERE " + table.tokenColumn() + " BETWEEN ? AND ? LIMIT ?))")) {
-            ps.setLong(1, lo);
-            ps.setLong(2, hi);
-            ps.setInt(3, batch);
+                + "SELECT ctid FROM " + table.name() + " WHERE " + tokens.condition(table.tokenColumn()) + " LIMIT ?))")) {
+            ps.setInt(1, batch);
             int n;
             do {
                 n = ps.executeUpdate();
@@ -113,14 +136,48 @@ final class RowCopier {
         return total;
     }
 
+    /**
+     * Streams the source's rows into the target as they arrive (both servers work at once, nothing is buffered
+     * whole); the target's COPY starts with the first row, so an empty result costs no second statement.
+     */
     private long transfer(Connection source, Connection target, String where) throws SQLException {
-        ByteArrayOutputStream rows = new ByteArrayOutputStream();
+        CopyManager in = target.unwrap(PGConnection.class).getCopyAPI();
+        String copyIn = "COPY " + table.name() + " (" + columns + ") FROM STDIN";
+        CopyIn[] sink = new CopyIn[1];
+        OutputStream rows = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[]{(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    if (sink[0] == null) {
+                        sink[0] = in.copyIn(copyIn);
+                    }
+                    sink[0].writeToCopy(b, off, len);
+                } catch (SQLException e) {
+                    throw new IOException(e);
+                }
+            }
+        };
         try {
             source.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT " + columns + " FROM "
                     + table.name() + " WHERE " + where + ") TO STDOUT", rows);
-            return target.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table.name() + " (" + columns
-                    + ") FROM STDIN", new ByteArrayInputStream(rows.toByteArray()));
-        } catch (IOException e) {
+            return sink[0] == null ? 0 : sink[0].endCopy();
+        } catch (SQLException | IOException e) {
+            if (sink[0] != null && sink[0].isActive()) {
+                try {
+                    sink[0].cancelCopy();
+                } catch (SQLException cancel) {
+                    e.addSuppressed(cancel);
+                }
+            }
+            Throwable cause = e instanceof IOException && e.getCause() instanceof SQLException ? e.getCause() : e;
+            if (cause instanceof SQLException sql) {
+                throw sql;      // the target's error, or the source's
+            }
             throw new SQLException("copying " + table.name() + " rows failed: " + e.getMessage(), e);
         }
     }

@@ -251,6 +251,35 @@ class ReshardTest {
         java.nio.file.Files.delete(config);
     }
 
+    @Test
+    @Order(7)
+    void aReaderKeepingATransactionOpenOnEveryShardDoesNotHoldUpAResharding() throws Exception {
+        Map<String, Double> after = weights(A, B, C);
+        List<Connection> readers = new ArrayList<>();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            for (EmbeddedShard s : cluster.shards()) {
+                Connection c = s.primary().connect();
+                readers.add(c);
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM accounts")) {
+                    rs.next();
+                }
+            }
+            // the capture triggers are created and disabled, never dropped: DROP TRIGGER would wait for these
+            // readers' locks and queue every later read of the table behind it
+            Future<ReshardResult> run = executor.submit(() -> resharder().run(after));
+            assertThat(run.get(60, TimeUnit.SECONDS).ranges()).isPositive();
+        } finally {
+            executor.shutdownNow();
+            for (Connection c : readers) {
+                c.rollback();
+                c.close();
+            }
+        }
+        assertPlacement(after, ledgers(), true);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     @FunctionalInterface
