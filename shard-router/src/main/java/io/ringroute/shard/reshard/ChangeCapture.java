@@ -146,10 +146,14 @@ final class ChangeCapture {
      * Ends capture: disables the triggers and drops the range table and the log. The triggers stay, disabled, on
      * the tables because dropping one takes an ACCESS EXCLUSIVE lock that readers would queue behind; disabling
      * one waits only for writers. The next resharding enables them again.
+     *
+     * <p>Each table is disabled in a transaction of its own: a transaction that held one table's lock while
+     * waiting for the next would deadlock with an application transaction writing both tables in the other order.
+     * The log tables are dropped last, once no enabled trigger can touch them.
      */
     static void uninstall(Connection c, List<ShardedTable> tables) throws SQLException {
-        inTransaction(c, st -> {
-            for (ShardedTable t : tables) {
+        for (ShardedTable t : tables) {
+            inTransaction(c, st -> {
                 try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_trigger WHERE tgrelid = ?::regclass"
                         + " AND tgname = '" + TRIGGER + "' AND tgenabled <> 'D'")) {
                     ps.setString(1, t.name());
@@ -159,7 +163,9 @@ final class ChangeCapture {
                         }
                     }
                 }
-            }
+            });
+        }
+        inTransaction(c, st -> {
             st.execute("DROP TABLE IF EXISTS " + S + ".leaving");
             st.execute("DROP TABLE IF EXISTS " + S + ".changes");
         });
