@@ -12,16 +12,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +54,8 @@ final class EmbeddedServers implements AutoCloseable {
                 .vnodesPerShard(SHARD_VNODES)
                 // One JVM runs the servers and the load on a small machine: give pools time rather than fail.
                 .connectionTimeout(Duration.ofSeconds(5))
+                // DemoMain's hook closes everything in order; a second hook would race it stopping the servers.
+                .shutdownHook(false)
                 .start();
         EmbeddedServers servers;
         try {
@@ -163,24 +161,6 @@ final class EmbeddedServers implements AutoCloseable {
             }
         }
         shards.close();
-        deleteLeftovers(shards.root());
-    }
-
-    /**
-     * The shard cluster's own shutdown hook may run beside ours (Ctrl-C) and its delete can race a server's exit,
-     * leaving the data directories behind; delete what is left.
-     */
-    private static void deleteLeftovers(Path root) {
-        for (int attempt = 0; attempt < 3 && Files.exists(root); attempt++) {
-            try (Stream<Path> files = Files.walk(root)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException | UncheckedIOException e) {
-                log.debug("deleting {} failed, retrying: {}", root, e.toString());
-            }
-        }
-        if (Files.exists(root)) {
-            log.warn("could not delete {}; remove it by hand", root);
-        }
     }
 
     private static int freePort() {

@@ -60,12 +60,15 @@ final class ServerPool implements AutoCloseable {
         this.pool = new HikariDataSource(c);
     }
 
-    /** A pooled connection, or {@link ShardUnavailableException} within the connection timeout. */
+    /**
+     * A pooled connection, or within the connection timeout {@link ShardPoolExhaustedException} when every
+     * connection stayed in use, {@link ShardUnavailableException} when the server could not be reached.
+     */
     Connection connection() throws SQLException {
         try {
             return pool.getConnection();
         } catch (SQLTransientConnectionException e) {
-            throw unavailable(e);
+            throw isExhaustion(e) ? exhausted(e) : unavailable(e);
         } catch (SQLException e) {
             if (isConnectionFailure(e)) {
                 throw unavailable(e);
@@ -76,6 +79,23 @@ final class ServerPool implements AutoCloseable {
 
     ShardUnavailableException unavailable(SQLException cause) {
         return new ShardUnavailableException(shard, role, spec.redactedUrl() + ": " + cause.getMessage(), cause);
+    }
+
+    /**
+     * HikariCP's timeout carries the last failure to connect as its cause: none, and every connection checked out,
+     * means the pool was busy. A connect still hanging (no cause yet, nothing active) still counts as unreachable.
+     */
+    private boolean isExhaustion(SQLTransientConnectionException e) {
+        if (hasServerFailureState(e)) {
+            return false;
+        }
+        var mx = pool.getHikariPoolMXBean();
+        return mx != null && mx.getActiveConnections() >= spec.maxPoolSize();
+    }
+
+    private ShardPoolExhaustedException exhausted(SQLException cause) {
+        return new ShardPoolExhaustedException(shard, role, spec.redactedUrl(), spec.maxPoolSize(),
+                spec.connectionTimeout(), cause);
     }
 
     /** Takes the server out of rotation and drops its pooled connections, which are dead anyway. */
@@ -108,6 +128,13 @@ final class ServerPool implements AutoCloseable {
             if (t instanceof SQLTransientConnectionException) {
                 return true;
             }
+        }
+        return hasServerFailureState(e);
+    }
+
+    /** True if the cause chain has an SQLState saying the connection failed or the server is shutting down. */
+    private static boolean hasServerFailureState(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s && s.getSQLState() != null) {
                 String state = s.getSQLState();
                 if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")

@@ -384,7 +384,7 @@ public final class ShardRouter implements AutoCloseable {
                 if (!ServerPool.isConnectionFailure(e)) {
                     throw e;
                 }
-                replica.markDown(e.getMessage());
+                markDownUnlessBusy(replica, e);
             }
         } else if (sessionWaitNanos > 0 && consistency.level() == Consistency.Level.SESSION) {
             Object served = readAfterCatchUp(shard, token, work);
@@ -398,6 +398,13 @@ public final class ShardRouter implements AutoCloseable {
             shard.fallbacks.increment();
         }
         return runRead(shard.primary, work);
+    }
+
+    /** A busy replica is healthy: the read falls back to the primary, but the replica stays in rotation. */
+    private static void markDownUnlessBusy(ServerPool replica, SQLException e) {
+        if (!(e instanceof ShardPoolExhaustedException)) {
+            replica.markDown(e.getMessage());
+        }
     }
 
     private static <T> T runRead(ServerPool server, ShardWork<T> work) throws SQLException {
@@ -445,7 +452,7 @@ public final class ShardRouter implements AutoCloseable {
             if (!ServerPool.isConnectionFailure(e)) {
                 throw e;
             }
-            replica.markDown(e.getMessage());
+            markDownUnlessBusy(replica, e);
             return NOT_SERVED;
         }
     }
@@ -601,7 +608,7 @@ public final class ShardRouter implements AutoCloseable {
                 replica.reads.increment();
                 return c;
             } catch (ShardUnavailableException e) {
-                replica.markDown(e.getMessage());
+                markDownUnlessBusy(replica, e);
             }
         }
         if (s.consistency.level() != Consistency.Level.STRONG) {

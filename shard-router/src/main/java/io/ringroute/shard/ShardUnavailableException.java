@@ -14,10 +14,17 @@ public class ShardUnavailableException extends SQLTransientConnectionException {
     private final Role role;
 
     public ShardUnavailableException(String shard, Role role, String detail, Throwable cause) {
-        super("shard '" + shard + "' " + role.name().toLowerCase(java.util.Locale.ROOT) + " is unavailable: " + detail,
-                "08006", cause);
+        this("shard '" + shard + "' " + describe(role) + " is unavailable: " + detail, "08006", shard, role, cause);
+    }
+
+    ShardUnavailableException(String message, String sqlState, String shard, Role role, Throwable cause) {
+        super(message, sqlState, cause);
         this.shard = shard;
         this.role = role;
+    }
+
+    static String describe(Role role) {
+        return role.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     public String shard() {

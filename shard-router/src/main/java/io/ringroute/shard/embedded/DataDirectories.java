@@ -6,13 +6,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Comparator;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +83,7 @@ final class DataDirectories {
                     try {
                         Files.copy(file, to.resolve(rel.toString()), StandardCopyOption.COPY_ATTRIBUTES,
                                 LinkOption.NOFOLLOW_LINKS);
-                    } catch (java.nio.file.NoSuchFileException e) {
+                    } catch (NoSuchFileException e) {
                         // a running server removed it (temp files, recycled WAL): the clone does not need it
                     }
                     return FileVisitResult.CONTINUE;
@@ -100,20 +99,44 @@ final class DataDirectories {
         }
     }
 
+    /**
+     * Deletes a directory tree, tolerating files that vanish while it walks (a server that just exited removes its
+     * postmaster.pid) and a tree that is already gone, so that it can run more than once.
+     */
     static void delete(Path root) {
-        if (!Files.exists(root)) {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        try (Stream<Path> all = Files.walk(root)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.debug("could not delete {}", p, e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            LOG.warn("could not delete {}: {}", root, e.getMessage());
+        try {
+            Files.walkFileTree(root, new Deletion());
+        } catch (IOException e) {
+            LOG.warn("could not delete {}: {}", root, e.toString());
+        }
+    }
+
+    /** Deletes what it visits; a file already gone counts as deleted. */
+    static class Deletion extends SimpleFileVisitor<Path> {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+            if (exc instanceof NoSuchFileException) {
+                return FileVisitResult.CONTINUE;
+            }
+            throw exc;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+            if (exc != null && !(exc instanceof NoSuchFileException)) {
+                throw exc;
+            }
+            Files.deleteIfExists(dir);
+            return FileVisitResult.CONTINUE;
         }
     }
 }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Embedded PostgreSQL shards for tests, benchmarks and the demo: each shard a primary plus streaming standbys,
  * optionally with a fixed apply delay so that replica lag is real and deterministic. Initdb runs once per JVM;
  * every other server is a copy (primaries) or an online clone (standbys). {@link #close()} stops every server and
- * deletes every data directory; a shutdown hook does the same if the JVM exits first.
+ * deletes every data directory; a shutdown hook does the same if the JVM exits first, unless the application
+ * closes the cluster from its own hook ({@link Builder#shutdownHook(boolean)}).
  *
  * <pre>{@code
  * try (EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shards(2).replicasPerShard(1)
@@ -40,7 +41,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
     private final Duration connectionTimeout;
     private final Map<String, EmbeddedShard> shards = new LinkedHashMap<>();
     private final List<EmbeddedServer> standalone = new ArrayList<>();
-    private final Thread shutdownHook;
+    private final Thread shutdownHook;      // null when the application closes the cluster itself
     private boolean closed;
 
     private EmbeddedShardCluster(Builder b) {
@@ -55,8 +56,10 @@ public final class EmbeddedShardCluster implements AutoCloseable {
         this.serverConfig = Map.of("synchronous_commit", b.synchronousCommit ? "on" : "off",
                 "max_connections", Integer.toString(b.maxConnections));
         this.connectionTimeout = b.connectionTimeout;
-        this.shutdownHook = new Thread(this::stopAll, "ringroute-embedded-cluster-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.shutdownHook = b.shutdownHook ? new Thread(this::stopAll, "ringroute-embedded-cluster-shutdown") : null;
+        if (shutdownHook != null) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
     }
 
     public static Builder builder() {
@@ -134,11 +137,19 @@ public final class EmbeddedShardCluster implements AutoCloseable {
             }
         }
         stopAll();
+        if (shutdownHook == null) {
+            return;
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {
             // the JVM is already shutting down; the hook runs stopAll, which is idempotent
         }
+    }
+
+    /** Whether this cluster stops itself when the JVM exits ({@link Builder#shutdownHook(boolean)}). */
+    public boolean hasShutdownHook() {
+        return shutdownHook != null;
     }
 
     private synchronized void stopAll() {
@@ -172,6 +183,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
         private boolean synchronousCommit = true;
         private int maxConnections = 300;
         private Duration connectionTimeout = Duration.ofSeconds(1);
+        private boolean shutdownHook = true;
 
         private Builder() {
         }
@@ -245,6 +257,16 @@ public final class EmbeddedShardCluster implements AutoCloseable {
                 throw new IllegalArgumentException("connectionTimeout must be >= 250ms, was " + timeout);
             }
             this.connectionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Whether the cluster installs a JVM shutdown hook that stops it (default true). Turn it off when the
+         * application closes the cluster from its own hook: two hooks run in parallel and would race to stop the
+         * same servers.
+         */
+        public Builder shutdownHook(boolean install) {
+            this.shutdownHook = install;
             return this;
         }
 

@@ -14,6 +14,7 @@ class EmbeddedShardClusterTest {
     @Test
     void standbysStreamFromTheirPrimaryAndStopAndStartAgain() throws Exception {
         try (EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shards(1).replicasPerShard(1).start()) {
+            assertThat(cluster.hasShutdownHook()).as("installed by default").isTrue();
             EmbeddedShard shard = cluster.shard("shard-0");
             try (Connection c = shard.primary().connect(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE t (x int)");
@@ -30,6 +31,17 @@ class EmbeddedShardClusterTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> count(shard.replica(0)) == 2);
             assertThat(cluster.topology().shardNames()).containsExactly("shard-0");
         }
+    }
+
+    @Test
+    void withoutItsShutdownHookTheClusterIsStillDeletedByCloseWhichCanRunTwice() {
+        EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shards(1).replicasPerShard(0)
+                .shutdownHook(false).start();
+        assertThat(cluster.hasShutdownHook()).isFalse();
+        assertThat(cluster.root()).isDirectory();
+        cluster.close();
+        cluster.close();
+        assertThat(cluster.root()).doesNotExist();
     }
 
     private static int count(EmbeddedServer server) throws Exception {
