@@ -27,21 +27,18 @@ public final class ConsistencyToken {
 
     private static final byte VERSION = 1;
     private static final int MAX_ENTRIES = 4096;
-    private static final ConsistencyToken EMPTY = new ConsistencyToken(0, new String[0], new long[0], new int[0],
-            new long[0]);
+    private static final ConsistencyToken EMPTY = new ConsistencyToken(0, new Position[0]);
 
     private final long epoch;
-    private final String[] shards;     // sorted
-    private final long[] systemIds;
-    private final int[] timelines;
-    private final long[] lsns;
+    private final Position[] positions; // sorted by shard name
 
-    private ConsistencyToken(long epoch, String[] shards, long[] systemIds, int[] timelines, long[] lsns) {
+    /** Where a session's last write on one shard ended, and on which WAL history. */
+    private record Position(String shard, ServerIdentity identity, long lsn) {
+    }
+
+    private ConsistencyToken(long epoch, Position[] positions) {
         this.epoch = epoch;
-        this.shards = shards;
-        this.systemIds = systemIds;
-        this.timelines = timelines;
-        this.lsns = lsns;
+        this.positions = positions;
     }
 
     /** The token of a session that has written nothing. */
@@ -56,22 +53,22 @@ public final class ConsistencyToken {
 
     /** The shards this token has positions for. */
     public List<String> shards() {
-        return List.of(shards);
+        return Arrays.stream(positions).map(Position::shard).toList();
     }
 
     public boolean isEmpty() {
-        return shards.length == 0;
+        return positions.length == 0;
     }
 
     /** The LSN recorded for a shard, if the session wrote there. */
     public OptionalLong lsn(String shard) {
         int i = indexOf(shard);
-        return i < 0 ? OptionalLong.empty() : OptionalLong.of(lsns[i]);
+        return i < 0 ? OptionalLong.empty() : OptionalLong.of(positions[i].lsn());
     }
 
     int indexOf(String shard) {
-        for (int i = 0; i < shards.length; i++) {
-            if (shards[i].equals(shard)) {
+        for (int i = 0; i < positions.length; i++) {
+            if (positions[i].shard().equals(shard)) {
                 return i;
             }
         }
@@ -79,11 +76,11 @@ public final class ConsistencyToken {
     }
 
     long lsnAt(int i) {
-        return lsns[i];
+        return positions[i].lsn();
     }
 
     boolean identityMatches(int i, ServerIdentity id) {
-        return id != null && systemIds[i] == id.systemId() && timelines[i] == id.timeline();
+        return positions[i].identity().equals(id);
     }
 
     /**
@@ -95,22 +92,25 @@ public final class ConsistencyToken {
         int i = indexOf(shard);
         long newEpoch = Math.max(epoch, atEpoch);
         if (i >= 0) {
+            long old = positions[i].lsn();
             boolean sameHistory = identityMatches(i, id);
-            if (sameHistory && lsns[i] != Long.MAX_VALUE && Long.compareUnsigned(lsns[i], lsn) >= 0
-                    && newEpoch == epoch) {
+            if (sameHistory && old != Long.MAX_VALUE && Long.compareUnsigned(old, lsn) >= 0 && newEpoch == epoch) {
                 return this;
             }
-            long[] l = lsns.clone();
-            long[] s = systemIds.clone();
-            int[] t = timelines.clone();
-            l[i] = sameHistory && lsns[i] != Long.MAX_VALUE && lsn != Long.MAX_VALUE ? Math.max(lsns[i], lsn) : lsn;
-            s[i] = id.systemId();
-            t[i] = id.timeline();
-            return new ConsistencyToken(newEpoch, shards, s, t, l);
+            Position[] next = positions.clone();
+            next[i] = new Position(shard, id,
+                    sameHistory && old != Long.MAX_VALUE && lsn != Long.MAX_VALUE ? Math.max(old, lsn) : lsn);
+            return new ConsistencyToken(newEpoch, next);
         }
-        int at = -Arrays.binarySearch(shards, shard) - 1;
-        return new ConsistencyToken(newEpoch, insert(shards, at, shard), insert(systemIds, at, id.systemId()),
-                insert(timelines, at, id.timeline()), insert(lsns, at, lsn));
+        int at = 0;
+        while (at < positions.length && positions[at].shard().compareTo(shard) < 0) {
+            at++;
+        }
+        Position[] next = new Position[positions.length + 1];
+        System.arraycopy(positions, 0, next, 0, at);
+        next[at] = new Position(shard, id, lsn);
+        System.arraycopy(positions, at, next, at + 1, positions.length - at);
+        return new ConsistencyToken(newEpoch, next);
     }
 
     /** Parses the text form; names what is wrong with a malformed token. */
@@ -134,55 +134,50 @@ public final class ConsistencyToken {
         if (n < 0 || n > MAX_ENTRIES) {
             throw new IllegalArgumentException("consistency token claims " + n + " shards");
         }
-        String[] shards = new String[(int) n];
-        long[] systemIds = new long[(int) n];
-        int[] timelines = new int[(int) n];
-        long[] lsns = new long[(int) n];
+        Position[] positions = new Position[(int) n];
         for (int i = 0; i < n; i++) {
-            shards[i] = in.string();
-            if (i > 0 && shards[i].compareTo(shards[i - 1]) <= 0) {
+            String shard = in.string();
+            if (i > 0 && shard.compareTo(positions[i - 1].shard()) <= 0) {
                 throw new IllegalArgumentException("consistency token lists shards out of order");
             }
-            systemIds[i] = in.fixed64();
-            timelines[i] = (int) in.varLong();
-            lsns[i] = in.varLong();
+            long systemId = in.fixed64();
+            int timeline = (int) in.varLong();
+            positions[i] = new Position(shard, new ServerIdentity(systemId, timeline), in.varLong());
         }
         if (!in.atEnd()) {
             throw new IllegalArgumentException("consistency token has trailing bytes");
         }
-        return new ConsistencyToken(epoch, shards, systemIds, timelines, lsns);
+        return new ConsistencyToken(epoch, positions);
     }
 
     /** The compact, URL-safe text form. */
     @Override
     public String toString() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + shards.length * 24);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + positions.length * 24);
         out.write(VERSION);
         writeVar(out, epoch);
-        writeVar(out, shards.length);
-        for (int i = 0; i < shards.length; i++) {
-            byte[] name = shards[i].getBytes(StandardCharsets.UTF_8);
+        writeVar(out, positions.length);
+        for (Position p : positions) {
+            byte[] name = p.shard().getBytes(StandardCharsets.UTF_8);
             writeVar(out, name.length);
             out.write(name, 0, name.length);
             for (int shift = 56; shift >= 0; shift -= 8) {
-                out.write((int) (systemIds[i] >>> shift));
+                out.write((int) (p.identity().systemId() >>> shift));
             }
-            writeVar(out, Integer.toUnsignedLong(timelines[i]));
-            writeVar(out, lsns[i]);
+            writeVar(out, Integer.toUnsignedLong(p.identity().timeline()));
+            writeVar(out, p.lsn());
         }
         return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ConsistencyToken t && epoch == t.epoch && Arrays.equals(shards, t.shards)
-                && Arrays.equals(systemIds, t.systemIds) && Arrays.equals(timelines, t.timelines)
-                && Arrays.equals(lsns, t.lsns);
+        return o instanceof ConsistencyToken t && epoch == t.epoch && Arrays.equals(positions, t.positions);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(lsns) * 31 + Long.hashCode(epoch);
+        return Arrays.hashCode(positions) * 31 + Long.hashCode(epoch);
     }
 
     private static void writeVar(ByteArrayOutputStream out, long v) {
@@ -191,30 +186,6 @@ public final class ConsistencyToken {
             v >>>= 7;
         }
         out.write((int) v);
-    }
-
-    private static String[] insert(String[] a, int at, String v) {
-        String[] out = new String[a.length + 1];
-        System.arraycopy(a, 0, out, 0, at);
-        out[at] = v;
-        System.arraycopy(a, at, out, at + 1, a.length - at);
-        return out;
-    }
-
-    private static long[] insert(long[] a, int at, long v) {
-        long[] out = new long[a.length + 1];
-        System.arraycopy(a, 0, out, 0, at);
-        out[at] = v;
-        System.arraycopy(a, at, out, at + 1, a.length - at);
-        return out;
-    }
-
-    private static int[] insert(int[] a, int at, int v) {
-        int[] out = new int[a.length + 1];
-        System.arraycopy(a, 0, out, 0, at);
-        out[at] = v;
-        System.arraycopy(a, at, out, at + 1, a.length - at);
-        return out;
     }
 
     /** Bounds-checked reads of the binary form. */
