@@ -284,14 +284,6 @@ public final class HashRing {
         return new TokenRange(prev, tokens[i]);
     }
 
-    int tokenIndexFor(long token) {
-        return tokenIndex(token);
-    }
-
-    int ownerIndexAt(int tokenIndex) {
-        return owners[tokenIndex];
-    }
-
     // ---- changes -------------------------------------------------------------------------------------------
 
     /** This ring plus a node. */

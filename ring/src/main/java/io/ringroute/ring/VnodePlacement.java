@@ -28,10 +28,6 @@ final class VnodePlacement implements TokenPlacement {
         this.hash = hash;
     }
 
-    int vnodesPerNode() {
-        return vnodesPerNode;
-    }
-
     /** {@code max(1, round(weight * vnodesPerNode))}, rounding halves up. */
     int tokenCount(Node node) {
         long n = Math.round(node.weight() * vnodesPerNode);
