@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +23,35 @@ import org.slf4j.LoggerFactory;
 final class DataDirectories {
 
     private static final Logger LOG = LoggerFactory.getLogger(DataDirectories.class);
+    private static final String CLUSTER_PREFIX = "ringroute-cluster-";
+    private static final String TEMPLATE_PREFIX = "ringroute-pg-template-";
     private static Path template;
+    private static boolean reaped;
 
     private DataDirectories() {
+    }
+
+    /**
+     * A new directory in the temp dir for a cluster's servers, marked as this JVM's ({@link OrphanedServers}). The
+     * first call per JVM first stops and deletes what dead runs left there.
+     */
+    static Path newClusterRoot() {
+        return newRoot(CLUSTER_PREFIX);
+    }
+
+    private static synchronized Path newRoot(String prefix) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        if (!reaped) {
+            reaped = true;
+            OrphanedServers.reap(tmp, List.of(CLUSTER_PREFIX, TEMPLATE_PREFIX));
+        }
+        try {
+            Path root = Files.createTempDirectory(tmp, prefix);
+            OrphanedServers.markOwned(root);
+            return root;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create a directory for embedded PostgreSQL servers", e);
+        }
     }
 
     /** A fresh, never started copy of the per-JVM template at {@code target}. */
@@ -36,8 +63,8 @@ final class DataDirectories {
     }
 
     private static Path initTemplate() {
+        Path root = newRoot(TEMPLATE_PREFIX);
         try {
-            Path root = Files.createTempDirectory("ringroute-pg-template-");
             Path dir = root.resolve("data");
             long start = System.nanoTime();
             try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir)
