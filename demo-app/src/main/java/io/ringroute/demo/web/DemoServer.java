@@ -9,6 +9,7 @@ import io.javalin.http.SameSite;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.ringroute.demo.ops.LoadGenerator;
+import io.ringroute.demo.ops.MetricsHistory;
 import io.ringroute.demo.ops.Topology;
 import io.ringroute.demo.social.Rejected;
 import io.ringroute.demo.social.Session;
@@ -16,6 +17,7 @@ import io.ringroute.demo.social.Social;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,7 @@ public final class DemoServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DemoServer.class);
     private static final String SESSION = "session";
     private static final String ERROR = "error";
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Javalin app;
 
@@ -38,7 +41,8 @@ public final class DemoServer implements AutoCloseable {
     }
 
     public static DemoServer start(String host, int port, Social social, Topology topology, LoadGenerator load,
-                                   String mode, ObjectMapper json) {
+                                   String mode, ObjectMapper json, MetricsHistory history,
+                                   Supplier<String> prometheus) {
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;
@@ -51,6 +55,8 @@ public final class DemoServer implements AutoCloseable {
         });
         Api api = new Api(social, topology, load, mode, json);
         api.routes(app);
+        app.get("/api/ops/history", ctx -> ctx.json(history.window()));
+        app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(prometheus.get()));
         app.exception(Rejected.class, (e, ctx) -> error(ctx, status(e.why()), e.getMessage()));
         app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
