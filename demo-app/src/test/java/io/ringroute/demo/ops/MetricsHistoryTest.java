@@ -34,7 +34,7 @@ class MetricsHistoryTest {
         tick();
 
         assertThat(history.window().markers()).containsExactly(
-                new MetricsHistory.Marker(now - 2000, "cache", "+cache-2"),
+                new MetricsHistory.Marker(now - 1000, "cache", "+cache-2"),
                 new MetricsHistory.Marker(now, "shards", "-shard-1"));
     }
 
