@@ -29,10 +29,11 @@ public final class MetricsHistory implements AutoCloseable {
      * One sample.
      *
      * @param hitRate   cache hits over lookups in the interval; null without lookups
+     * @param p50Millis latency of the load generator's operations; null while it does not run
      * @param lagMillis per shard, the largest replica lag; null while a replica's lag is unknown
      * @param rows      per shard, rows of all tables
      */
-    public record Sample(long atMillis, Double hitRate, double opsPerSecond, double p50Millis, double p99Millis,
+    public record Sample(long atMillis, Double hitRate, double opsPerSecond, Double p50Millis, Double p99Millis,
                          Map<String, Long> lagMillis, Map<String, Long> rows) {
     }
 
@@ -103,8 +104,9 @@ public final class MetricsHistory implements AutoCloseable {
             lag.put(s.name(), maxLag(s.replicas()));
             rows.put(s.name(), s.rows().values().stream().mapToLong(Long::longValue).sum());
         }
-        samples.addLast(new Sample(now, hitRate, stats.running() ? stats.opsPerSecond() : 0, stats.p50Millis(),
-                stats.p99Millis(), lag, rows));
+        boolean running = stats.running();
+        samples.addLast(new Sample(now, hitRate, running ? stats.opsPerSecond() : 0,
+                running ? stats.p50Millis() : null, running ? stats.p99Millis() : null, lag, rows));
         Set<String> nodes = new TreeSet<>();
         cache.nodes().forEach(n -> nodes.add(n.id()));
         mark(now, "cache", lastNodes, nodes);
