@@ -158,7 +158,7 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         try {
             EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false).setPort(port)
+                    .setCleanDataDirectory(false).setPort(port).setRegisterShutdownHook(false)
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setPGStartupWait(Duration.ofSeconds(30));

@@ -1,5 +1,6 @@
 package io.ringroute.shard.metrics;
 
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -48,6 +49,7 @@ public final class RouterMeterBinder implements MeterBinder {
 
     private final Supplier<ShardRouter> router;
     private final Set<ShardRouter> tracked = Collections.newSetFromMap(new WeakHashMap<>());
+    private int routers;
 
     /** Meters of one router. */
     public RouterMeterBinder(ShardRouter router) {
@@ -57,7 +59,8 @@ public final class RouterMeterBinder implements MeterBinder {
     /**
      * Meters of whichever router {@code current} returns when they are read, for an application that replaces its
      * router (to add shards): call {@link #bindTo} again after a replacement to add the new servers' meters and
-     * give the new pools their HikariCP tracker. A server the current router lacks reads NaN.
+     * give the new pools their HikariCP tracker (the n-th router's pools are tagged {@code <pool>-<n>}, since the
+     * pools it replaces remove their meters when they close). A server the current router lacks reads NaN.
      */
     public RouterMeterBinder(Supplier<ShardRouter> current) {
         if (current == null) {
@@ -77,7 +80,11 @@ public final class RouterMeterBinder implements MeterBinder {
     public synchronized void bindTo(MeterRegistry registry) {
         ShardRouter current = router.get();
         if (tracked.add(current)) {
-            current.poolMetrics(new MicrometerMetricsTrackerFactory(registry));
+            MetricsTrackerFactory hikari = new MicrometerMetricsTrackerFactory(registry);
+            int generation = ++routers;
+            // A replacement's pools must not share meters with the pools it replaces: those remove theirs on close.
+            current.poolMetrics(generation == 1 ? hikari
+                    : (pool, stats) -> hikari.create(pool + "-" + generation, stats));
         }
         List<ServerMetrics> servers = current.metrics().servers();
         Map<String, Integer> replicasSeen = new HashMap<>();
