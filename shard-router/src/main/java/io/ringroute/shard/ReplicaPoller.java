@@ -127,6 +127,8 @@ final class ReplicaPoller implements AutoCloseable {
                 primary.server.markUp();
             } catch (SQLException e) {
                 primary.fail(e);
+            } finally {
+                primary.server.polls.increment();
             }
         }
 
@@ -149,6 +151,8 @@ final class ReplicaPoller implements AutoCloseable {
                 r.markUp();
             } catch (SQLException e) {
                 probe.fail(e);
+            } finally {
+                r.polls.increment();
             }
         }
 
@@ -195,6 +199,7 @@ final class ReplicaPoller implements AutoCloseable {
                 Properties props = DriverProperties.forDirectConnection(server.spec);
                 // a probe that hangs would stall its shard's polling: bound reads tighter than the pools do
                 props.setProperty("socketTimeout", Long.toString(PROBE_SOCKET_TIMEOUT_SECONDS));
+                props.setProperty("ApplicationName", "ringroute-poller");   // tells its sessions from the pools'
                 connection = DriverManager.getConnection(server.spec.url(), props);
             }
             return connection;

@@ -28,6 +28,10 @@ final class ServerPool implements AutoCloseable {
 
     final LongAdder reads = new LongAdder();
     final LongAdder writes = new LongAdder();
+    /** Polls of this server finished, answered or failed. */
+    final LongAdder polls = new LongAdder();
+    /** Times this server was taken out of rotation. */
+    final LongAdder ejections = new LongAdder();
 
     volatile boolean healthy = true;
     private volatile boolean seen;            // polled successfully at least once
@@ -102,6 +106,7 @@ final class ServerPool implements AutoCloseable {
     void markDown(String why) {
         if (healthy) {
             healthy = false;
+            ejections.increment();
             LOG.warn("{} ({}) is out of rotation: {}", name, spec.redactedUrl(), why);
             pool.getHikariPoolMXBean().softEvictConnections();
         }

@@ -626,10 +626,10 @@ public final class ShardRouter implements AutoCloseable {
         for (ShardServers s : servers.values()) {
             ServerPool p = s.primary;
             out.add(new ServerMetrics(s.name, Role.PRIMARY, p.spec.redactedUrl(), p.healthy, p.reads.sum(),
-                    p.writes.sum(), s.fallbacks.sum(), 0, 0));
+                    p.writes.sum(), s.fallbacks.sum(), 0, 0, p.polls.sum(), p.ejections.sum()));
             for (ServerPool r : s.replicas) {
                 out.add(new ServerMetrics(s.name, Role.REPLICA, r.spec.redactedUrl(), r.healthy, r.reads.sum(),
-                        r.writes.sum(), 0, r.lagBytes, r.lagSeconds));
+                        r.writes.sum(), 0, r.lagBytes, r.lagSeconds, r.polls.sum(), r.ejections.sum()));
             }
         }
         return new RouterMetrics(table.epoch, out);
