@@ -373,18 +373,24 @@ public final class ShardRouter implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads on a qualifying replica, else on the primary. A replica read that fails because the replica is gone
+     * (which takes it out of rotation) or was canceled by a recovery conflict (SQLSTATE 40001: the replica is
+     * healthy and stays in rotation) is run again on the primary, so neither reaches the caller.
+     */
     private <T> T readOn(ShardServers shard, Consistency consistency, Session session, ShardWork<T> work)
             throws SQLException {
         ConsistencyToken token = session == null ? null : session.token();
         ServerPool replica = shard.replicaFor(consistency, token);
         if (replica != null) {
-            try {
-                return runRead(replica, work);
-            } catch (SQLException e) {
-                if (!ServerPool.isConnectionFailure(e)) {
-                    throw e;
+            try (Connection c = replica.connection()) {
+                if (shard.stillQualifies(replica, consistency, token)) {   // c may be the first to a restarted server
+                    T result = work.apply(c);
+                    replica.reads.increment();
+                    return result;
                 }
-                markDownUnlessBusy(replica, e);
+            } catch (SQLException e) {
+                retryOnPrimaryOrThrow(replica, e);
             }
         } else if (sessionWaitNanos > 0 && consistency.level() == Consistency.Level.SESSION) {
             Object served = readAfterCatchUp(shard, token, work);
@@ -398,6 +404,21 @@ public final class ShardRouter implements AutoCloseable {
             shard.fallbacks.increment();
         }
         return runRead(shard.primary, work);
+    }
+
+    /**
+     * After a replica read failed: returns if the read may run on the primary instead (the replica is gone, and is
+     * taken out of rotation unless merely busy; or a recovery conflict canceled the read), else throws.
+     */
+    private static void retryOnPrimaryOrThrow(ServerPool replica, SQLException e) throws SQLException {
+        if (ServerPool.isRecoveryConflict(e)) {
+            LOG.debug("a read on {} was canceled by a recovery conflict; it runs on the primary", replica.name);
+            return;
+        }
+        if (!ServerPool.isConnectionFailure(e)) {
+            throw e;
+        }
+        markDownUnlessBusy(replica, e);
     }
 
     /** A busy replica is healthy: the read falls back to the primary, but the replica stays in rotation. */
@@ -449,10 +470,7 @@ public final class ShardRouter implements AutoCloseable {
             Thread.currentThread().interrupt();
             return NOT_SERVED;
         } catch (SQLException e) {
-            if (!ServerPool.isConnectionFailure(e)) {
-                throw e;
-            }
-            markDownUnlessBusy(replica, e);
+            retryOnPrimaryOrThrow(replica, e);
             return NOT_SERVED;
         }
     }
@@ -598,15 +616,22 @@ public final class ShardRouter implements AutoCloseable {
         }
     }
 
-    /** A connection for a read scope: a qualifying replica's, falling back to the primary's. */
+    /**
+     * A connection for a read scope: a qualifying replica's, falling back to the primary's. What runs on it is the
+     * application's, so errors on it (a recovery conflict included) reach the application as they are.
+     */
     Connection openReadConnection(ShardScope s) throws SQLException {
         ShardServers shard = table.shardFor(s.token);
-        ServerPool replica = shard.replicaFor(s.consistency, s.session == null ? null : s.session.token());
+        ConsistencyToken token = s.session == null ? null : s.session.token();
+        ServerPool replica = shard.replicaFor(s.consistency, token);
         if (replica != null) {
             try {
                 Connection c = replica.connection();
-                replica.reads.increment();
-                return c;
+                if (shard.stillQualifies(replica, s.consistency, token)) {
+                    replica.reads.increment();
+                    return c;
+                }
+                closeQuietly(c);
             } catch (ShardUnavailableException e) {
                 markDownUnlessBusy(replica, e);
             }

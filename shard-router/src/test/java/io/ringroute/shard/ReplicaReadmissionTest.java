@@ -58,8 +58,9 @@ class ReplicaReadmissionTest {
         try {
             standby.stop();
             await().atMost(Duration.ofSeconds(20)).until(() -> !replica().healthy());
+            // Down long enough (300 failed polls) for the pool's connection attempts to back off to seconds apart.
             long pollsWhileDown = replica().polls();
-            await().atMost(Duration.ofSeconds(30)).until(() -> replica().polls() > pollsWhileDown + 20);
+            await().atMost(Duration.ofSeconds(90)).until(() -> replica().polls() > pollsWhileDown + 300);
 
             standby.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> replica().healthy());
