@@ -53,7 +53,6 @@ public final class ShardRouter implements AutoCloseable {
     /** How long a write refused by a shard's fence waits for the catalog to publish the newer epoch. */
     private static final long FENCE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String REPLAY_SQL = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
-    private static final ServerIdentity UNKNOWN_IDENTITY = new ServerIdentity(0, 0);
     private static final Object NOT_SERVED = new Object();
 
     private final RouterConfig config;
@@ -218,11 +217,12 @@ public final class ShardRouter implements AutoCloseable {
                 try {
                     result = work.apply(c);
                     c.commit();
+                    c.setAutoCommit(true);
                 } catch (SQLException | RuntimeException | Error e) {
+                    recordIfUncertain(session, primary, t.epoch, e);
                     rollbackQuietly(c, e);
                     throw e;
                 }
-                c.setAutoCommit(true);
                 primary.writes.increment();
                 gated = false;
                 try {
@@ -247,6 +247,17 @@ public final class ShardRouter implements AutoCloseable {
                 }
                 closeQuietly(c);
             }
+        }
+    }
+
+    /**
+     * After a unit failed with a connection error: it may have committed (the server commits what it received
+     * before the connection broke) at a position nobody can read now, so the session's reads of the shard go to
+     * the primary until its next known position there.
+     */
+    private static void recordIfUncertain(Session session, ServerPool primary, long epoch, Throwable e) {
+        if (session != null && e instanceof SQLException s && ServerPool.isConnectionFailure(s)) {
+            session.recordUncertain(primary.shard, epoch);
         }
     }
 
@@ -333,14 +344,16 @@ public final class ShardRouter implements AutoCloseable {
      */
     private static void recordCommit(Connection c, ServerPool primary, Session session, long epoch,
                                      boolean releaseFence) throws SQLException {
+        long ticket = session.positionTicket();
         try (PreparedStatement ps = c.prepareStatement(releaseFence ? COMMIT_POSITION_AND_EXIT_SQL
                 : COMMIT_POSITION_SQL); ResultSet rs = ps.executeQuery()) {
             rs.next();
-            session.recordWrite(primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1), epoch);
+            session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1),
+                    epoch);
         } catch (SQLException e) {
             LOG.warn("could not read the commit position on {}; the session reads it from the primary", primary.name,
                     e);
-            session.recordWrite(primary.shard, UNKNOWN_IDENTITY, Long.MAX_VALUE, epoch);
+            session.recordUncertain(primary.shard, epoch);
             if (releaseFence) {
                 throw e;     // the caller drops the connection: its fence lock must not stay held
             }
@@ -611,6 +624,10 @@ public final class ShardRouter implements AutoCloseable {
                 } catch (SQLException e) {
                     primary.evict(c);
                     throw e;
+                }
+            }, () -> {
+                if (s.session != null) {
+                    s.session.recordUncertain(primary.shard, t.epoch);
                 }
             });
         }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -54,9 +55,44 @@ class UncertainCommitTest {
     void anAutocommitWriteWhoseConnectionBreaksBeforeTheScopeClosesSendsSessionReadsToThePrimary() throws Exception {
         String key = "broken-scope";
         Session session = sessionWhoseReplicaHas(key, 1);
+        writeThroughAScopeWhoseConnectionThenBreaks(session, key, 2);
+        assertThat(session.token().isUncertain("uncertain")).isTrue();
+        assertThat(staleReads(session, key, 2)).as("stale SESSION reads").isZero();
+    }
+
+    @Test
+    void aPositionReadBeforeAnotherThreadsUncertainCommitDoesNotEndTheUncertainty() throws Exception {
+        String key = "two-threads";
+        Session session = sessionWhoseReplicaHas(key, 1);
+        // Thread B reads its commit position, as the router does after a commit (ticket first) ...
+        long ticket = session.positionTicket();
+        long positionB;
+        ServerIdentity identityB;
+        try (Connection c = primary.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint,"
+                     + " (SELECT timeline_id FROM pg_control_checkpoint()),"
+                     + " (SELECT system_identifier FROM pg_control_system())")) {
+            rs.next();
+            positionB = rs.getLong(1);
+            identityB = new ServerIdentity(rs.getLong(3), rs.getInt(2));
+        }
+        // ... thread A's unit commits later and its connection breaks before its position is read ...
+        writeThroughAScopeWhoseConnectionThenBreaks(session, key, 2);
+        // ... and only then does B record the position it read before A's commit.
+        session.recordWrite(ticket, "uncertain", identityB, positionB, 0);
+
+        assertThat(session.token().isUncertain("uncertain")).isTrue();
+        assertThat(staleReads(session, key, 2)).as("stale SESSION reads").isZero();
+        session.write(key, kv.put(key, 3));
+        assertThat(session.token().isUncertain("uncertain")).as("a position read later ends it").isFalse();
+    }
+
+    /** An autocommit UPDATE through a write scope, after which the server ends the connection. */
+    private void writeThroughAScopeWhoseConnectionThenBreaks(Session session, String key, long value)
+            throws SQLException {
         try (ShardScope scope = session.writeScope(key)) {
             Connection c = router.dataSource().getConnection();
-            kv.put(key, 2).apply(c);                                   // autocommit: committed
+            kv.put(key, value).apply(c);                               // autocommit: committed
             assertThatThrownBy(() -> {
                 try (Statement st = c.createStatement()) {
                     st.execute("SELECT pg_terminate_backend(pg_backend_pid())");   // the connection breaks
@@ -65,7 +101,6 @@ class UncertainCommitTest {
             assertThatThrownBy(() -> kv.get(key).apply(c)).isInstanceOf(SQLException.class);
             closeQuietly(c);
         }
-        assertThat(staleReads(session, key, 2)).as("stale SESSION reads").isZero();
     }
 
     @Test
