@@ -39,6 +39,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
     private final int vnodesPerShard;
     private final Map<String, String> serverConfig;
     private final Duration connectionTimeout;
+    private final SuperuserPassword password = SuperuserPassword.random();
     private final Map<String, EmbeddedShard> shards = new LinkedHashMap<>();
     private final List<EmbeddedServer> standalone = new ArrayList<>();
     private final Thread shutdownHook;      // null when the application closes the cluster itself
@@ -97,7 +98,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
         }
         long start = System.nanoTime();
         EmbeddedServer primary = EmbeddedServer.startPrimary(name + "-primary", root.resolve(name + "-primary"),
-                serverConfig, connectionTimeout);
+                serverConfig, connectionTimeout, password);
         List<EmbeddedServer> replicas = new ArrayList<>();
         EmbeddedShard shard = new EmbeddedShard(name, primary, replicas);
         shards.put(name, shard);            // registered first, so close() stops it even if a clone fails
@@ -119,7 +120,8 @@ public final class EmbeddedShardCluster implements AutoCloseable {
             throw new IllegalArgumentException("server name must be 1-40 letters, digits, '_' or '-', was '" + name
                     + "'");
         }
-        EmbeddedServer s = EmbeddedServer.startPrimary(name, root.resolve(name), serverConfig, connectionTimeout);
+        EmbeddedServer s = EmbeddedServer.startPrimary(name, root.resolve(name), serverConfig, connectionTimeout,
+                password);
         standalone.add(s);
         return s;
     }
