@@ -1,9 +1,6 @@
 package io.ringroute.shard.embedded;
 
 import io.ringroute.shard.ShardTopology;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,11 +43,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
     private boolean closed;
 
     private EmbeddedShardCluster(Builder b) {
-        try {
-            this.root = Files.createTempDirectory("ringroute-cluster-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not create a directory for the embedded cluster", e);
-        }
+        this.root = DataDirectories.newClusterRoot();
         this.replicasPerShard = b.replicasPerShard;
         this.applyDelay = b.applyDelay;
         this.vnodesPerShard = b.vnodesPerShard;
