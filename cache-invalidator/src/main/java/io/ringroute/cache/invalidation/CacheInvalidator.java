@@ -38,6 +38,7 @@ public final class CacheInvalidator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CacheInvalidator.class);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long MAX_DELAY_MICROS = TimeUnit.HOURS.toMicros(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
     private final InvalidatorSettings settings;
     private final RowKeys mapping;
@@ -97,21 +98,31 @@ public final class CacheInvalidator implements AutoCloseable {
         return closing.getCount() == 0;
     }
 
+    /** Opens sessions on the slot until closed; after a failure waits {@code retry}, doubling to 30 s. */
     private void run() {
+        Duration wait = retry;
+        String lastError = null;
         while (!closed()) {
             try (SlotStream stream = SlotStream.open(settings)) {
                 active = true;
+                wait = retry;
+                lastError = null;
                 LOG.debug("invalidator streaming slot {} on {}", settings.slot(), settings.redactedUrl());
                 follow(stream);
             } catch (SlotStream.SlotInUseException e) {
                 LOG.debug("slot {} is in use by another invalidator; waiting: {}", settings.slot(), e.getMessage());
             } catch (SQLException | RuntimeException e) {
-                LOG.warn("invalidator on slot {} of {} stopped, replaying from the slot in {} ms: {}",
-                        settings.slot(), settings.redactedUrl(), retry.toMillis(), e.toString());
+                String error = e.toString();
+                if (!error.equals(lastError)) { // once per cause, not once per retry
+                    LOG.warn("invalidator on slot {} of {} stopped; replaying from the slot: {}", settings.slot(),
+                            settings.redactedUrl(), error);
+                }
+                lastError = error;
+                wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
             } finally {
                 active = false;
             }
-            pause(retry);
+            pause(wait);
         }
     }
 
@@ -140,15 +151,20 @@ public final class CacheInvalidator implements AutoCloseable {
 
     /** Delivers the batch, repeating until it is delivered or marked, then confirms its end. */
     private void deliver(Batch batch, SlotStream stream) throws SQLException {
+        String lastError = null;
         while (!closed()) {
             try {
                 deliverOnce(batch);
                 break;
             } catch (RuntimeException e) {
                 retries.increment();
-                LOG.warn("invalidations up to {} not delivered, slot {} stays at {}; retrying in {} ms: {}",
-                        SlotStream.lsn(batch.endLsn()), settings.slot(), SlotStream.lsn(stream.confirmed()),
-                        retry.toMillis(), e.getMessage());
+                String error = String.valueOf(e.getMessage());
+                if (!error.equals(lastError)) {
+                    LOG.warn("invalidations up to {} not delivered, slot {} stays at {}; retrying every {} ms: {}",
+                            SlotStream.lsn(batch.endLsn()), settings.slot(), SlotStream.lsn(stream.confirmed()),
+                            retry.toMillis(), error);
+                    lastError = error;
+                }
                 stream.keepAlive();
                 pause(retry);
             }
