@@ -103,7 +103,7 @@ public final class CacheInvalidator implements AutoCloseable {
         Duration wait = retry;
         String lastError = null;
         while (!closed()) {
-            try (SlotStream stream = SlotStream.open(settings)) {
+            try (SlotStream stream = SlotStream.open(settings, this::markEveryNode)) {
                 active = true;
                 wait = retry;
                 lastError = null;
@@ -195,6 +195,17 @@ public final class CacheInvalidator implements AutoCloseable {
             for (String node : links.current().keySet()) {
                 purgeList.mark(node, "TRUNCATE of " + batch.truncated());
             }
+        }
+    }
+
+    /**
+     * A new slot decodes only what commits after it: whatever the nodes cached before may be stale (the first
+     * start, or a slot lost with a failed-over primary). So every node is marked first, and emptied by the clients.
+     */
+    private void markEveryNode() {
+        for (String node : links.current().keySet()) {
+            purgeList.mark(node, "new replication slot " + settings.slot() + " on " + settings.redactedUrl()
+                    + ": changes before it are unknown");
         }
     }
 

@@ -41,9 +41,16 @@ final class SlotStream implements AutoCloseable {
         }
     }
 
-    static SlotStream open(InvalidatorSettings s) throws SQLException, SlotInUseException {
+    /**
+     * Opens a session on the slot, creating the publication and the slot first if missing.
+     *
+     * @param beforeCreatingSlot runs before a missing slot is created (and may stop it by throwing): changes
+     *     committed before the slot existed will never be decoded
+     */
+    static SlotStream open(InvalidatorSettings s, Runnable beforeCreatingSlot) throws SQLException,
+            SlotInUseException {
         try (Connection c = DriverManager.getConnection(s.url(), properties(s, false))) {
-            prepare(c, s);
+            prepare(c, s, beforeCreatingSlot);
         }
         Connection replication = DriverManager.getConnection(s.url(), properties(s, true));
         try {
@@ -64,8 +71,8 @@ final class SlotStream implements AutoCloseable {
         }
     }
 
-    /** Checks wal_level, creates the publication and the slot if missing. */
-    private static void prepare(Connection c, InvalidatorSettings s) throws SQLException {
+    private static void prepare(Connection c, InvalidatorSettings s, Runnable beforeCreatingSlot)
+            throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW wal_level")) {
             rs.next();
             if (!"logical".equals(rs.getString(1))) {
@@ -95,6 +102,7 @@ final class SlotStream implements AutoCloseable {
                 }
             }
         }
+        beforeCreatingSlot.run();
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, s.slot());
             ps.execute();

@@ -115,6 +115,8 @@ class CacheInvalidatorTest {
             try (CacheCluster<byte[]> cache = b.build();
                     CacheInvalidator inv = invalidator(cache, list, slot).start()) {
                 await().atMost(BOUND).until(inv::isActive);
+                assertThat(list.marks()).as("a new slot marks every node").hasSize(3);
+                list.marks().forEach(m -> list.unmark(m.node(), m.generation())); // as if purged
                 String key = cachedUser("p" + SEQ.incrementAndGet());
                 awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
                 NODES.forEach(n -> CacheTestSupport.store(n, key, "old"));
