@@ -48,7 +48,8 @@ public final class EmbeddedShardCluster implements AutoCloseable {
         this.applyDelay = b.applyDelay;
         this.vnodesPerShard = b.vnodesPerShard;
         this.serverConfig = Map.of("synchronous_commit", b.synchronousCommit ? "on" : "off",
-                "max_connections", Integer.toString(b.maxConnections));
+                "max_connections", Integer.toString(b.maxConnections),
+                "wal_level", b.logicalDecoding ? "logical" : "replica");
         this.connectionTimeout = b.connectionTimeout;
         this.shutdownHook = b.shutdownHook ? new Thread(this::stopAll, "ringroute-embedded-cluster-shutdown") : null;
         if (shutdownHook != null) {
@@ -179,6 +180,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
         private int maxConnections = 300;
         private Duration connectionTimeout = Duration.ofSeconds(1);
         private boolean shutdownHook = true;
+        private boolean logicalDecoding;
 
         private Builder() {
         }
@@ -262,6 +264,12 @@ public final class EmbeddedShardCluster implements AutoCloseable {
          */
         public Builder shutdownHook(boolean install) {
             this.shutdownHook = install;
+            return this;
+        }
+
+        /** Whether the servers run with wal_level = logical, for logical replication slots (default false). */
+        public Builder logicalDecoding(boolean on) {
+            this.logicalDecoding = on;
             return this;
         }
 
