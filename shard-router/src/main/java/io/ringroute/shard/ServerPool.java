@@ -2,6 +2,7 @@ package io.ringroute.shard;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -123,6 +124,11 @@ final class ServerPool implements AutoCloseable {
         } catch (SQLException e) {
             return false;
         }
+    }
+
+    /** Hands the pool a metrics tracker (HikariCP allows it once, also on a running pool). */
+    void metricsTrackerFactory(MetricsTrackerFactory factory) {
+        pool.setMetricsTrackerFactory(factory);
     }
 
     /** Takes the server out of rotation and drops its pooled connections, which are dead anyway. */

@@ -1,5 +1,6 @@
 package io.ringroute.shard;
 
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import io.ringroute.ring.KeyHash;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -395,6 +396,7 @@ public final class ShardRouter implements AutoCloseable {
             throws SQLException {
         ConsistencyToken token = session == null ? null : session.token();
         ServerPool replica = shard.replicaFor(consistency, token);
+        FallbackReason why = null;
         if (replica != null) {
             try (Connection c = replica.connection()) {
                 if (shard.stillQualifies(replica, consistency, token)) {   // c may be the first to a restarted server
@@ -403,7 +405,7 @@ public final class ShardRouter implements AutoCloseable {
                     return result;
                 }
             } catch (SQLException e) {
-                retryOnPrimaryOrThrow(replica, e);
+                why = retryOnPrimaryOrThrow(replica, e);
             }
         } else if (sessionWaitNanos > 0 && consistency.level() == Consistency.Level.SESSION) {
             Object served = readAfterCatchUp(shard, token, work);
@@ -414,24 +416,30 @@ public final class ShardRouter implements AutoCloseable {
             }
         }
         if (consistency.level() != Consistency.Level.STRONG) {
-            shard.fallbacks.increment();
+            shard.fallback(why != null ? why : shard.whyNoReplica());
         }
         return runRead(shard.primary, work);
     }
 
     /**
-     * After a replica read failed: returns if the read may run on the primary instead (the replica is gone, and is
-     * taken out of rotation unless merely busy; or a recovery conflict canceled the read), else throws.
+     * After a replica read failed: why the read may run on the primary instead (the replica is gone, and is taken
+     * out of rotation unless merely busy; or a recovery conflict canceled the read), else throws.
      */
-    private static void retryOnPrimaryOrThrow(ServerPool replica, SQLException e) throws SQLException {
+    private static FallbackReason retryOnPrimaryOrThrow(ServerPool replica, SQLException e) throws SQLException {
         if (ServerPool.isRecoveryConflict(e)) {
             LOG.debug("a read on {} was canceled by a recovery conflict; it runs on the primary", replica.name);
-            return;
+            return FallbackReason.REPLICA_CONFLICT;
         }
         if (!ServerPool.isConnectionFailure(e)) {
             throw e;
         }
         markDownUnlessBusy(replica, e);
+        return failedReplica(e);
+    }
+
+    private static FallbackReason failedReplica(SQLException e) {
+        return e instanceof ShardPoolExhaustedException ? FallbackReason.REPLICA_BUSY
+                : FallbackReason.REPLICA_UNREACHABLE;
     }
 
     /** A busy replica is healthy: the read falls back to the primary, but the replica stays in rotation. */
@@ -641,6 +649,7 @@ public final class ShardRouter implements AutoCloseable {
         ShardServers shard = table.shardFor(s.token);
         ConsistencyToken token = s.session == null ? null : s.session.token();
         ServerPool replica = shard.replicaFor(s.consistency, token);
+        FallbackReason why = null;
         if (replica != null) {
             try {
                 Connection c = replica.connection();
@@ -651,10 +660,11 @@ public final class ShardRouter implements AutoCloseable {
                 closeQuietly(c);
             } catch (ShardUnavailableException e) {
                 markDownUnlessBusy(replica, e);
+                why = failedReplica(e);
             }
         }
         if (s.consistency.level() != Consistency.Level.STRONG) {
-            shard.fallbacks.increment();
+            shard.fallback(why != null ? why : shard.whyNoReplica());
         }
         Connection c = shard.primary.connection();
         shard.primary.reads.increment();
@@ -674,7 +684,31 @@ public final class ShardRouter implements AutoCloseable {
                         r.writes.sum(), 0, r.lagBytes, r.lagSeconds, r.polls.sum(), r.ejections.sum()));
             }
         }
-        return new RouterMetrics(table.epoch, out);
+        List<RouterMetrics.Fallbacks> fallbacks = new ArrayList<>();
+        for (ShardServers s : servers.values()) {
+            for (FallbackReason why : FallbackReason.values()) {
+                fallbacks.add(new RouterMetrics.Fallbacks(s.name, why, s.fallbacks(why)));
+            }
+        }
+        return new RouterMetrics(table.epoch, out, fallbacks);
+    }
+
+    /**
+     * Hands every connection pool of this router a HikariCP metrics tracker (e.g. its
+     * {@code MicrometerMetricsTrackerFactory}); HikariCP allows this once per pool.
+     *
+     * @throws IllegalStateException when the pools already have one
+     */
+    public void poolMetrics(MetricsTrackerFactory factory) {
+        if (factory == null) {
+            throw new IllegalArgumentException("factory must not be null");
+        }
+        for (ShardServers s : servers.values()) {
+            s.primary.metricsTrackerFactory(factory);
+            for (ServerPool r : s.replicas) {
+                r.metricsTrackerFactory(factory);
+            }
+        }
     }
 
     @Override
