@@ -49,6 +49,7 @@ public final class CacheCluster<V> implements AutoCloseable {
     public static final String ADDRESS = "address";
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheCluster.class);
+    private static final Duration MAX_TTL = Duration.ofSeconds(Integer.MAX_VALUE);
 
     private final LiveRing ring;
     private final int replicationFactor;
@@ -473,10 +474,14 @@ public final class CacheCluster<V> implements AutoCloseable {
         return Versioned.value(version, bytes);
     }
 
-    /** Nodes keep expiry times in whole seconds (shorter TTLs expire at once), so round up. */
+    /** Nodes keep expiry times in whole seconds, at most {@link Integer#MAX_VALUE} of them; so round up. */
     private static long ttlMillis(Duration ttl) {
-        if (ttl == null || ttl.toMillis() < 1) {
+        if (ttl == null || ttl.isNegative() || ttl.isZero() || ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
+        }
+        if (ttl.compareTo(MAX_TTL) > 0) {
+            throw new IllegalArgumentException("ttl must be at most " + MAX_TTL + " (what a node can hold), was "
+                    + ttl);
         }
         return (ttl.toMillis() + 999) / 1000 * 1000;
     }
