@@ -69,6 +69,9 @@ public final class CacheCluster<V> implements AutoCloseable {
     private final LongAdder misses = new LongAdder();
     private final LongAdder decodeErrors = new LongAdder();
     private volatile boolean closed;
+    private final int vnodesPerNode;
+    /** Null unless the membership is shared with other processes through the nodes. */
+    private final SharedMembership shared;
     private final Object membership = new Object();
     /**
      * Copy-on-write, read on every call; holds every node of the current ring, and during a change those of the
@@ -88,6 +91,24 @@ public final class CacheCluster<V> implements AutoCloseable {
         this.rebalancer = new Rebalancer(ring, replicationFactor, () -> clients, phases, tombstoneTtlMillis,
                 this::publish);
         this.replicas = new Replicas(ring, replicationFactor, () -> clients, phases);
+        this.vnodesPerNode = b.vnodesPerNode;
+        this.shared = b.membershipPoll == null ? null
+                : new SharedMembership(new SharedMembership.Follower() {
+                    @Override
+                    public Map<String, NodeClient> clients() {
+                        return clients;
+                    }
+
+                    @Override
+                    public void follow(MembershipRecord record) {
+                        CacheCluster.this.follow(record);
+                    }
+
+                    @Override
+                    public boolean closed() {
+                        return closed;
+                    }
+                }, b.membershipPoll, scheduler);
     }
 
     public static Builder<byte[]> builder() {
@@ -343,7 +364,7 @@ public final class CacheCluster<V> implements AutoCloseable {
     public RebalanceProgress addNode(String id, String address, double weight, String zone, Warming warming) {
         Node node = nodeOf(id, address, weight, zone);
         requireWarming(warming);
-        synchronized (membership) {
+        return changing(() -> {
             HashRing before = ring.ring();
             if (before.contains(id)) {
                 throw new IllegalArgumentException("duplicate node id '" + id + "': the cluster already has it");
@@ -354,8 +375,8 @@ public final class CacheCluster<V> implements AutoCloseable {
             next.put(id, client);
             clients = next;
             publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.ADDED, address));
-            return rebalancer.change("add " + id, before.withNode(node), warming);
-        }
+            return change("add " + id, before.withNode(node), warming);
+        });
     }
 
     /**
@@ -365,7 +386,7 @@ public final class CacheCluster<V> implements AutoCloseable {
      * @throws IllegalArgumentException for an unknown id, or the last node
      */
     public RebalanceProgress removeNode(String id) {
-        synchronized (membership) {
+        return changing(() -> {
             HashRing before = ring.ring();
             if (id == null || !before.contains(id)) {
                 throw new IllegalArgumentException("no node '" + id + "' in the cluster (nodes: "
@@ -374,30 +395,95 @@ public final class CacheCluster<V> implements AutoCloseable {
             if (before.size() == 1) {
                 throw new IllegalArgumentException("cannot remove '" + id + "': it is the last node of the cluster");
             }
-            RebalanceProgress done = rebalancer.change("remove " + id, before.withoutNode(id), Warming.WARM);
-            Map<String, NodeClient> next = new HashMap<>(clients);
-            NodeClient gone = next.remove(id);
-            clients = next;
-            gone.close();
-            publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.REMOVED, ""));
+            RebalanceProgress done = change("remove " + id, before.withoutNode(id), Warming.WARM);
+            disconnect(id);
             return done;
-        }
+        });
     }
 
     /** Gives a node a new weight (share of the ring), moving entries to their new owners first. */
     public RebalanceProgress changeWeight(String id, double weight) {
-        synchronized (membership) {
+        return changing(() -> {
             HashRing before = ring.ring();
             Node current = before.node(id).orElseThrow(() -> new IllegalArgumentException("no node '" + id
                     + "' in the cluster (nodes: " + before.nodes().stream().map(Node::id)
                     .collect(Collectors.joining(", ")) + ")"));
             Node changed = current.withWeight(weight);
-            RebalanceProgress done = rebalancer.change("weight of " + id + " " + current.weight() + " -> " + weight,
+            RebalanceProgress done = change("weight of " + id + " " + current.weight() + " -> " + weight,
                     before.withNodeReplaced(changed), Warming.WARM);
             publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.WEIGHT_CHANGED,
                     current.weight() + " -> " + weight));
             return done;
+        });
+    }
+
+    /** Runs a membership change: one at a time here, and with a shared membership one at a time across processes. */
+    private RebalanceProgress changing(Supplier<RebalanceProgress> body) {
+        synchronized (membership) {
+            return shared == null ? body.get() : shared.change(body);
         }
+    }
+
+    private RebalanceProgress change(String description, HashRing after, Warming warming) {
+        return rebalancer.change(description, after, warming, shared == null ? Rebalancer.Stages.NONE : shared);
+    }
+
+    private void disconnect(String id) {
+        Map<String, NodeClient> next = new HashMap<>(clients);
+        NodeClient gone = next.remove(id);
+        clients = next;
+        gone.close();
+        publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.REMOVED, ""));
+    }
+
+    // ---- following a shared membership ------------------------------------------------------------------------
+
+    /** The node clients by id, for tests and the shared membership. */
+    Map<String, NodeClient> clients() {
+        return clients;
+    }
+
+    /** Moves to a record another process published (or the newest one, at start). */
+    private void follow(MembershipRecord record) {
+        synchronized (membership) {
+            Map<String, NodeClient> next = new HashMap<>(clients);
+            List<Node> all = new ArrayList<>(record.nodes());
+            all.addAll(record.others());
+            for (Node n : all) {
+                if (!next.containsKey(n.id())) {
+                    NodeClient c = newClient(n);
+                    try {
+                        c.connect();
+                    } catch (IllegalStateException e) {
+                        c.startEjected(e.getMessage());
+                    }
+                    next.put(n.id(), c);
+                    publish(new NodeEvent(Instant.now(), n.id(), NodeEvent.Kind.ADDED,
+                            n.attribute(ADDRESS).orElse("") + " (epoch " + record.epoch() + ")"));
+                }
+            }
+            clients = next;
+            ring.set(ringOf(record.nodes()));
+            phases.swap(record.others().isEmpty() ? WritePhase.STEADY
+                    : new WritePhase(ringOf(record.others()), false));
+            if (record.stage() == MembershipRecord.Stage.STEADY) {
+                Set<String> kept = record.nodes().stream().map(Node::id).collect(Collectors.toSet());
+                for (String id : List.copyOf(clients.keySet())) {
+                    if (!kept.contains(id)) {
+                        disconnect(id);
+                    }
+                }
+            }
+        }
+    }
+
+    private HashRing ringOf(List<Node> nodes) {
+        return HashRing.builder().vnodesPerNode(vnodesPerNode).maxReplicas(replicationFactor).nodes(nodes).build();
+    }
+
+    /** The epoch of the shared membership this client follows; 0 when it shares none. */
+    public long membershipEpoch() {
+        return shared == null ? 0 : shared.epoch();
     }
 
     // ---- introspection ----------------------------------------------------------------------------------------
@@ -493,7 +579,11 @@ public final class CacheCluster<V> implements AutoCloseable {
     }
 
     private NodeClient newClient(Node node) {
-        return new NodeClient(node, settings, scheduler, this::publish, peers, slowBudget);
+        NodeClient c = new NodeClient(node, settings, scheduler, this::publish, peers, slowBudget);
+        if (shared != null) {
+            c.onRegistryChange(shared::poke);
+        }
+        return c;
     }
 
     private void publish(NodeEvent event) {
@@ -587,6 +677,7 @@ public final class CacheCluster<V> implements AutoCloseable {
         private Duration probeInitial = Duration.ofMillis(200);
         private Duration probeMax = Duration.ofSeconds(5);
         private boolean degradedStart;
+        private Duration membershipPoll;
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
         private final List<CacheClusterListener> listeners = new ArrayList<>();
 
@@ -728,6 +819,18 @@ public final class CacheCluster<V> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Shares the membership with every other client process of these nodes (off by default): the node list,
+         * weights and an epoch live in a registry on the nodes; {@code addNode}, {@code removeNode} and
+         * {@code changeWeight} through any process change it for all (one at a time), and every process follows,
+         * told by the nodes at once and polling every {@code poll} (say 500 ms). At start the newest membership on
+         * the nodes wins over the nodes listed here, which then only serve to find it.
+         */
+        public Builder<V> sharedMembership(Duration poll) {
+            this.membershipPoll = positive("membership poll", poll);
+            return this;
+        }
+
         /** Sets a Hazelcast client property on every node client, e.g. {@code hazelcast.client.io.input.thread.count}. */
         public Builder<V> clientProperty(String name, String value) {
             if (name == null || name.isBlank() || value == null) {
@@ -800,6 +903,9 @@ public final class CacheCluster<V> implements AutoCloseable {
                 LOG.warn("cache cluster started degraded: {}", unreachable);
             }
             scheduler.scheduleWithFixedDelay(cluster::repairMissedKeys, 500, 500, TimeUnit.MILLISECONDS);
+            if (cluster.shared != null) {
+                cluster.shared.start(initial);
+            }
             return cluster;
         }
 

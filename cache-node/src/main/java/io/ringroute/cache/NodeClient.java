@@ -4,10 +4,13 @@ import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.client.config.RoutingMode;
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.Pipelining;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.ringroute.ring.Node;
 import java.time.Instant;
@@ -68,6 +71,7 @@ final class NodeClient implements AutoCloseable {
     private volatile boolean ejectedForLatency;
     private volatile UUID memberId;
     private volatile long probeDelayMillis;
+    private volatile Runnable registryListener;
 
     final LongAdder hits = new LongAdder();
     final LongAdder misses = new LongAdder();
@@ -288,6 +292,75 @@ final class NodeClient implements AutoCloseable {
             missed.clear();
         }
         missed.add(CacheKeys.identity(key));
+    }
+
+    // ---- membership registry --------------------------------------------------------------------------------
+
+    /**
+     * An entry of the node's membership registry ({@link MembershipRegistry}), or null.
+     *
+     * @throws NodeFailure when the call fails (not counted against the node: the data path decides its health)
+     */
+    byte[] registryGet(String key) {
+        try {
+            return registry().get(key);
+        } catch (RuntimeException e) {
+            throw new NodeFailure(node.id(), e);
+        }
+    }
+
+    /**
+     * Writes a versioned registry entry if newer (or, with {@code ifAbsent}, only if none is there).
+     *
+     * @return what kept it out, or null when stored
+     */
+    byte[] registryWrite(String key, byte[] stored, long ttlMillis, boolean ifAbsent) {
+        try {
+            return registry().executeOnKey(key, new VersionedWrite(stored, ttlMillis, ifAbsent));
+        } catch (RuntimeException e) {
+            throw new NodeFailure(node.id(), e);
+        }
+    }
+
+    void registryDelete(String key) {
+        try {
+            registry().delete(key);
+        } catch (RuntimeException e) {
+            throw new NodeFailure(node.id(), e);
+        }
+    }
+
+    /** Calls {@code listener} whenever the node's registry changes, on a Hazelcast event thread; kept on reconnect. */
+    void onRegistryChange(Runnable listener) {
+        registryListener = listener;
+        HazelcastInstance c = client;
+        if (c != null) {
+            listenTo(c);
+        }
+    }
+
+    private void listenTo(HazelcastInstance c) {
+        Runnable l = registryListener;
+        if (l != null) {
+            c.<Object, byte[]>getMap(MembershipRegistry.MAP_NAME).addEntryListener(new RegistryListener(l), false);
+        }
+    }
+
+    private record RegistryListener(Runnable onChange)
+            implements EntryAddedListener<Object, byte[]>, EntryUpdatedListener<Object, byte[]> {
+        @Override
+        public void entryAdded(EntryEvent<Object, byte[]> event) {
+            onChange.run();
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<Object, byte[]> event) {
+            onChange.run();
+        }
+    }
+
+    private IMap<Object, byte[]> registry() {
+        return connectedClient().getMap(MembershipRegistry.MAP_NAME);
     }
 
     // ---- warming ----------------------------------------------------------------------------------------------
@@ -566,6 +639,7 @@ final class NodeClient implements AutoCloseable {
         });
         map = c.getMap(CacheNode.MAP_NAME);
         client = c;
+        listenTo(c);
     }
 
     private ClientConfig clientConfig() {

@@ -58,11 +58,32 @@ final class Rebalancer {
         this.progress = progress;
     }
 
+    /**
+     * What other client processes must hear at each stage of a change; nothing for a client that shares its
+     * membership with nobody.
+     */
+    interface Stages {
+        Stages NONE = new Stages() {
+        };
+
+        /** Writes now go to both rings; called before the copy starts. */
+        default void prepare(HashRing before, HashRing after) {
+        }
+
+        /** Reads moved to the new ring; writes still go to both. */
+        default void commit(HashRing before, HashRing after) {
+        }
+
+        /** Writes go to the new ring only. */
+        default void settle(HashRing after) {
+        }
+    }
+
     private record Copy(NodeClient source, NodeClient target, List<TokenRange> ranges) {
     }
 
     /** Runs the change to {@code after}; the caller serializes changes and has connected every node of both rings. */
-    RebalanceProgress change(String description, HashRing after, Warming warming) {
+    RebalanceProgress change(String description, HashRing after, Warming warming, Stages stages) {
         long started = System.nanoTime();
         HashRing before = ring.ring();
         List<ReplicaChange> changes = RebalancePlan.between(before, after).replicaChanges(replicationFactor);
@@ -111,6 +132,7 @@ final class Rebalancer {
         if (warming == Warming.WARM) {
             WritePhase recording = new WritePhase(after, true);
             phases.swap(recording);
+            stages.prepare(before, after);
             for (Copy batch : batches) {
                 try {
                     RangeEntries entries = batch.source().export(TokenRangePredicate.of(batch.ranges()));
@@ -138,9 +160,14 @@ final class Rebalancer {
                     }
                 }
             }
+        } else {
+            stages.prepare(before, after);
         }
         ring.set(after);
+        phases.swap(new WritePhase(before, false)); // until every process reads the new ring
+        stages.commit(before, after);
         phases.swap(WritePhase.STEADY);
+        stages.settle(after);
         for (Map.Entry<String, List<TokenRange>> e : lost.entrySet()) {
             if (!nodes.get(e.getKey()).dropRanges(TokenRangePredicate.of(e.getValue()))) {
                 failed++; // retried by the node's repair until it succeeds
