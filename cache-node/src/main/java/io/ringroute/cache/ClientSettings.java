@@ -5,11 +5,12 @@ import java.util.Map;
 
 /**
  * How a cluster client talks to each node: timeouts, when to eject it (failures, slow calls), how to probe it, how
- * long tombstones live, and extra Hazelcast client properties. Validated by {@link CacheCluster.Builder}.
+ * long tombstones live, extra Hazelcast client properties, and the secret it presents. Validated by
+ * {@link CacheCluster.Builder}.
  */
 record ClientSettings(Duration connectTimeout, Duration callTimeout, int ejectAfter, Duration probeInitial,
                       Duration probeMax, Duration slowCallThreshold, int slowCalls, Duration slowCallWindow,
-                      Duration tombstoneTtl, Map<String, String> clientProperties) {
+                      Duration tombstoneTtl, Map<String, String> clientProperties, ClusterSecret secret) {
 
     static final Duration SLOW_CALL_THRESHOLD = Duration.ofMillis(500);
     static final int SLOW_CALLS = 3;
@@ -22,9 +23,9 @@ record ClientSettings(Duration connectTimeout, Duration callTimeout, int ejectAf
 
     /** Default latency ejection and tombstone lifetime: for a one-off client such as the node's health check. */
     ClientSettings(Duration connectTimeout, Duration callTimeout, int ejectAfter, Duration probeInitial,
-                   Duration probeMax, Map<String, String> clientProperties) {
+                   Duration probeMax, Map<String, String> clientProperties, ClusterSecret secret) {
         this(connectTimeout, callTimeout, ejectAfter, probeInitial, probeMax, SLOW_CALL_THRESHOLD, SLOW_CALLS,
-                SLOW_CALL_WINDOW, TOMBSTONE_TTL, clientProperties);
+                SLOW_CALL_WINDOW, TOMBSTONE_TTL, clientProperties, secret);
     }
 
     /** Upper bound for one range export or import: they touch thousands of entries in one call. */

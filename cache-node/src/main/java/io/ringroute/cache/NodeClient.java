@@ -644,7 +644,7 @@ final class NodeClient implements AutoCloseable {
 
     private ClientConfig clientConfig() {
         ClientConfig cc = new ClientConfig();
-        cc.setClusterName(CacheNode.clusterName(node.id()));
+        cc.setClusterName(settings.secret().clusterName(node.id()));
         CoherenceSerializables.register(cc.getSerializationConfig());
         cc.setInstanceName("ringroute-cache-" + node.id() + "-" + INSTANCES.incrementAndGet());
         cc.getNetworkConfig().addAddress(address)
@@ -671,7 +671,11 @@ final class NodeClient implements AutoCloseable {
         cc.setProperty("hazelcast.client.shutdownhook.enabled", "false");
         cc.setProperty("hazelcast.phone.home.enabled", "false");
         cc.setProperty("hazelcast.logging.type", "slf4j");
+        if (settings.secret().isSet()) {
+            cc.setProperty("hazelcast.logging.details.enabled", "false"); // log lines would show the cluster name
+        }
         settings.clientProperties().forEach(cc::setProperty);
+        WireFormat.configure(cc.getSerializationConfig());
         return cc;
     }
 
