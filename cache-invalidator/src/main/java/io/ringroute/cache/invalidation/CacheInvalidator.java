@@ -5,8 +5,10 @@ import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -53,6 +55,8 @@ public final class CacheInvalidator implements AutoCloseable {
     private final LongAdder failedDeliveries = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final Histogram delay = new ConcurrentHistogram(MAX_DELAY_MICROS, 2);
+    /** Nodes whose last delivery failed; only the invalidator's thread uses it. */
+    private final Set<String> unreachable = new HashSet<>();
     private volatile boolean active;
     private volatile long confirmedLsn;
 
@@ -188,9 +192,14 @@ public final class CacheInvalidator implements AutoCloseable {
             failedDeliveries.increment();
             long generation = purgeList.mark(node, "invalidations up to " + SlotStream.lsn(batch.endLsn())
                     + " not delivered: " + error);
-            LOG.warn("cache node {} missed invalidations; marked for purge (generation {}): {}", node, generation,
-                    error);
+            if (unreachable.add(node)) { // once per outage; every later batch marks it again
+                LOG.warn("cache node {} missed invalidations; marked for purge (generation {}): {}", node,
+                        generation, error);
+            }
         });
+        if (!batch.keys().isEmpty() && unreachable.retainAll(failed.keySet())) {
+            LOG.info("invalidations reach every cache node again (unreachable now: {})", unreachable);
+        }
         if (!batch.truncated().isEmpty()) {
             for (String node : links.current().keySet()) {
                 purgeList.mark(node, "TRUNCATE of " + batch.truncated());
