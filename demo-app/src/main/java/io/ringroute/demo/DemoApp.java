@@ -153,7 +153,7 @@ public final class DemoApp implements AutoCloseable {
         }
         LiveTopology topology = own(new LiveTopology(cluster, db, servers));
         load = own(new LoadGenerator(social));
-        server = own(DemoServer.start(config.host(), config.port(), social, topology, load,
+        server = own(DemoServer.start(config.host(), config.port(), config.webPolicy(), social, topology, load,
                 config.mode().name().toLowerCase(), json));
         if (config.loadRate() > 0) {
             load.start(config.loadRate());

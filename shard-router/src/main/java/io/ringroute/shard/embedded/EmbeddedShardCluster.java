@@ -1,9 +1,6 @@
 package io.ringroute.shard.embedded;
 
 import io.ringroute.shard.ShardTopology;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,17 +36,14 @@ public final class EmbeddedShardCluster implements AutoCloseable {
     private final int vnodesPerShard;
     private final Map<String, String> serverConfig;
     private final Duration connectionTimeout;
+    private final SuperuserPassword password = SuperuserPassword.random();
     private final Map<String, EmbeddedShard> shards = new LinkedHashMap<>();
     private final List<EmbeddedServer> standalone = new ArrayList<>();
     private final Thread shutdownHook;      // null when the application closes the cluster itself
     private boolean closed;
 
     private EmbeddedShardCluster(Builder b) {
-        try {
-            this.root = Files.createTempDirectory("ringroute-cluster-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not create a directory for the embedded cluster", e);
-        }
+        this.root = DataDirectories.newClusterRoot();
         this.replicasPerShard = b.replicasPerShard;
         this.applyDelay = b.applyDelay;
         this.vnodesPerShard = b.vnodesPerShard;
@@ -98,7 +92,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
         }
         long start = System.nanoTime();
         EmbeddedServer primary = EmbeddedServer.startPrimary(name + "-primary", root.resolve(name + "-primary"),
-                serverConfig, connectionTimeout);
+                serverConfig, connectionTimeout, password);
         List<EmbeddedServer> replicas = new ArrayList<>();
         EmbeddedShard shard = new EmbeddedShard(name, primary, replicas);
         shards.put(name, shard);            // registered first, so close() stops it even if a clone fails
@@ -120,7 +114,8 @@ public final class EmbeddedShardCluster implements AutoCloseable {
             throw new IllegalArgumentException("server name must be 1-40 letters, digits, '_' or '-', was '" + name
                     + "'");
         }
-        EmbeddedServer s = EmbeddedServer.startPrimary(name, root.resolve(name), serverConfig, connectionTimeout);
+        EmbeddedServer s = EmbeddedServer.startPrimary(name, root.resolve(name), serverConfig, connectionTimeout,
+                password);
         standalone.add(s);
         return s;
     }
