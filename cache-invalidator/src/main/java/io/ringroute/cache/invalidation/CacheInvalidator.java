@@ -1,6 +1,7 @@
 package io.ringroute.cache.invalidation;
 
 import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.NodeLink;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -47,6 +48,7 @@ public final class CacheInvalidator implements AutoCloseable {
     private final CacheCluster<?> cache;
     private final PurgeList purgeList;
     private final NodeLinks links;
+    private final ReplayGate gate;
     private final Duration retry;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread thread;
@@ -57,6 +59,7 @@ public final class CacheInvalidator implements AutoCloseable {
     private final Histogram delay = new ConcurrentHistogram(MAX_DELAY_MICROS, 2);
     /** Nodes whose last delivery failed; only the invalidator's thread uses it. */
     private final Set<String> unreachable = new HashSet<>();
+    private boolean standbysBehind;
     private volatile boolean active;
     private volatile long confirmedLsn;
 
@@ -67,7 +70,9 @@ public final class CacheInvalidator implements AutoCloseable {
         this.cache = b.cache;
         this.purgeList = b.purgeList;
         this.retry = b.retry;
-        this.links = new NodeLinks(cache, b.callTimeout, "ringroute-invalidator-" + b.slot);
+        this.links = new NodeLinks(cache, NodeLink.opener(b.callTimeout, b.secret),
+                "ringroute-invalidator-" + b.slot);
+        this.gate = new ReplayGate(b.standbys, b.replayWait);
         this.thread = new Thread(this::run, "ringroute-invalidator-" + b.slot);
         this.thread.setDaemon(true);
     }
@@ -96,6 +101,7 @@ public final class CacheInvalidator implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         links.close();
+        gate.close();
     }
 
     private boolean closed() {
@@ -155,6 +161,12 @@ public final class CacheInvalidator implements AutoCloseable {
 
     /** Delivers the batch, repeating until it is delivered or marked, then confirms its end. */
     private void deliver(Batch batch, SlotStream stream) throws SQLException {
+        List<String> behind = gate.await(batch.endLsn());
+        if (!behind.isEmpty() && !standbysBehind) {
+            LOG.warn("delivering invalidations up to {} before these standbys replayed them (a reload from them"
+                    + " may cache the old rows): {}", SlotStream.lsn(batch.endLsn()), behind);
+        }
+        standbysBehind = !behind.isEmpty();
         String lastError = null;
         while (!closed()) {
             try {
@@ -259,6 +271,9 @@ public final class CacheInvalidator implements AutoCloseable {
         private Duration callTimeout = Duration.ofSeconds(2);
         private Duration retry = Duration.ofMillis(500);
         private int maxBatchKeys = 10_000;
+        private String secret;
+        private final List<ReplayGate.Standby> standbys = new ArrayList<>();
+        private Duration replayWait = Duration.ofSeconds(5);
 
         private Builder() {
         }
@@ -270,7 +285,7 @@ public final class CacheInvalidator implements AutoCloseable {
         public Builder primary(String jdbcUrl, String user, String password) {
             if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
                 throw new IllegalArgumentException("primary URL must start with jdbc:postgresql:, was "
-                        + (jdbcUrl == null ? "null" : "'" + jdbcUrl.split("\\?")[0] + "'"));
+                        + (jdbcUrl == null ? "null" : "'" + InvalidatorSettings.redact(jdbcUrl) + "'"));
             }
             if (user == null || user.isBlank()) {
                 throw new IllegalArgumentException("user must not be blank");
@@ -278,6 +293,32 @@ public final class CacheInvalidator implements AutoCloseable {
             this.url = jdbcUrl;
             this.user = user;
             this.password = password;
+            return this;
+        }
+
+        /**
+         * A standby of this primary that readers load cache misses from: each delivery waits (at most
+         * {@link #replayWait}) until it has replayed the changes, so a reload after the delete cannot cache the
+         * old row again. Add every such standby; the invalidation delay then includes their replay lag.
+         */
+        public Builder standby(String jdbcUrl, String user, String password) {
+            if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("standby URL must start with jdbc:postgresql:, was "
+                        + (jdbcUrl == null ? "null" : "'" + InvalidatorSettings.redact(jdbcUrl) + "'"));
+            }
+            if (user == null || user.isBlank()) {
+                throw new IllegalArgumentException("standby user must not be blank");
+            }
+            standbys.add(new ReplayGate.Standby(jdbcUrl, user, password));
+            return this;
+        }
+
+        /** The longest a delivery waits for the standbys to replay it (default 5 s); then it goes ahead. */
+        public Builder replayWait(Duration wait) {
+            if (wait == null || wait.isNegative()) {
+                throw new IllegalArgumentException("replayWait must be >= 0, was " + wait);
+            }
+            this.replayWait = wait;
             return this;
         }
 
@@ -334,6 +375,13 @@ public final class CacheInvalidator implements AutoCloseable {
                 throw new IllegalArgumentException("purgeList must not be null");
             }
             this.purgeList = list;
+            return this;
+        }
+
+        /** The secret the cache nodes were started with ({@code --secret-file}); default none. Never logged. */
+        public Builder secret(String nodeSecret) {
+            NodeLink.opener(callTimeout, nodeSecret); // says what is wrong with it, without showing it
+            this.secret = nodeSecret;
             return this;
         }
 
