@@ -89,6 +89,9 @@ final class WalInvalidation implements AutoCloseable {
         // Cache misses load from the standbys, which apply WAL late: delete only once they have the change.
         shard.replicas().forEach(r -> b.standby(r.url(), r.user(), r.password()));
         return b
+                // The nodes start empty with the demo, and a shard added later starts empty: nothing cached can
+                // predate its slot, so creating the slot need not empty the cache.
+                .purgeOnNewSlot(false)
                 .tables(Schema.TABLES.stream().map(ShardedTable::name).toArray(String[]::new))
                 .keys(new SocialRowKeys())
                 .cache(cache)

@@ -49,6 +49,7 @@ public final class CacheInvalidator implements AutoCloseable {
     private final PurgeList purgeList;
     private final NodeLinks links;
     private final ReplayGate gate;
+    private final boolean purgeOnNewSlot;
     private final Duration retry;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread thread;
@@ -73,6 +74,7 @@ public final class CacheInvalidator implements AutoCloseable {
         this.links = new NodeLinks(cache, NodeLink.opener(b.callTimeout, b.secret),
                 "ringroute-invalidator-" + b.slot);
         this.gate = new ReplayGate(b.standbys, b.replayWait);
+        this.purgeOnNewSlot = b.purgeOnNewSlot;
         this.thread = new Thread(this::run, "ringroute-invalidator-" + b.slot);
         this.thread.setDaemon(true);
     }
@@ -113,7 +115,7 @@ public final class CacheInvalidator implements AutoCloseable {
         Duration wait = retry;
         String lastError = null;
         while (!closed()) {
-            try (SlotStream stream = SlotStream.open(settings, this::markEveryNode)) {
+            try (SlotStream stream = SlotStream.open(settings, purgeOnNewSlot ? this::markEveryNode : () -> { })) {
                 active = true;
                 wait = retry;
                 lastError = null;
@@ -274,6 +276,7 @@ public final class CacheInvalidator implements AutoCloseable {
         private String secret;
         private final List<ReplayGate.Standby> standbys = new ArrayList<>();
         private Duration replayWait = Duration.ofSeconds(5);
+        private boolean purgeOnNewSlot = true;
 
         private Builder() {
         }
@@ -310,6 +313,16 @@ public final class CacheInvalidator implements AutoCloseable {
                 throw new IllegalArgumentException("standby user must not be blank");
             }
             standbys.add(new ReplayGate.Standby(jdbcUrl, user, password));
+            return this;
+        }
+
+        /**
+         * Whether creating the slot marks every node for purging (default true): a new slot decodes only what
+         * commits after it, so entries cached before may be stale. Turn it off only when nothing cached can predate
+         * the slot (new, empty cache nodes, or a new, empty primary).
+         */
+        public Builder purgeOnNewSlot(boolean purge) {
+            this.purgeOnNewSlot = purge;
             return this;
         }
 
