@@ -142,6 +142,9 @@ public final class DemoApp implements AutoCloseable {
         RouterDatabase db = own(new RouterDatabase(ShardRouter.builder().config(routerConfig).build()));
         CacheCluster<byte[]> cluster = own(cacheBuilder.build());
         cache = new ClusterCache(cluster);
+        if (servers != null) {
+            own(WalInvalidation.start(cluster, servers.catalog().server(), servers::topology));
+        }
 
         social = new Social(db, cache, json, config.celebrityThreshold(),
                 config.profileTtl(), config.postTtl(), config.timelineTtl());

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,10 +45,36 @@ final class DataDirectories {
             unix_socket_directories = ''
             password_encryption = 'scram-sha-256'
             """;
+    private static final String CLUSTER_PREFIX = "ringroute-cluster-";
+    private static final String TEMPLATE_PREFIX = "ringroute-pg-template-";
     private static Path template;
     private static SuperuserPassword templatePassword;
+    private static boolean reaped;
 
     private DataDirectories() {
+    }
+
+    /**
+     * A new directory in the temp dir for a cluster's servers, marked as this JVM's ({@link OrphanedServers}). The
+     * first call per JVM first stops and deletes what dead runs left there.
+     */
+    static Path newClusterRoot() {
+        return newRoot(CLUSTER_PREFIX);
+    }
+
+    private static synchronized Path newRoot(String prefix) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        if (!reaped) {
+            reaped = true;
+            OrphanedServers.reap(tmp, List.of(CLUSTER_PREFIX, TEMPLATE_PREFIX));
+        }
+        try {
+            Path root = Files.createTempDirectory(tmp, prefix);      // 0700
+            OrphanedServers.markOwned(root);
+            return root;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create a directory for embedded PostgreSQL servers", e);
+        }
     }
 
     /**
@@ -65,7 +92,7 @@ final class DataDirectories {
 
     private static Path initTemplate(SuperuserPassword password) {
         try {
-            Path root = Files.createTempDirectory("ringroute-pg-template-");      // 0700
+            Path root = newRoot(TEMPLATE_PREFIX);
             Path dir = root.resolve("data");
             Path pwfile = root.resolve("pwfile");
             Files.writeString(pwfile, password.reveal(), StandardCharsets.US_ASCII);
