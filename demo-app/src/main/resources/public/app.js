@@ -6,6 +6,8 @@ const COLORS = ['#2f6fdb', '#e67e22', '#27ae60', '#8e44ad', '#c0392b', '#16a085'
   '#f1c40f', '#7f8c8d', '#e84393', '#00b894'];
 let me = localStorage.getItem('rr-user') || '';
 
+let opsTokenAsked = false;
+
 // X-Requested-By is the same-origin proof the server demands of state-changing requests (a cross-site page cannot
 // send it); the operations token, when the server wants one, is asked for once and kept for this tab.
 async function api(method, path, body) {
@@ -17,8 +19,10 @@ async function api(method, path, body) {
     method, headers, credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (res.status === 401 && path.startsWith('/api/ops') && !opsToken) {
-    const token = window.prompt('Operations token (ops.token)');
+  if (res.status === 401 && path.startsWith('/api/ops')) {
+    sessionStorage.removeItem('rr-ops-token');
+    const token = opsTokenAsked ? null : window.prompt('Operations token (ops.token)');
+    opsTokenAsked = true;
     if (token) {
       sessionStorage.setItem('rr-ops-token', token);
       return api(method, path, body);

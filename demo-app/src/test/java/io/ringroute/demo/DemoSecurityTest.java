@@ -194,8 +194,7 @@ class DemoSecurityTest {
     @Test
     void theOperationsApiRefusesToGrowPastItsCaps() throws Exception {
         StandIn topology = new StandIn(3, 2);
-        try (DemoServer server = standIn(topology, new WebPolicy(Set.of("127.0.0.1"), true, Optional.empty(), 3, 2,
-                Duration.ofSeconds(5)))) {
+        try (DemoServer server = standIn(topology, policy(true, null, 3, 2))) {
             HttpResponse<String> nodes = send(server, "POST", "/api/ops/cache-nodes", Map.of());
             assertThat(nodes.statusCode()).isEqualTo(409);
             assertThat(error(nodes.body())).contains("ops.maxCacheNodes=3");
@@ -209,14 +208,12 @@ class DemoSecurityTest {
     @Test
     void theOperationsApiCanBeTurnedOffOrDemandAToken() throws Exception {
         StandIn topology = new StandIn(1, 1);
-        try (DemoServer off = standIn(topology, new WebPolicy(Set.of("127.0.0.1"), false, Optional.empty(), 8, 8,
-                Duration.ofSeconds(5)))) {
+        try (DemoServer off = standIn(topology, policy(false, null, 8, 8))) {
             assertThat(send(off, "GET", "/api/ops", Map.of()).statusCode()).isEqualTo(404);
             assertThat(send(off, "POST", "/api/ops/cache-nodes", Map.of()).statusCode()).isEqualTo(404);
         }
         String token = "a-long-enough-ops-token";
-        try (DemoServer guarded = standIn(topology, new WebPolicy(Set.of("127.0.0.1"), true, Optional.of(token), 8, 8,
-                Duration.ofSeconds(5)))) {
+        try (DemoServer guarded = standIn(topology, policy(true, token, 8, 8))) {
             assertThat(send(guarded, "POST", "/api/ops/cache-nodes", Map.of()).statusCode()).isEqualTo(401);
             assertThat(send(guarded, "POST", "/api/ops/cache-nodes", Map.of("Authorization", "Bearer wrong"))
                     .statusCode()).isEqualTo(401);
@@ -232,8 +229,7 @@ class DemoSecurityTest {
     @Test
     void anUnexpectedFailureIsA500WithALoggedIdAndNoExceptionText() throws Exception {
         StandIn topology = new StandIn(1, 1);
-        try (DemoServer server = standIn(topology, new WebPolicy(Set.of("127.0.0.1"), true, Optional.empty(), 8, 8,
-                Duration.ofSeconds(5)))) {
+        try (DemoServer server = standIn(topology, policy(true, null, 8, 8))) {
             HttpResponse<String> r = send(server, "POST", "/api/ops/shards", Map.of());
             assertThat(r.statusCode()).isEqualTo(500);
             assertThat(error(r.body())).matches("internal error \\(id [0-9a-f]{12}\\).*")
@@ -302,6 +298,11 @@ class DemoSecurityTest {
         public void removeShard(String name) {
             throw new UnsupportedOperationException();
         }
+    }
+
+    private static WebPolicy policy(boolean opsEnabled, String token, int maxCacheNodes, int maxShards) {
+        return new WebPolicy(Set.of("127.0.0.1"), opsEnabled, Optional.ofNullable(token), maxCacheNodes, maxShards,
+                Duration.ofSeconds(5));
     }
 
     private static DemoServer standIn(Topology topology, WebPolicy policy) {
