@@ -13,12 +13,28 @@ function colorOf(id) {
   return colorById.get(id);
 }
 
+let opsTokenAsked = false;
+
+// X-Requested-By is the same-origin proof the server demands of state-changing requests (a cross-site page cannot
+// send it); the operations token, when the server wants one, is asked for once and kept for this tab.
 async function api(method, path, body) {
+  const headers = { 'X-Requested-By': 'ringroute' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const opsToken = sessionStorage.getItem('rr-ops-token');
+  if (opsToken && path.startsWith('/api/ops')) headers.Authorization = 'Bearer ' + opsToken;
   const res = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    method, headers, credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (res.status === 401 && path.startsWith('/api/ops')) {
+    sessionStorage.removeItem('rr-ops-token');
+    const token = opsTokenAsked ? null : window.prompt('Operations token (ops.token)');
+    opsTokenAsked = true;
+    if (token) {
+      sessionStorage.setItem('rr-ops-token', token);
+      return api(method, path, body);
+    }
+  }
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
     throw new Error(data.error || (res.status + ' ' + res.statusText));
@@ -44,7 +60,9 @@ async function act(fn) {
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   Object.entries(attrs || {}).forEach(([k, v]) => {
-    if (k.startsWith('on')) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (k === 'style') node.style.cssText = v; // CSSOM: allowed by the CSP, a style attribute is not
+    else node.setAttribute(k, v);
   });
   children.forEach((c) => node.append(c));
   return node;
@@ -98,8 +116,12 @@ function renderPost(p) {
     }) }, `♥ ${p.likes}`));
 }
 
+// The server's rule (Text.java): code points after stripping blanks (separators, controls, format characters such as
+// U+200B and U+FEFF, Hangul fillers) at both ends.
+const BLANKS = /^[\p{Z}\p{Cc}\p{Cf}\u115F\u1160\u3164\uFFA0]+|[\p{Z}\p{Cc}\p{Cf}\u115F\u1160\u3164\uFFA0]+$/gu;
+
 function countCodePoints(s) {
-  return [...s.trim()].length;
+  return [...s.replace(BLANKS, '')].length;
 }
 
 function wireTimeline() {

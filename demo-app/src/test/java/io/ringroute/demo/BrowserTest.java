@@ -53,6 +53,13 @@ class BrowserTest {
                     + " && document.querySelectorAll('#timeline li').length > 0", WAIT,
                     "document.body.innerText.slice(0, 500)");
 
+            page.eval("window.cspViolations = []; document.addEventListener('securitypolicyviolation',"
+                    + " (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI)); true");
+            page.eval("const t = document.getElementById('post-text'); t.value = 'x'.repeat(280) + '\\u00a0\\u200b';"
+                    + " t.dispatchEvent(new Event('input')); true");
+            assertThat(page.eval("document.getElementById('post-count').textContent").asText())
+                    .as("the page counts as the server does").isEqualTo("280 / 280");
+
             String text = "hello from chromium " + System.nanoTime();
             page.eval("document.getElementById('post-text').value = '" + text + "';"
                     + " document.getElementById('post-button').click(); true");
@@ -94,6 +101,7 @@ class BrowserTest {
             assertThat(arcsAfter).as("the new node owns arcs of its own").isGreaterThan(arcsBefore);
             assertThat(page.eval("document.querySelectorAll('#cache-nodes tr[data-node]').length").asInt())
                     .isEqualTo(nodesBefore + 1);
+            assertThat(page.eval("window.cspViolations.join(', ')").asText()).as("CSP violations").isEmpty();
             System.out.println("BrowserTest: cache ring " + before + " -> " + after + ", arcs " + arcsBefore + " -> "
                     + arcsAfter + "; screenshots in " + out.toAbsolutePath());
         }

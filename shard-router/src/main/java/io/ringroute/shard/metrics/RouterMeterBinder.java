@@ -35,6 +35,7 @@ import java.util.function.ToDoubleFunction;
  * <tr><td>{@code ringroute.router.reads}</td><td>counter</td><td>shard, role, server</td></tr>
  * <tr><td>{@code ringroute.router.writes}</td><td>counter, write transactions</td><td>shard</td></tr>
  * <tr><td>{@code ringroute.router.fallbacks}</td><td>counter, reads sent to the primary</td><td>shard, reason</td></tr>
+ * <tr><td>{@code ringroute.router.server.ejections}</td><td>counter, times out of rotation</td><td>shard, role, server</td></tr>
  * <tr><td>{@code ringroute.router.server.healthy}</td><td>gauge, 1 in rotation, 0 not</td><td>shard, role, server</td></tr>
  * <tr><td>{@code ringroute.router.replica.lag}</td><td>time gauge, seconds (+Inf when unknown)</td><td>shard, server</td></tr>
  * <tr><td>{@code ringroute.router.replica.lag.wal}</td><td>gauge, bytes of WAL</td><td>shard, server</td></tr>
@@ -106,6 +107,9 @@ public final class RouterMeterBinder implements MeterBinder {
         ToDoubleFunction<RouterMeterBinder> reads = value(s.shard(), s.role(), replica, ServerMetrics::reads);
         FunctionCounter.builder("ringroute.router.reads", this, reads).description("reads served").tags(tags)
                 .register(registry);
+        FunctionCounter.builder("ringroute.router.server.ejections", this,
+                        value(s.shard(), s.role(), replica, ServerMetrics::ejections))
+                .description("times the server was taken out of rotation").tags(tags).register(registry);
         Gauge.builder("ringroute.router.server.healthy", this,
                         value(s.shard(), s.role(), replica, m -> m.healthy() ? 1 : 0))
                 .description("1 while the server is in rotation, 0 while it is not").tags(tags).register(registry);
