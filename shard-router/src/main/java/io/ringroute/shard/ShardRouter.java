@@ -65,6 +65,7 @@ public final class ShardRouter implements AutoCloseable {
     private final RoutingDataSource dataSource;
     private final long sessionWaitNanos;
     private final CatalogWatcher catalog;     // null for a static topology
+    private volatile boolean unroutableEpochSeen;
 
     private ShardRouter(RouterConfig config) {
         this.config = config;
@@ -109,7 +110,14 @@ public final class ShardRouter implements AutoCloseable {
             next = RoutingTable.of(snapshot.epoch(), snapshot.ring(), snapshot.handedOver(), servers);
         } catch (IllegalStateException e) {
             // Keep routing by the old epoch: the fences refuse its writes to moved ranges, nothing goes astray.
-            LOG.error("cannot switch to topology epoch {}: {}", snapshot.epoch(), e.getMessage());
+            // Expected of a router being replaced by one built with the new shards: said once, then at DEBUG.
+            if (!unroutableEpochSeen) {
+                unroutableEpochSeen = true;
+                LOG.info("keeps routing by topology epoch {}: epoch {} needs a router built with its shards ({})",
+                        table == null ? "none" : table.epoch, snapshot.epoch(), e.getMessage());
+            } else {
+                LOG.debug("cannot switch to topology epoch {}: {}", snapshot.epoch(), e.getMessage());
+            }
             return;
         }
         snapshot.floors().forEach((shard, lsn) -> {
