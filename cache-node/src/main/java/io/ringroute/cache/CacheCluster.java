@@ -108,6 +108,11 @@ public final class CacheCluster<V> implements AutoCloseable {
                     public boolean closed() {
                         return closed;
                     }
+
+                    @Override
+                    public Object lock() {
+                        return membership;
+                    }
                 }, b.membershipPoll, scheduler);
     }
 
