@@ -6,8 +6,6 @@ import io.ringroute.cache.TcpProxy;
 import io.ringroute.cache.ValueCodec;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,6 +64,9 @@ public final class CacheChaos implements Callable<Integer> {
                 ports.put(id, BenchNodes.freePort());
                 nodes.put(id, startNode(id, ports.get(id), dir));
             }
+            for (String id : nodes.keySet()) {
+                awaitReady(id, nodes.get(id), dir);
+            }
             List<String> first4 = List.of("a", "b", "c", "d");
             String killed = first4.get(random.nextInt(4));
             String stopped = other(first4, random, killed);
@@ -88,6 +89,7 @@ public final class CacheChaos implements Callable<Integer> {
                 nodes.get(killed).destroyForcibly().waitFor();
                 at(t0 + 2 * unit, "restart node " + killed);
                 nodes.put(killed, startNode(killed, ports.get(killed), dir));
+                awaitReady(killed, nodes.get(killed), dir);
                 at(t0 + 3 * unit, "SIGSTOP node " + stopped);
                 faults.put(stopped, System.currentTimeMillis());
                 signal(nodes.get(stopped), "STOP");
@@ -163,15 +165,19 @@ public final class CacheChaos implements Callable<Integer> {
     }
 
     private Process startNode(String id, int port, Path dir) throws IOException {
-        Process p = java(dir.resolve("node-" + id + ".out"), "io.ringroute.cache.CacheNodeMain", "--name", id,
+        return java(dir.resolve("node-" + id + ".out"), "io.ringroute.cache.CacheNodeMain", "--name", id,
                 "--port", Integer.toString(port), "--max-size", "1m", "--ttl", "1h");
+    }
+
+    /** Waits for the node's "ready" line: up to 5 minutes, for a machine under heavy load. */
+    private static void awaitReady(String id, Process p, Path dir) throws IOException {
         try (BufferedReader out = Files.newBufferedReader(dir.resolve("node-" + id + ".out"))) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (System.nanoTime() < deadline) {
                 String line = out.readLine();
                 if (line != null && line.contains("ready")) {
-                    progress("node " + id + " ready on port " + port + " (pid " + p.pid() + ")");
-                    return p;
+                    progress("node " + id + " ready (pid " + p.pid() + ")");
+                    return;
                 }
                 if (line == null) {
                     Thread.sleep(50);
