@@ -213,6 +213,7 @@ public final class CacheNode implements AutoCloseable {
                 .setTimeToLiveSeconds((int) config.ttl().getSeconds())
                 .setEvictionConfig(eviction));
         hz.addExecutorConfig(new ExecutorConfig(WARMING_EXECUTOR).setPoolSize(2));
+        CoherenceSerializables.register(hz.getSerializationConfig());
         return hz;
     }
 }
