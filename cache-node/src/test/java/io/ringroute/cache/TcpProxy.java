@@ -12,7 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A loopback TCP relay in front of a node, to cut a node off the network while it keeps running (and keeps its
- * data), then let it back: a partition, which killing the member cannot show.
+ * data), then let it back: a partition, which killing the member cannot show. It can also hold every byte (a
+ * stalled node: connections stay open, nothing answers) or delay each one (a slow node).
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -20,6 +21,9 @@ final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
+    private final Object gate = new Object();
+    private boolean paused;
+    private volatile long delayMillis;
 
     TcpProxy(int targetPort) {
         this.port = TestNodes.freePort();
@@ -42,6 +46,37 @@ final class TcpProxy implements AutoCloseable {
             closeQuietly(s);
         }
         sockets.clear();
+    }
+
+    /** Holds every byte in both directions until {@link #resume()}: the node looks frozen, its sockets stay open. */
+    void pause() {
+        synchronized (gate) {
+            paused = true;
+        }
+    }
+
+    void resume() {
+        synchronized (gate) {
+            paused = false;
+            gate.notifyAll();
+        }
+    }
+
+    /** Delays every relayed chunk by this much (0 for none): a slow node. */
+    void delay(long millis) {
+        delayMillis = millis;
+    }
+
+    private void awaitGate() throws InterruptedException {
+        long d = delayMillis;
+        if (d > 0) {
+            Thread.sleep(d);
+        }
+        synchronized (gate) {
+            while (paused) {
+                gate.wait();
+            }
+        }
     }
 
     /** Accepts and relays again, on the same port. */
@@ -80,10 +115,13 @@ final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    awaitGate();
                     out.write(buf, 0, n);
                 }
             } catch (IOException e) {
                 // connection dropped
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);
