@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ringroute.demo.ops.MetricsHistory;
 import io.ringroute.demo.ops.RingView;
 import io.ringroute.demo.ops.Topology;
 import io.ringroute.demo.web.DemoServer;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -38,6 +40,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(DemoStack.class)
 class DemoSecurityTest {
+    private static final List<MetricsHistory> HISTORIES = new ArrayList<>();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static final AtomicInteger USERS = new AtomicInteger();
@@ -307,8 +311,15 @@ class DemoSecurityTest {
 
     private static DemoServer standIn(Topology topology, WebPolicy policy) {
         DemoApp app = DemoStack.app();
+        MetricsHistory history = MetricsHistory.start(topology, app.load());
+        HISTORIES.add(history);
         return DemoServer.start("127.0.0.1", 0, policy, app.social(), topology, app.load(), "embedded",
-                new ObjectMapper(), null, () -> "");
+                new ObjectMapper(), history, () -> "");
+    }
+
+    @AfterAll
+    static void stopHistories() {
+        HISTORIES.forEach(MetricsHistory::close);
     }
 
     private static HttpResponse<String> send(DemoServer server, String method, String path,

@@ -68,7 +68,7 @@ class OpsViewTest {
                 0, 0, Double.POSITIVE_INFINITY, 0, 0);
         assertThat(LiveTopology.lagMillis(notYetPolled)).isNull();
         ServerMetrics polled = new ServerMetrics("shard-9", Role.REPLICA, "jdbc:postgresql://x/y", true, 0, 0, 0, 10,
-                0.25, 1, 0);
+                0.25, 0, 0);
         assertThat(LiveTopology.lagMillis(polled)).isEqualTo(250);
     }
 
