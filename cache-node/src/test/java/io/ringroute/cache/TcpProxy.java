@@ -13,9 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP relay in front of a node, to cut a node off the network while it keeps running (and keeps its
  * data), then let it back: a partition, which killing the member cannot show. It can also hold every byte (a
- * stalled node: connections stay open, nothing answers) or delay each one (a slow node).
+ * stalled node: connections stay open, nothing answers) or delay each one (a slow node). Public for the chaos
+ * program in benchmarks, which uses it from cache-node's test-jar.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
     private final int port;
     private final int targetPort;
@@ -25,18 +26,18 @@ final class TcpProxy implements AutoCloseable {
     private boolean paused;
     private volatile long delayMillis;
 
-    TcpProxy(int targetPort) {
+    public TcpProxy(int targetPort) {
         this.port = TestNodes.freePort();
         this.targetPort = targetPort;
         restore();
     }
 
-    String address() {
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
     /** Stops accepting and drops every relayed connection. */
-    void cut() {
+    public void cut() {
         try {
             server.close();
         } catch (IOException e) {
@@ -49,13 +50,13 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Holds every byte in both directions until {@link #resume()}: the node looks frozen, its sockets stay open. */
-    void pause() {
+    public void pause() {
         synchronized (gate) {
             paused = true;
         }
     }
 
-    void resume() {
+    public void resume() {
         synchronized (gate) {
             paused = false;
             gate.notifyAll();
@@ -63,7 +64,7 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Delays every relayed chunk by this much (0 for none): a slow node. */
-    void delay(long millis) {
+    public void delay(long millis) {
         delayMillis = millis;
     }
 
@@ -80,7 +81,7 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Accepts and relays again, on the same port. */
-    void restore() {
+    public void restore() {
         try {
             ServerSocket s = new ServerSocket();
             s.setReuseAddress(true);
