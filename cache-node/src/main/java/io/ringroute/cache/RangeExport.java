@@ -1,38 +1,30 @@
 package io.ringroute.cache;
 
 import com.hazelcast.core.EntryView;
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 /**
  * Runs on the source node: reads the entries whose tokens fall in the given ranges, with their remaining
- * time-to-live. Reading the entry views on the member costs no network round trip per key.
+ * time-to-live. Reading the entry views on the member costs no network round trip per key. Travels as
+ * {@code IdentifiedDataSerializable} ({@link WireFormat}).
  */
-final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAware, Serializable {
-
-    private static final long serialVersionUID = 1L;
-
-    private final TokenRangePredicate ranges;
-    private transient HazelcastInstance member;
+final class RangeExport extends NodeTask<RangeEntries, TokenRangePredicate> {
 
     RangeExport(TokenRangePredicate ranges) {
-        this.ranges = ranges;
+        super(ranges);
     }
 
-    @Override
-    public void setHazelcastInstance(HazelcastInstance instance) {
-        this.member = instance;
+    /** For {@link WireFormat}: {@link #readData} fills it. */
+    RangeExport() {
+        this(new TokenRangePredicate());
     }
 
     @Override
     public RangeEntries call() {
-        IMap<Object, byte[]> map = member.getMap(CacheNode.MAP_NAME);
-        Set<Object> keys = map.keySet(ranges);
+        IMap<Object, byte[]> map = map();
+        Set<Object> keys = map.keySet(payload);
         Object[] outKeys = new Object[keys.size()];
         byte[][] values = new byte[keys.size()][];
         long[] ttl = new long[keys.size()];
@@ -58,5 +50,10 @@ final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAwar
             n++;
         }
         return new RangeEntries(Arrays.copyOf(outKeys, n), Arrays.copyOf(values, n), Arrays.copyOf(ttl, n));
+    }
+
+    @Override
+    public int getClassId() {
+        return WireFormat.RANGE_EXPORT;
     }
 }

@@ -12,27 +12,32 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A loopback TCP relay in front of a node, to cut a node off the network while it keeps running (and keeps its
- * data), then let it back: a partition, which killing the member cannot show.
+ * data), then let it back: a partition, which killing the member cannot show. It can also hold every byte (a
+ * stalled node: connections stay open, nothing answers) or delay each one (a slow node). Public for the chaos
+ * program in benchmarks, which uses it from cache-node's test-jar.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
     private final int port;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
+    private final Object gate = new Object();
+    private boolean paused;
+    private volatile long delayMillis;
 
-    TcpProxy(int targetPort) {
+    public TcpProxy(int targetPort) {
         this.port = TestNodes.freePort();
         this.targetPort = targetPort;
         restore();
     }
 
-    String address() {
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
     /** Stops accepting and drops every relayed connection. */
-    void cut() {
+    public void cut() {
         try {
             server.close();
         } catch (IOException e) {
@@ -44,8 +49,39 @@ final class TcpProxy implements AutoCloseable {
         sockets.clear();
     }
 
+    /** Holds every byte in both directions until {@link #resume()}: the node looks frozen, its sockets stay open. */
+    public void pause() {
+        synchronized (gate) {
+            paused = true;
+        }
+    }
+
+    public void resume() {
+        synchronized (gate) {
+            paused = false;
+            gate.notifyAll();
+        }
+    }
+
+    /** Delays every relayed chunk by this much (0 for none): a slow node. */
+    public void delay(long millis) {
+        delayMillis = millis;
+    }
+
+    private void awaitGate() throws InterruptedException {
+        long d = delayMillis;
+        if (d > 0) {
+            Thread.sleep(d);
+        }
+        synchronized (gate) {
+            while (paused) {
+                gate.wait();
+            }
+        }
+    }
+
     /** Accepts and relays again, on the same port. */
-    void restore() {
+    public void restore() {
         try {
             ServerSocket s = new ServerSocket();
             s.setReuseAddress(true);
@@ -80,10 +116,13 @@ final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    awaitGate();
                     out.write(buf, 0, n);
                 }
             } catch (IOException e) {
                 // connection dropped
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);

@@ -1,8 +1,14 @@
 package io.ringroute.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.metrics.CacheMeterBinder;
 import io.ringroute.demo.ops.LoadGenerator;
+import io.ringroute.demo.ops.MetricsHistory;
 import io.ringroute.demo.ops.Seeder;
 import io.ringroute.demo.social.KeyValueCache;
 import io.ringroute.demo.social.Schema;
@@ -13,6 +19,7 @@ import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.metrics.RouterMeterBinder;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -142,16 +149,26 @@ public final class DemoApp implements AutoCloseable {
         RouterDatabase db = own(new RouterDatabase(ShardRouter.builder().config(routerConfig).build()));
         CacheCluster<byte[]> cluster = own(cacheBuilder.build());
         cache = new ClusterCache(cluster);
+        if (servers != null) {
+            own(WalInvalidation.start(cluster, servers.catalog().server(), servers::topology));
+        }
 
         social = new Social(db, cache, json, config.celebrityThreshold(),
                 config.profileTtl(), config.postTtl(), config.timelineTtl());
         if (config.mode() == DemoConfig.Mode.EMBEDDED) {
             Seeder.seed(social, config.seedUsers());
         }
-        LiveTopology topology = own(new LiveTopology(cluster, db, servers));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RouterMeterBinder routerMeters = new RouterMeterBinder(db::router);
+        routerMeters.bindTo(registry);
+        new CacheMeterBinder(cluster).bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        LiveTopology topology = own(new LiveTopology(cluster, db, servers, () -> routerMeters.bindTo(registry)));
         load = own(new LoadGenerator(social));
-        server = own(DemoServer.start(config.host(), config.port(), social, topology, load,
-                config.mode().name().toLowerCase(), json));
+        MetricsHistory history = own(MetricsHistory.start(topology, load));
+        server = own(DemoServer.start(config.host(), config.port(), config.webPolicy(), social, topology, load,
+                config.mode().name().toLowerCase(), json, history, registry::scrape));
         if (config.loadRate() > 0) {
             load.start(config.loadRate());
         }

@@ -56,6 +56,7 @@ final class EmbeddedServers implements AutoCloseable {
                 .connectionTimeout(Duration.ofSeconds(5))
                 // DemoMain's hook closes everything in order; a second hook would race it stopping the servers.
                 .shutdownHook(false)
+                .logicalDecoding(true) // the WAL-driven cache invalidator follows each primary
                 .start();
         EmbeddedServers servers;
         try {
@@ -121,6 +122,11 @@ final class EmbeddedServers implements AutoCloseable {
         Map<String, String> out = new java.util.TreeMap<>();
         cacheNodes.forEach((id, n) -> out.put(id, n.address()));
         return out;
+    }
+
+    /** The id {@link #nextCacheNodeId()} will give, without taking it. */
+    String peekNextCacheNodeId() {
+        return "cache-" + nextCacheNode.get();
     }
 
     String nextCacheNodeId() {
