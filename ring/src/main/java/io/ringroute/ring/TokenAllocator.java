@@ -116,14 +116,6 @@ final class TokenAllocator {
         weight[n] = w;
     }
 
-    String id(int n) {
-        return ids[n];
-    }
-
-    int nodeCount() {
-        return nodes;
-    }
-
     /** Loads a whole ring at once: node n's tokens are {@code tokens[n]}; then recomputes every load. */
     void load(long[][] tokens) {
         int total = 0;
@@ -195,11 +187,6 @@ final class TokenAllocator {
             }
         }
         return out;
-    }
-
-    /** Node n's exact load with r replicas (r = 1..R). */
-    double load(int n, int r) {
-        return load[r - 1][n];
     }
 
     // ---- allocation ----------------------------------------------------------------------------------------------
