@@ -43,13 +43,15 @@ public final class ShardRouter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardRouter.class);
 
+    /** Session-level, so that a write scope's autocommit statements see it; {@link #UNBIND_TOKEN_SQL} undoes it. */
     private static final String BIND_TOKEN_SQL = "SELECT set_config('ringroute.token', ?, false)";
+    private static final String UNBIND_TOKEN_SQL = "SELECT " + WriteFence.UNBIND_TOKEN;
     private static final String COMMIT_POSITION_COLUMNS = " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint,"
             + " ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int,"
             + " (SELECT system_identifier FROM pg_control_system())";
-    private static final String COMMIT_POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS;
-    private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", pg_advisory_unlock_shared("
-            + WriteFence.LOCK_KEY + ")";
+    private static final String COMMIT_POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", " + WriteFence.UNBIND_TOKEN;
+    private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", "
+            + WriteFence.EXIT_COLUMNS;
     /** How long a write refused by a shard's fence waits for the catalog to publish the newer epoch. */
     private static final long FENCE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String REPLAY_SQL = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
@@ -209,10 +211,10 @@ public final class ShardRouter implements AutoCloseable {
             RoutingTable t = table;
             ServerPool primary = t.shardFor(token).primary;
             Connection c = primary.connection();
-            boolean gated = false;
+            boolean bound = false;     // the connection holds the key's token (and, with a catalog, the fence)
             try {
                 enter(c, token, t.epoch);
-                gated = catalog != null;
+                bound = true;
                 c.setAutoCommit(false);
                 T result;
                 try {
@@ -224,7 +226,7 @@ public final class ShardRouter implements AutoCloseable {
                 }
                 c.setAutoCommit(true);
                 primary.writes.increment();
-                gated = false;
+                bound = false;
                 try {
                     leave(c, primary, session, t.epoch);
                 } catch (SQLException e) {
@@ -242,7 +244,7 @@ public final class ShardRouter implements AutoCloseable {
                 throw ServerPool.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)
                         ? primary.unavailable(e) : e;
             } finally {
-                if (gated) {
+                if (bound) {
                     leaveQuietly(c, primary);
                 }
                 closeQuietly(c);
@@ -276,25 +278,35 @@ public final class ShardRouter implements AutoCloseable {
         }
     }
 
-    /** Ends a write unit after its commit: releases the fence and records the commit position in the session. */
+    /**
+     * Ends a write unit after its commit: records the commit position in the session, releases the fence and
+     * unbinds the key's token, so the pooled connection goes back as it was borrowed.
+     */
     private void leave(Connection c, ServerPool primary, Session session, long epoch) throws SQLException {
         if (session != null) {
             recordCommit(c, primary, session, epoch, catalog != null);
-        } else if (catalog != null) {
-            try (PreparedStatement ps = c.prepareStatement(WriteFence.EXIT_SQL)) {
+        } else {
+            try (PreparedStatement ps = c.prepareStatement(exitSql())) {
                 ps.execute();
             }
         }
     }
 
-    /** Releases the fence after a failed unit; a connection whose lock state is unknown is dropped, not reused. */
-    private static void leaveQuietly(Connection c, ServerPool primary) {
+    private String exitSql() {
+        return catalog != null ? WriteFence.EXIT_SQL : UNBIND_TOKEN_SQL;
+    }
+
+    /**
+     * Releases the fence and unbinds the token after a failed unit; a connection whose state is unknown is
+     * dropped, not reused.
+     */
+    private void leaveQuietly(Connection c, ServerPool primary) {
         try {
             if (!c.getAutoCommit()) {
                 c.rollback();
                 c.setAutoCommit(true);
             }
-            try (PreparedStatement ps = c.prepareStatement(WriteFence.EXIT_SQL)) {
+            try (PreparedStatement ps = c.prepareStatement(exitSql())) {
                 ps.execute();
             }
         } catch (SQLException e) {
@@ -341,9 +353,7 @@ public final class ShardRouter implements AutoCloseable {
             LOG.warn("could not read the commit position on {}; the session reads it from the primary", primary.name,
                     e);
             session.recordWrite(primary.shard, UNKNOWN_IDENTITY, Long.MAX_VALUE, epoch);
-            if (releaseFence) {
-                throw e;     // the caller drops the connection: its fence lock must not stay held
-            }
+            throw e;     // the caller drops the connection: its token binding and fence lock must not stay
         }
     }
 

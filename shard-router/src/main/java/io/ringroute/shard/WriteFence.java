@@ -26,7 +26,10 @@ public final class WriteFence {
     public static final String REFUSED_STATE = "RR001";
 
     static final String ENTER_SQL = "SELECT " + SCHEMA + ".enter_write(?, ?)";
-    static final String EXIT_SQL = "SELECT pg_advisory_unlock_shared(" + LOCK_KEY + ")";
+    /** Resets the key's token bound by {@code enter_write}: a pooled connection must not carry it to its next unit. */
+    static final String UNBIND_TOKEN = "set_config('ringroute.token', '', false)";
+    static final String EXIT_COLUMNS = "pg_advisory_unlock_shared(" + LOCK_KEY + "), " + UNBIND_TOKEN;
+    static final String EXIT_SQL = "SELECT " + EXIT_COLUMNS;
 
     private static final String[] DDL = {
         "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
