@@ -316,26 +316,19 @@ public final class ShardRouter implements AutoCloseable {
 
     /**
      * After a fence refusal: waits (up to {@link #FENCE_WAIT_NANOS} from the first refusal) for the catalog to
-     * publish an epoch newer than the one that was refused, then lets the caller route again.
+     * publish an epoch newer than the one that was refused, then lets the caller route again. Fails naming the
+     * shard, and the catalog's failure if it cannot be read.
      */
     private long awaitNewerEpoch(long refusedEpoch, long refusedSince, ServerPool primary) throws SQLException {
         long since = refusedSince == 0 ? System.nanoTime() : refusedSince;
-        while (true) {
-            if (catalog.refresh() > refusedEpoch) {
-                return since;
-            }
-            if (System.nanoTime() - since > FENCE_WAIT_NANOS) {
-                throw new ShardUnavailableException(primary.shard, Role.PRIMARY, "it refuses writes at topology"
-                        + " epoch " + refusedEpoch + " and the catalog has published no newer epoch: a resharding"
-                        + " cutover is unfinished, resume it", null);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while waiting for a newer topology epoch", e);
-            }
+        if (catalog.awaitEpochAfter(refusedEpoch, since + FENCE_WAIT_NANOS) > refusedEpoch) {
+            return since;
         }
+        SQLException failure = catalog.lastFailure();
+        throw new ShardUnavailableException(primary.shard, Role.PRIMARY, "it refuses writes at topology epoch "
+                + refusedEpoch + (failure != null ? " and the router cannot learn a newer one: " + failure.getMessage()
+                : " and the catalog has published no newer epoch: a resharding cutover is unfinished, resume it"),
+                failure);
     }
 
     /**
@@ -377,9 +370,9 @@ public final class ShardRouter implements AutoCloseable {
      * A session that wrote at a newer epoch than this router knows (through another router) may have written
      * where this router would not look: learn that epoch first.
      */
-    private void catchUpWith(Session session) throws SQLException {
+    private void catchUpWith(Session session) {
         if (catalog != null && session != null && session.token().epoch() > table.epoch) {
-            catalog.refresh();
+            catalog.catchUp(session.token().epoch());
         }
     }
 
@@ -566,11 +559,7 @@ public final class ShardRouter implements AutoCloseable {
     ShardScope bind(String key, Consistency consistency, Session session) {
         if (consistency != null) {
             requireSession(consistency, session);
-            try {
-                catchUpWith(session);
-            } catch (SQLException e) {
-                LOG.warn("could not refresh the topology for a session from a newer epoch: {}", e.getMessage());
-            }
+            catchUpWith(session);
         }
         return new ShardScope(scope, KeyHash.token(key), consistency, session);
     }
