@@ -176,20 +176,26 @@ public final class ShardRouter implements AutoCloseable {
 
     /** A new session that has written nothing. */
     public Session session() {
-        return new Session(this, ConsistencyToken.empty());
+        return new Session(this, ConsistencyToken.empty().sealedWith(config.tokenKeys()));
     }
 
-    /** A session continuing from a token (e.g. one a client sent back). */
+    /** A session continuing from a token object (trusted as it is; its text form is sealed by this router). */
     public Session session(ConsistencyToken token) {
         if (token == null) {
             throw new IllegalArgumentException("consistency token must not be null");
         }
-        return new Session(this, token);
+        return new Session(this, token.sealedWith(config.tokenKeys()));
     }
 
-    /** A session continuing from a token's text form; a malformed token is rejected with the reason. */
+    /**
+     * A session continuing from a token's text form (e.g. one a client sent back), checked against this router's
+     * token secrets.
+     *
+     * @throws InvalidTokenException naming the problem when the token is malformed, altered, forged, signed with a
+     *                               secret this router does not accept, or of the old unchecked format
+     */
     public Session session(String token) {
-        return session(ConsistencyToken.parse(token));
+        return session(ConsistencyToken.parse(token, config.tokenKeys()));
     }
 
     // ---- writes --------------------------------------------------------------------------------------------
@@ -213,7 +219,7 @@ public final class ShardRouter implements AutoCloseable {
             Connection c = primary.connection();
             boolean bound = false;     // the connection holds the key's token (and, with a catalog, the fence)
             try {
-                enter(c, token, t.epoch);
+                enter(c, primary.shard, token, t.epoch);
                 bound = true;
                 c.setAutoCommit(false);
                 T result;
@@ -255,9 +261,10 @@ public final class ShardRouter implements AutoCloseable {
     /**
      * Binds the key's token to the connection (the token column's default) and, with a catalog, passes the
      * shard's write fence for the router's epoch: held until {@link #leave}. Runs with autocommit on, before the
-     * unit's transaction, so the fence check sees the shard's current minimum epoch.
+     * unit's transaction, so the fence check sees the shard's current minimum epoch. Waits for the fence at most
+     * the configured fence wait, then fails with {@link WriteFenceTimeoutException}.
      */
-    private void enter(Connection c, long token, long epoch) throws SQLException {
+    private void enter(Connection c, String shard, long token, long epoch) throws SQLException {
         if (catalog == null) {
             try (PreparedStatement ps = c.prepareStatement(BIND_TOKEN_SQL)) {
                 ps.setString(1, Long.toString(token));
@@ -268,13 +275,17 @@ public final class ShardRouter implements AutoCloseable {
         try (PreparedStatement ps = c.prepareStatement(WriteFence.ENTER_SQL)) {
             ps.setLong(1, epoch);
             ps.setString(2, Long.toString(token));
+            ps.setInt(3, (int) config.fenceWait().toMillis());
             ps.execute();
         } catch (SQLException e) {
+            if (WriteFence.GATE_TIMEOUT_STATE.equals(e.getSQLState())) {
+                throw new WriteFenceTimeoutException(shard, config.fenceWait(), e);
+            }
             if (!"42883".equals(e.getSQLState())) {   // undefined_function: the fence is not installed yet
                 throw e;
             }
             WriteFence.install(c);
-            enter(c, token, epoch);
+            enter(c, shard, token, epoch);
         }
     }
 
@@ -576,7 +587,7 @@ public final class ShardRouter implements AutoCloseable {
             ServerPool primary = t.shardFor(s.token).primary;
             Connection c = primary.connection();
             try {
-                enter(c, s.token, t.epoch);
+                enter(c, primary.shard, s.token, t.epoch);
             } catch (SQLException e) {
                 closeQuietly(c);
                 if (WriteFence.isRefusal(e)) {
@@ -667,6 +678,8 @@ public final class ShardRouter implements AutoCloseable {
         private Duration replicaPollInterval = RouterConfig.DEFAULT_REPLICA_POLL_INTERVAL;
         private Duration sessionWait = Duration.ZERO;
         private Optional<CatalogSpec> catalog = Optional.empty();
+        private Duration fenceWait = RouterConfig.DEFAULT_FENCE_WAIT;
+        private TokenKeys tokenKeys = TokenKeys.none();
 
         private Builder() {
         }
@@ -680,6 +693,29 @@ public final class ShardRouter implements AutoCloseable {
             this.replicaPollInterval = config.replicaPollInterval();
             this.sessionWait = config.sessionWait();
             this.catalog = config.catalog();
+            this.fenceWait = config.fenceWait();
+            this.tokenKeys = config.tokenKeys();
+            return this;
+        }
+
+        /**
+         * How long a write unit waits for a shard's write gate while a resharding cutover holds it (default 2 s);
+         * then it fails with {@link WriteFenceTimeoutException}, and nothing of it has run.
+         */
+        public Builder fenceWait(Duration wait) {
+            if (wait == null || wait.toMillis() < 1) {
+                throw new IllegalArgumentException("fenceWait must be >= 1ms, was " + wait);
+            }
+            this.fenceWait = wait;
+            return this;
+        }
+
+        /** Signs consistency tokens with these secrets (the first signs, all verify); default: checksum only. */
+        public Builder tokenKeys(TokenKeys keys) {
+            if (keys == null) {
+                throw new IllegalArgumentException("tokenKeys must not be null (use TokenKeys.none())");
+            }
+            this.tokenKeys = keys;
             return this;
         }
 
@@ -725,7 +761,8 @@ public final class ShardRouter implements AutoCloseable {
             if (topology == null) {
                 throw new IllegalStateException("a topology is required: call topology(...) or config(...)");
             }
-            return new ShardRouter(new RouterConfig(topology, replicaPollInterval, sessionWait, catalog));
+            return new ShardRouter(new RouterConfig(topology, replicaPollInterval, sessionWait, catalog, fenceWait,
+                    tokenKeys));
         }
     }
 }
