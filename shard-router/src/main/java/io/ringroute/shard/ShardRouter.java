@@ -6,16 +6,19 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collector;
@@ -57,6 +60,9 @@ public final class ShardRouter implements AutoCloseable {
     private static final String REPLAY_SQL = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
     private static final ServerIdentity UNKNOWN_IDENTITY = new ServerIdentity(0, 0);
     private static final Object NOT_SERVED = new Object();
+    /** Scatter-gather: worker threads and queued shard queries per shard, beyond which calls are refused. */
+    private static final int SCATTER_THREADS_PER_SHARD = 4;
+    private static final int SCATTER_QUEUE_PER_SHARD = 64;
 
     private final RouterConfig config;
     private final Map<String, ShardServers> servers;
@@ -91,11 +97,15 @@ public final class ShardRouter implements AutoCloseable {
             this.table = RoutingTable.of(0, config.topology().ring(), List.of(), all);
             this.catalog = null;
         }
-        this.scatterWorkers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "ringroute-scatter");
-            t.setDaemon(true);
-            return t;
-        });
+        int scatterThreads = SCATTER_THREADS_PER_SHARD * all.size();
+        ThreadPoolExecutor scatter = new ThreadPoolExecutor(scatterThreads, scatterThreads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(SCATTER_QUEUE_PER_SHARD * all.size()), r -> {
+                    Thread t = new Thread(r, "ringroute-scatter");
+                    t.setDaemon(true);
+                    return t;
+                });
+        scatter.allowCoreThreadTimeOut(true);
+        this.scatterWorkers = scatter;
         this.poller = new ReplicaPoller(all.values(), config.replicaPollInterval());
         this.poller.start();
         this.dataSource = new RoutingDataSource(this);
@@ -504,11 +514,19 @@ public final class ShardRouter implements AutoCloseable {
         ShardServers[] shards = table.shards;
         List<Future<T>> futures = new ArrayList<>(shards.length);
         for (ShardServers shard : shards) {
-            futures.add(scatterWorkers.submit(() -> readOn(shard, consistency, session, c -> {
-                c.setNetworkTimeout(scatterWorkers, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(
-                        deadline - System.nanoTime())));
-                return work.apply(c);
-            })));
+            try {
+                futures.add(scatterWorkers.submit(() -> readOn(shard, consistency, session, c -> {
+                    c.setNetworkTimeout(scatterWorkers, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(
+                            deadline - System.nanoTime())));
+                    return work.apply(c);
+                })));
+            } catch (RejectedExecutionException e) {
+                futures.forEach(f -> f.cancel(true));
+                throw new SQLTransientException("scatter-gather refused: its " + SCATTER_THREADS_PER_SHARD
+                        * servers.size() + " worker threads are busy and " + SCATTER_QUEUE_PER_SHARD * servers.size()
+                        + " shard queries are queued; retry later or make fewer concurrent scatter-gathers", "53300",
+                        e);
+            }
         }
         List<T> results = new ArrayList<>(shards.length);
         List<String> late = new ArrayList<>();

@@ -88,6 +88,16 @@ public final class WriteFence {
         }
     }
 
+    /** The shard's minimum epoch, or 0 if the fence is not installed there. */
+    public static long minimumEpoch(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT CASE WHEN"
+                + " to_regclass('" + SCHEMA + ".min_epoch') IS NULL THEN 0 ELSE (SELECT last_value FROM " + SCHEMA
+                + ".min_epoch) END")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     static boolean isRefusal(SQLException e) {
         return REFUSED_STATE.equals(e.getSQLState());
     }
