@@ -6,12 +6,24 @@ const COLORS = ['#2f6fdb', '#e67e22', '#27ae60', '#8e44ad', '#c0392b', '#16a085'
   '#f1c40f', '#7f8c8d', '#e84393', '#00b894'];
 let me = localStorage.getItem('rr-user') || '';
 
+// X-Requested-By is the same-origin proof the server demands of state-changing requests (a cross-site page cannot
+// send it); the operations token, when the server wants one, is asked for once and kept for this tab.
 async function api(method, path, body) {
+  const headers = { 'X-Requested-By': 'ringroute' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const opsToken = sessionStorage.getItem('rr-ops-token');
+  if (opsToken && path.startsWith('/api/ops')) headers.Authorization = 'Bearer ' + opsToken;
   const res = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    method, headers, credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (res.status === 401 && path.startsWith('/api/ops') && !opsToken) {
+    const token = window.prompt('Operations token (ops.token)');
+    if (token) {
+      sessionStorage.setItem('rr-ops-token', token);
+      return api(method, path, body);
+    }
+  }
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
     throw new Error(data.error || (res.status + ' ' + res.statusText));
@@ -37,7 +49,9 @@ async function act(fn) {
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   Object.entries(attrs || {}).forEach(([k, v]) => {
-    if (k.startsWith('on')) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (k === 'style') node.style.cssText = v; // CSSOM: allowed by the CSP, a style attribute is not
+    else node.setAttribute(k, v);
   });
   children.forEach((c) => node.append(c));
   return node;
@@ -91,8 +105,12 @@ function renderPost(p) {
     }) }, `♥ ${p.likes}`));
 }
 
+// The server's rule (Text.java): code points after stripping blanks (separators, controls, format characters such as
+// U+200B and U+FEFF, Hangul fillers) at both ends.
+const BLANKS = /^[\p{Z}\p{Cc}\p{Cf}\u115F\u1160\u3164\uFFA0]+|[\p{Z}\p{Cc}\p{Cf}\u115F\u1160\u3164\uFFA0]+$/gu;
+
 function countCodePoints(s) {
-  return [...s.trim()].length;
+  return [...s.replace(BLANKS, '')].length;
 }
 
 function wireTimeline() {

@@ -598,6 +598,7 @@ public final class CacheCluster<V> implements AutoCloseable {
         private Duration probeMax = Duration.ofSeconds(5);
         private boolean degradedStart;
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
+        private ClusterSecret secret = ClusterSecret.NONE;
         private final List<CacheClusterListener> listeners = new ArrayList<>();
 
         private Builder(ValueCodec<V> codec) {
@@ -716,6 +717,12 @@ public final class CacheCluster<V> implements AutoCloseable {
             return this;
         }
 
+        /** The secret the nodes were started with ({@code --secret-file}); default none. Never logged. */
+        public Builder<V> secret(String secret) {
+            this.secret = ClusterSecret.of(secret);
+            return this;
+        }
+
         public Builder<V> listener(CacheClusterListener listener) {
             if (listener == null) {
                 throw new IllegalArgumentException("listener must not be null");
@@ -726,7 +733,7 @@ public final class CacheCluster<V> implements AutoCloseable {
 
         ClientSettings settings() {
             return new ClientSettings(connectTimeout, callTimeout, ejectAfter, probeInitial, probeMax,
-                    clientProperties);
+                    clientProperties, secret);
         }
 
         /**

@@ -1,5 +1,7 @@
 package io.ringroute.cache;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -8,8 +10,12 @@ import java.util.regex.Pattern;
 
 /**
  * How to run one cache node: its id (which also names its one-member Hazelcast cluster), the interface and port it
- * binds, its size bound and eviction policy, and the default time-to-live of entries written without one.
- * Immutable; build with {@link #builder(String)}.
+ * binds, its size bound and eviction policy, the default time-to-live of entries written without one, and the
+ * secret clients must present. Immutable; build with {@link #builder(String)}.
+ *
+ * <p>A node binds a loopback address unless {@link Builder#allowRemote(boolean)} says otherwise, and a node other
+ * machines can reach needs a {@link Builder#secret(String) secret}: Hazelcast's open-source edition has no other
+ * authentication and no TLS, so such a node belongs on a private network only.
  */
 public final class CacheNodeConfig {
 
@@ -22,15 +28,19 @@ public final class CacheNodeConfig {
 
     private final String name;
     private final String host;
+    private final InetAddress bindAddress;
     private final int port;
     private final MaxSize maxSize;
     private final Eviction eviction;
     private final Duration ttl;
+    private final ClusterSecret secret;
     private final Map<String, String> hazelcastProperties;
 
-    private CacheNodeConfig(Builder b) {
+    private CacheNodeConfig(Builder b, InetAddress bindAddress) {
         this.name = b.name;
         this.host = b.host;
+        this.bindAddress = bindAddress;
+        this.secret = b.secret;
         this.port = b.port;
         this.maxSize = b.maxSize;
         this.eviction = b.eviction;
@@ -49,6 +59,11 @@ public final class CacheNodeConfig {
 
     public String host() {
         return host;
+    }
+
+    /** The address {@link #host()} resolved to when the config was built. */
+    InetAddress bindAddress() {
+        return bindAddress;
     }
 
     public int port() {
@@ -73,6 +88,20 @@ public final class CacheNodeConfig {
         return ttl;
     }
 
+    /** True when clients must present a secret. */
+    public boolean hasSecret() {
+        return secret.isSet();
+    }
+
+    ClusterSecret secret() {
+        return secret;
+    }
+
+    /** The node's Hazelcast cluster name, which clients present (derived from the secret, if any). */
+    String clusterName() {
+        return secret.clusterName(name);
+    }
+
     /** Extra Hazelcast member properties (thread counts, for instance). */
     public Map<String, String> hazelcastProperties() {
         return hazelcastProperties;
@@ -81,7 +110,7 @@ public final class CacheNodeConfig {
     @Override
     public String toString() {
         return "CacheNodeConfig{" + name + " at " + address() + ", max " + maxSize + ", " + eviction + ", ttl " + ttl
-                + "}";
+                + ", " + secret + "}";
     }
 
     /** Builds a {@link CacheNodeConfig}; each setter checks its argument and names the bad value. */
@@ -92,6 +121,8 @@ public final class CacheNodeConfig {
         private MaxSize maxSize = DEFAULT_MAX_SIZE;
         private Eviction eviction = Eviction.LRU;
         private Duration ttl = DEFAULT_TTL;
+        private ClusterSecret secret = ClusterSecret.NONE;
+        private boolean allowRemote;
         private final Map<String, String> hazelcastProperties = new LinkedHashMap<>();
 
         private Builder(String name) {
@@ -102,7 +133,10 @@ public final class CacheNodeConfig {
             this.name = name;
         }
 
-        /** The interface to bind, default 127.0.0.1. The node listens on this address only. */
+        /**
+         * The interface to bind, default 127.0.0.1. The node listens on this address only; one that is not loopback
+         * needs {@link #allowRemote(boolean)} and a {@link #secret(String)}.
+         */
         public Builder host(String host) {
             if (host == null || host.isBlank() || host.contains(":") && !host.startsWith("[")) {
                 throw new IllegalArgumentException("host must be an IPv4 address or a host name, was "
@@ -145,6 +179,26 @@ public final class CacheNodeConfig {
             return this;
         }
 
+        /**
+         * The shared secret clients must present ({@code CacheCluster.Builder.secret}): 16 to 1024 characters. It
+         * is turned into the node's cluster name and never logged. Default: none, which leaves the guessable name
+         * {@code ringroute-<id>} as the only check.
+         */
+        public Builder secret(String secret) {
+            this.secret = ClusterSecret.of(secret);
+            return this;
+        }
+
+        /**
+         * Lets the node bind an address that is not loopback (default false), so other machines can reach it.
+         * Open-source Hazelcast has no authentication but the cluster name and no TLS: such a node must listen on a
+         * private network only, and it needs a {@link #secret(String)}.
+         */
+        public Builder allowRemote(boolean allow) {
+            this.allowRemote = allow;
+            return this;
+        }
+
         /** Sets a Hazelcast member property, e.g. {@code hazelcast.operation.thread.count}. */
         public Builder hazelcastProperty(String name, String value) {
             if (name == null || name.isBlank() || value == null) {
@@ -155,8 +209,31 @@ public final class CacheNodeConfig {
             return this;
         }
 
+        /**
+         * Resolves the host and checks the remote-access rules.
+         *
+         * @throws IllegalArgumentException when the host does not resolve, or is not loopback without
+         *     {@link #allowRemote(boolean)} and a {@link #secret(String)}
+         */
         public CacheNodeConfig build() {
-            return new CacheNodeConfig(this);
+            InetAddress address;
+            try {
+                address = InetAddress.getByName(host);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("host \"" + host + "\" of cache node " + name + " does not resolve");
+            }
+            if (!address.isLoopbackAddress()) {
+                if (!allowRemote) {
+                    throw new IllegalArgumentException("host \"" + host + "\" (" + address.getHostAddress()
+                            + ") is not loopback: binding it lets other machines connect, which needs allowRemote"
+                            + " (--allow-remote), a secret (--secret-file) and a private network");
+                }
+                if (!secret.isSet()) {
+                    throw new IllegalArgumentException("cache node " + name + " on non-loopback host \"" + host
+                            + "\" needs a secret (--secret-file): without one anyone who can reach it can use it");
+                }
+            }
+            return new CacheNodeConfig(this, address);
         }
     }
 }

@@ -1,6 +1,10 @@
 package io.ringroute.cache;
 
 import io.ringroute.ring.Node;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -16,16 +20,22 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Runs one cache node from the command line until SIGTERM (or Ctrl-C), then shuts it down gracefully. With
- * {@code --health-check} it checks a running node instead and exits 0 when it answers.
+ * Runs one cache node from the command line until SIGTERM (or Ctrl-C), then shuts it down gracefully and exits 0.
+ * With {@code --health-check} it checks a running node instead and exits 0 when it answers. Every failure is one
+ * line naming its cause, without a stack trace.
  */
 @Command(name = "cache-node", mixinStandardHelpOptions = true, version = "ringroute cache-node 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Runs a ringroute cache node: one Hazelcast member that is its own one-member cluster.%n"
                 + "Clients route keys to nodes with a consistent-hash ring (io.ringroute.cache.CacheCluster).",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly, or healthy (--health-check)", "1:failed to start, or unhealthy",
-                "2:invalid options"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C), or healthy (--health-check)",
+                "1:could not start (port in use, host not on this machine), or unhealthy",
+                "2:invalid options"},
+        footerHeading = "%nSecurity:%n",
+        footer = {"Binds loopback only unless --allow-remote. Open-source Hazelcast has no authentication but the",
+                "cluster name and no TLS: a node reachable from other machines needs --secret-file (clients present",
+                "the same secret) and must listen on a private network only. Java deserialization is refused."})
 public final class CacheNodeMain implements Callable<Integer> {
 
     @Spec
@@ -41,6 +51,15 @@ public final class CacheNodeMain implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "5701", description = "Port (default: ${DEFAULT-VALUE}).")
     private int port;
+
+    @Option(names = "--secret-file", paramLabel = "FILE",
+            description = "File whose first line is the secret clients must present (16+ characters; keep the file"
+                    + " mode 0600). Required with --allow-remote.")
+    private Path secretFile;
+
+    @Option(names = "--allow-remote",
+            description = "Allow a --host that is not loopback. Use on a private network only, with --secret-file.")
+    private boolean allowRemote;
 
     @Option(names = "--max-size", defaultValue = "100k", paramLabel = "SIZE", converter = MaxSizeConverter.class,
             description = "Entries (100000, 100k, 2m) or heap (256MB, 2GB) before eviction (default: "
@@ -69,19 +88,38 @@ public final class CacheNodeMain implements Callable<Integer> {
 
     /** Parses and runs; returns the exit code. */
     static int run(String... args) {
-        return new CommandLine(new CacheNodeMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new CacheNodeMain()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler((e, a) -> {
+                    e.getCommandLine().getErr().println(e.getMessage() + " (--help lists the options)");
+                    return e.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
+                })
+                .execute(args);
     }
 
     @Override
     public Integer call() throws InterruptedException {
         CacheNodeConfig config;
         try {
-            config = CacheNodeConfig.builder(name).host(host).port(port).maxSize(maxSize).eviction(eviction)
-                    .ttl(ttl).build();
+            CacheNodeConfig.Builder b = CacheNodeConfig.builder(name).host(host).port(port).maxSize(maxSize)
+                    .eviction(eviction).ttl(ttl).allowRemote(allowRemote);
+            if (secretFile != null) {
+                b.secret(readSecret(secretFile));
+            }
+            config = b.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         return healthCheck ? check(config) : serve(config);
+    }
+
+    /** The first line of the file; the message names the file, never its content. */
+    private static String readSecret(Path file) {
+        try {
+            String content = Files.readString(file, StandardCharsets.UTF_8);
+            return content.lines().findFirst().orElse("");
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read --secret-file " + file + ": " + e);
+        }
     }
 
     private int serve(CacheNodeConfig config) throws InterruptedException {
@@ -92,21 +130,32 @@ public final class CacheNodeMain implements Callable<Integer> {
             spec.commandLine().getErr().println(e.getMessage());
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            stopped.countDown();
+            int code = 0;
+            try {
+                node.close();
+                spec.commandLine().getOut().printf("cache node %s stopped%n", config.name());
+            } catch (RuntimeException e) {
+                spec.commandLine().getErr().println("cache node " + config.name() + " did not stop cleanly: " + e);
+                code = 1;
+            }
+            spec.commandLine().getOut().flush();
+            spec.commandLine().getErr().flush();
+            // After a signal the JVM would exit with 128 + its number once the hooks ran (143 for SIGTERM). The
+            // node stopped as asked, so exit with the documented code instead. This process runs no other hooks.
+            Runtime.getRuntime().halt(code);
         }, "cache-node-shutdown"));
         spec.commandLine().getOut().printf("cache node %s ready at %s (%s, %s, ttl %s)%n", config.name(),
                 config.address(), config.maxSize(), config.eviction(), config.ttl());
         spec.commandLine().getOut().flush();
-        stopped.await();
+        new CountDownLatch(1).await(); // the shutdown hook ends the process
         return 0;
     }
 
     private int check(CacheNodeConfig config) {
         Duration timeout = Duration.ofSeconds(3);
-        ClientSettings settings = new ClientSettings(timeout, timeout, 1, timeout, timeout, Map.of());
+        ClientSettings settings = new ClientSettings(timeout, timeout, 1, timeout, timeout, Map.of(),
+                config.secret());
         Node node = CacheCluster.nodeOf(config.name(), config.address(), 1.0, null);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try (NodeClient client = new NodeClient(node, settings, scheduler, e -> { })) {

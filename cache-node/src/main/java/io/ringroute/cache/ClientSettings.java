@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * How a cluster client talks to each node: timeouts, when to eject it, how to probe it, and extra Hazelcast client
- * properties. Validated by {@link CacheCluster.Builder}.
+ * How a cluster client talks to each node: timeouts, when to eject it, how to probe it, extra Hazelcast client
+ * properties, and the secret it presents. Validated by {@link CacheCluster.Builder}.
  */
 record ClientSettings(Duration connectTimeout, Duration callTimeout, int ejectAfter, Duration probeInitial,
-                      Duration probeMax, Map<String, String> clientProperties) {
+                      Duration probeMax, Map<String, String> clientProperties, ClusterSecret secret) {
 
     ClientSettings {
         clientProperties = Map.copyOf(clientProperties);

@@ -440,7 +440,7 @@ final class NodeClient implements AutoCloseable {
 
     private ClientConfig clientConfig() {
         ClientConfig cc = new ClientConfig();
-        cc.setClusterName(CacheNode.clusterName(node.id()));
+        cc.setClusterName(settings.secret().clusterName(node.id()));
         cc.setInstanceName("ringroute-cache-" + node.id() + "-" + INSTANCES.incrementAndGet());
         cc.getNetworkConfig().addAddress(address)
                 .setConnectionTimeout((int) settings.connectTimeout().toMillis());
@@ -466,7 +466,11 @@ final class NodeClient implements AutoCloseable {
         cc.setProperty("hazelcast.client.shutdownhook.enabled", "false");
         cc.setProperty("hazelcast.phone.home.enabled", "false");
         cc.setProperty("hazelcast.logging.type", "slf4j");
+        if (settings.secret().isSet()) {
+            cc.setProperty("hazelcast.logging.details.enabled", "false"); // log lines would show the cluster name
+        }
         settings.clientProperties().forEach(cc::setProperty);
+        WireFormat.configure(cc.getSerializationConfig());
         return cc;
     }
 

@@ -4,24 +4,31 @@ import com.hazelcast.core.EntryView;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
  * Runs on the source node: reads the entries whose tokens fall in the given ranges, with their remaining
- * time-to-live. Reading the entry views on the member costs no network round trip per key.
+ * time-to-live. Reading the entry views on the member costs no network round trip per key. Travels as
+ * {@link IdentifiedDataSerializable} ({@link WireFormat}).
  */
-final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAware, Serializable {
-
-    private static final long serialVersionUID = 1L;
+final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAware, IdentifiedDataSerializable {
 
     private final TokenRangePredicate ranges;
-    private transient HazelcastInstance member;
+    private HazelcastInstance member;
 
     RangeExport(TokenRangePredicate ranges) {
         this.ranges = ranges;
+    }
+
+    /** For {@link WireFormat}: {@link #readData} fills it. */
+    RangeExport() {
+        this(new TokenRangePredicate());
     }
 
     @Override
@@ -58,5 +65,25 @@ final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAwar
             n++;
         }
         return new RangeEntries(Arrays.copyOf(outKeys, n), Arrays.copyOf(values, n), Arrays.copyOf(ttl, n));
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        ranges.writeData(out);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        ranges.readData(in);
+    }
+
+    @Override
+    public int getFactoryId() {
+        return WireFormat.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return WireFormat.RANGE_EXPORT;
     }
 }

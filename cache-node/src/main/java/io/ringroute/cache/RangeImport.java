@@ -3,23 +3,30 @@ package io.ringroute.cache;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.IMap;
-import java.io.Serializable;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs on the target node: stores exported entries with their remaining time-to-live, unless the key is already
  * there. A key present already was written by a client during the copy and is newer than the exported value.
+ * Travels as {@link IdentifiedDataSerializable} ({@link WireFormat}).
  */
-final class RangeImport implements Callable<Integer>, HazelcastInstanceAware, Serializable {
-
-    private static final long serialVersionUID = 1L;
+final class RangeImport implements Callable<Integer>, HazelcastInstanceAware, IdentifiedDataSerializable {
 
     private final RangeEntries entries;
-    private transient HazelcastInstance member;
+    private HazelcastInstance member;
 
     RangeImport(RangeEntries entries) {
         this.entries = entries;
+    }
+
+    /** For {@link WireFormat}: {@link #readData} fills it. */
+    RangeImport() {
+        this(new RangeEntries());
     }
 
     @Override
@@ -38,5 +45,25 @@ final class RangeImport implements Callable<Integer>, HazelcastInstanceAware, Se
             }
         }
         return stored;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        entries.writeData(out);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        entries.readData(in);
+    }
+
+    @Override
+    public int getFactoryId() {
+        return WireFormat.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return WireFormat.RANGE_IMPORT;
     }
 }

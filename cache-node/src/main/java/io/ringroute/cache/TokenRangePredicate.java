@@ -1,7 +1,11 @@
 package io.ringroute.cache;
 
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import com.hazelcast.query.Predicate;
 import io.ringroute.ring.TokenRange;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -12,14 +16,18 @@ import java.util.Map;
  * the entries of the ranges that move instead of its whole map.
  *
  * <p>The ranges are kept as sorted closed intervals {@code [lo, hi]} (a wrapping range splits in two), so a test is
- * one binary search.
+ * one binary search. It travels as {@link IdentifiedDataSerializable} ({@link WireFormat}); a received one is
+ * checked to be such a sorted list before it is used.
  */
-final class TokenRangePredicate implements Predicate<Object, byte[]> {
+final class TokenRangePredicate implements Predicate<Object, byte[]>, IdentifiedDataSerializable {
 
-    private static final long serialVersionUID = 1L;
+    private long[] lo;
+    private long[] hi;
 
-    private final long[] lo;
-    private final long[] hi;
+    /** For {@link WireFormat}: {@link #readData} fills it. */
+    TokenRangePredicate() {
+        this(new long[0], new long[0]);
+    }
 
     private TokenRangePredicate(long[] lo, long[] hi) {
         this.lo = lo;
@@ -64,6 +72,38 @@ final class TokenRangePredicate implements Predicate<Object, byte[]> {
     @Override
     public boolean apply(Map.Entry<Object, byte[]> entry) {
         return containsToken(CacheKeys.token(entry.getKey()));
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeLongArray(lo);
+        out.writeLongArray(hi);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        long[] l = in.readLongArray();
+        long[] h = in.readLongArray();
+        if (l == null || h == null || l.length != h.length) {
+            throw new IOException("token range predicate needs as many interval ends as starts");
+        }
+        for (int i = 0; i < l.length; i++) {
+            if (l[i] > h[i] || i > 0 && l[i] <= h[i - 1]) {
+                throw new IOException("token range predicate intervals must be sorted, disjoint and non-empty");
+            }
+        }
+        this.lo = l;
+        this.hi = h;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return WireFormat.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return WireFormat.TOKEN_RANGE_PREDICATE;
     }
 
     @Override

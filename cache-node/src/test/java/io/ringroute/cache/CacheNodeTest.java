@@ -39,7 +39,8 @@ class CacheNodeTest {
         try (CacheNode first = TestNodes.start("port")) {
             assertThatThrownBy(() -> TestNodes.start("port-twin", first.config().port()))
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("could not start on 127.0.0.1:" + first.config().port());
+                    .hasMessage("cache node port-twin cannot listen on 127.0.0.1:" + first.config().port()
+                            + ": Address already in use");
         }
     }
 

@@ -142,6 +142,9 @@ public final class DemoApp implements AutoCloseable {
         RouterDatabase db = own(new RouterDatabase(ShardRouter.builder().config(routerConfig).build()));
         CacheCluster<byte[]> cluster = own(cacheBuilder.build());
         cache = new ClusterCache(cluster);
+        if (servers != null) {
+            own(WalInvalidation.start(cluster, servers.catalog().server(), servers::topology));
+        }
 
         social = new Social(db, cache, json, config.celebrityThreshold(),
                 config.profileTtl(), config.postTtl(), config.timelineTtl());
@@ -150,7 +153,7 @@ public final class DemoApp implements AutoCloseable {
         }
         LiveTopology topology = own(new LiveTopology(cluster, db, servers));
         load = own(new LoadGenerator(social));
-        server = own(DemoServer.start(config.host(), config.port(), social, topology, load,
+        server = own(DemoServer.start(config.host(), config.port(), config.webPolicy(), social, topology, load,
                 config.mode().name().toLowerCase(), json));
         if (config.loadRate() > 0) {
             load.start(config.loadRate());

@@ -1,7 +1,10 @@
 package io.ringroute.demo;
 
+import io.ringroute.demo.web.WebPolicy;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +52,7 @@ public final class DemoConfig {
     private final Duration postTtl;
     private final int seedUsers;
     private final int loadRate;
+    private final WebPolicy webPolicy;
 
     private DemoConfig(Builder b) {
         this.mode = b.mode;
@@ -66,6 +70,8 @@ public final class DemoConfig {
         this.postTtl = b.postTtl;
         this.seedUsers = b.seedUsers;
         this.loadRate = b.loadRate;
+        this.webPolicy = new WebPolicy(b.allowedHosts != null ? b.allowedHosts : WebPolicy.hostsFor(b.host),
+                b.opsEnabled, Optional.ofNullable(b.opsToken), b.maxCacheNodes, b.maxShards, b.idleTimeout);
     }
 
     public static Builder builder() {
@@ -90,6 +96,13 @@ public final class DemoConfig {
                 Map.entry("mode", (x, v) -> x.mode(parseMode(v))),
                 Map.entry("http.host", Builder::host),
                 Map.entry("http.port", (x, v) -> x.port(parseInt("http.port", v))),
+                Map.entry("http.allowedHosts", (x, v) -> x.allowedHosts(Set.of(v.split("\\s*,\\s*")))),
+                Map.entry("http.idleTimeoutSeconds",
+                        (x, v) -> x.idleTimeout(Duration.ofSeconds(parseInt("http.idleTimeoutSeconds", v)))),
+                Map.entry("ops.enabled", (x, v) -> x.opsEnabled(parseBoolean("ops.enabled", v))),
+                Map.entry("ops.token", Builder::opsToken),
+                Map.entry("ops.maxCacheNodes", (x, v) -> x.maxCacheNodes(parseInt("ops.maxCacheNodes", v))),
+                Map.entry("ops.maxShards", (x, v) -> x.maxShards(parseInt("ops.maxShards", v))),
                 Map.entry("embedded.shards", (x, v) -> x.shards(parseInt("embedded.shards", v))),
                 Map.entry("embedded.cacheNodes", (x, v) -> x.cacheNodes(parseInt("embedded.cacheNodes", v))),
                 Map.entry("embedded.replicaApplyDelayMs",
@@ -178,6 +191,11 @@ public final class DemoConfig {
         return loadRate;
     }
 
+    /** Allowed hosts, operations access and caps, idle timeout: what the web server lets in. */
+    public WebPolicy webPolicy() {
+        return webPolicy;
+    }
+
     @Override
     public String toString() {
         return mode == Mode.EMBEDDED
@@ -192,6 +210,14 @@ public final class DemoConfig {
             case "embedded" -> Mode.EMBEDDED;
             case "external" -> Mode.EXTERNAL;
             default -> throw new IllegalArgumentException("mode must be 'embedded' or 'external', was '" + v + "'");
+        };
+    }
+
+    private static boolean parseBoolean(String key, String v) {
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " must be true or false, was '" + v + "'");
         };
     }
 
@@ -232,6 +258,12 @@ public final class DemoConfig {
         private Duration postTtl = Duration.ofMinutes(10);
         private int seedUsers = 100;
         private int loadRate = 0;
+        private Set<String> allowedHosts;
+        private Duration idleTimeout = Duration.ofSeconds(5);
+        private boolean opsEnabled = true;
+        private String opsToken;
+        private int maxCacheNodes = 8;
+        private int maxShards = 6;
 
         private Builder() {
         }
@@ -320,7 +352,67 @@ public final class DemoConfig {
             return this;
         }
 
+        /**
+         * Host names (no port) the Host header may carry. Default: for a loopback {@code http.host}, 127.0.0.1,
+         * localhost and [::1]; otherwise {@code http.host} itself.
+         */
+        public Builder allowedHosts(Set<String> hosts) {
+            for (String h : hosts) {
+                if (h.isEmpty() || !h.matches("[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+]")) {
+                    throw new IllegalArgumentException("http.allowedHosts entry '" + h + "' is not a host name or"
+                            + " address (no port; IPv6 in brackets)");
+                }
+            }
+            if (hosts.isEmpty()) {
+                throw new IllegalArgumentException("http.allowedHosts must name at least one host");
+            }
+            this.allowedHosts = Set.copyOf(hosts);
+            return this;
+        }
+
+        /** How long a connection may stay silent, also in the middle of a request body (default 5 s). */
+        public Builder idleTimeout(Duration timeout) {
+            if (timeout.toSeconds() < 1 || timeout.toSeconds() > 300) {
+                throw new IllegalArgumentException("http.idleTimeoutSeconds must be between 1 and 300, was "
+                        + timeout.toSeconds());
+            }
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /** false answers every {@code /api/ops} request with 404 (default true). */
+        public Builder opsEnabled(boolean enabled) {
+            this.opsEnabled = enabled;
+            return this;
+        }
+
+        /** A token the operations API then demands as {@code Authorization: Bearer <token>}; at least 16 chars. */
+        public Builder opsToken(String token) {
+            if (token == null || token.length() < 16 || !token.matches("[\\x21-\\x7e]+")) {
+                throw new IllegalArgumentException("ops.token must be at least 16 printable ASCII characters"
+                        + " without spaces");
+            }
+            this.opsToken = token;
+            return this;
+        }
+
+        /** The most cache nodes the operations API may grow the cluster to (default 8). */
+        public Builder maxCacheNodes(int max) {
+            this.maxCacheNodes = inRange("ops.maxCacheNodes", max, 1, 12);
+            return this;
+        }
+
+        /** The most shards the operations API may grow the database to (default 6; each is two servers). */
+        public Builder maxShards(int max) {
+            this.maxShards = inRange("ops.maxShards", max, 1, 8);
+            return this;
+        }
+
         public DemoConfig build() {
+            if (opsEnabled && opsToken == null && !isLoopback(host)) {
+                throw new IllegalArgumentException("http.host " + host + " is not a loopback address: protect the"
+                        + " operations API with ops.token or turn it off with ops.enabled=false");
+            }
             if (mode == Mode.EXTERNAL) {
                 if (shardTopology == null) {
                     throw new IllegalArgumentException("external mode needs external.shardTopology (a file)");
@@ -341,6 +433,14 @@ public final class DemoConfig {
                         + " but embedded.cacheNodes is only " + cacheNodes);
             }
             return new DemoConfig(this);
+        }
+
+        private static boolean isLoopback(String host) {
+            try {
+                return InetAddress.getByName(host).isLoopbackAddress();
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("http.host " + host + " does not resolve");
+            }
         }
 
         private static int inRange(String key, int value, int min, int max) {

@@ -56,6 +56,7 @@ final class EmbeddedServers implements AutoCloseable {
                 .connectionTimeout(Duration.ofSeconds(5))
                 // DemoMain's hook closes everything in order; a second hook would race it stopping the servers.
                 .shutdownHook(false)
+                .logicalDecoding(true) // the WAL-driven cache invalidator follows each primary
                 .start();
         EmbeddedServers servers;
         try {

@@ -76,6 +76,7 @@ final class Http {
     }
 
     private Response send(HttpRequest.Builder request) {
+        request.header("X-Requested-By", "ringroute");
         if (token != null) {
             request.header("X-Consistency-Token", token);
         }

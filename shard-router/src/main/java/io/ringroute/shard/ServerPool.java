@@ -2,6 +2,7 @@ package io.ringroute.shard;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -96,6 +97,11 @@ final class ServerPool implements AutoCloseable {
     private ShardPoolExhaustedException exhausted(SQLException cause) {
         return new ShardPoolExhaustedException(shard, role, spec.redactedUrl(), spec.maxPoolSize(),
                 spec.connectionTimeout(), cause);
+    }
+
+    /** Hands the pool a metrics tracker (HikariCP allows it once, also on a running pool). */
+    void metricsTrackerFactory(MetricsTrackerFactory factory) {
+        pool.setMetricsTrackerFactory(factory);
     }
 
     /** Takes the server out of rotation and drops its pooled connections, which are dead anyway. */

@@ -1,5 +1,6 @@
 package io.ringroute.shard;
 
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import io.ringroute.ring.KeyHash;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -401,6 +402,7 @@ public final class ShardRouter implements AutoCloseable {
             throws SQLException {
         ConsistencyToken token = session == null ? null : session.token();
         ServerPool replica = shard.replicaFor(consistency, token);
+        FallbackReason why = null;
         if (replica != null) {
             try {
                 return runRead(replica, work);
@@ -409,6 +411,7 @@ public final class ShardRouter implements AutoCloseable {
                     throw e;
                 }
                 markDownUnlessBusy(replica, e);
+                why = failedReplica(e);
             }
         } else if (sessionWaitNanos > 0 && consistency.level() == Consistency.Level.SESSION) {
             Object served = readAfterCatchUp(shard, token, work);
@@ -419,9 +422,14 @@ public final class ShardRouter implements AutoCloseable {
             }
         }
         if (consistency.level() != Consistency.Level.STRONG) {
-            shard.fallbacks.increment();
+            shard.fallback(why != null ? why : shard.whyNoReplica());
         }
         return runRead(shard.primary, work);
+    }
+
+    private static FallbackReason failedReplica(SQLException e) {
+        return e instanceof ShardPoolExhaustedException ? FallbackReason.REPLICA_BUSY
+                : FallbackReason.REPLICA_UNREACHABLE;
     }
 
     /** A busy replica is healthy: the read falls back to the primary, but the replica stays in rotation. */
@@ -630,6 +638,7 @@ public final class ShardRouter implements AutoCloseable {
     Connection openReadConnection(ShardScope s) throws SQLException {
         ShardServers shard = table.shardFor(s.token);
         ServerPool replica = shard.replicaFor(s.consistency, s.session == null ? null : s.session.token());
+        FallbackReason why = null;
         if (replica != null) {
             try {
                 Connection c = replica.connection();
@@ -637,10 +646,11 @@ public final class ShardRouter implements AutoCloseable {
                 return c;
             } catch (ShardUnavailableException e) {
                 markDownUnlessBusy(replica, e);
+                why = failedReplica(e);
             }
         }
         if (s.consistency.level() != Consistency.Level.STRONG) {
-            shard.fallbacks.increment();
+            shard.fallback(why != null ? why : shard.whyNoReplica());
         }
         Connection c = shard.primary.connection();
         shard.primary.reads.increment();
@@ -660,7 +670,31 @@ public final class ShardRouter implements AutoCloseable {
                         r.writes.sum(), 0, r.lagBytes, r.lagSeconds));
             }
         }
-        return new RouterMetrics(table.epoch, out);
+        List<RouterMetrics.Fallbacks> fallbacks = new ArrayList<>();
+        for (ShardServers s : servers.values()) {
+            for (FallbackReason why : FallbackReason.values()) {
+                fallbacks.add(new RouterMetrics.Fallbacks(s.name, why, s.fallbacks(why)));
+            }
+        }
+        return new RouterMetrics(table.epoch, out, fallbacks);
+    }
+
+    /**
+     * Hands every connection pool of this router a HikariCP metrics tracker (e.g. its
+     * {@code MicrometerMetricsTrackerFactory}); HikariCP allows this once per pool.
+     *
+     * @throws IllegalStateException when the pools already have one
+     */
+    public void poolMetrics(MetricsTrackerFactory factory) {
+        if (factory == null) {
+            throw new IllegalArgumentException("factory must not be null");
+        }
+        for (ShardServers s : servers.values()) {
+            s.primary.metricsTrackerFactory(factory);
+            for (ServerPool r : s.replicas) {
+                r.metricsTrackerFactory(factory);
+            }
+        }
     }
 
     @Override

@@ -14,6 +14,7 @@ final class ShardServers implements AutoCloseable {
     final ServerPool primary;
     final ServerPool[] replicas;
     final LongAdder fallbacks = new LongAdder();
+    private final LongAdder[] fallbacksByReason = new LongAdder[FallbackReason.values().length];
     private final AtomicInteger rotation = new AtomicInteger();
     /**
      * The primary's LSN right after the last resharding cutover that moved rows here: a replica below it may lack
@@ -30,6 +31,32 @@ final class ShardServers implements AutoCloseable {
             replicas[i] = new ServerPool(name, Role.REPLICA, i, spec.replicas().get(i));
             replicas[i].healthy = false;   // until the poller has seen it
         }
+        for (int i = 0; i < fallbacksByReason.length; i++) {
+            fallbacksByReason[i] = new LongAdder();
+        }
+    }
+
+    /** Counts a read sent to the primary although it could have used a replica. */
+    void fallback(FallbackReason why) {
+        fallbacks.increment();
+        fallbacksByReason[why.ordinal()].increment();
+    }
+
+    long fallbacks(FallbackReason why) {
+        return fallbacksByReason[why.ordinal()].sum();
+    }
+
+    /** Why {@link #replicaFor} found no replica: none configured, none in rotation, or none far enough. */
+    FallbackReason whyNoReplica() {
+        if (replicas.length == 0) {
+            return FallbackReason.NO_REPLICA;
+        }
+        for (ServerPool r : replicas) {
+            if (r.healthy) {
+                return FallbackReason.REPLICA_BEHIND;
+            }
+        }
+        return FallbackReason.REPLICA_DOWN;
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.ringroute.demo.social;
 
-/** Checks the free-text fields: lengths in Unicode code points (what a person counts as characters). */
+/**
+ * Checks the free-text fields: lengths in Unicode code points (what a person counts as characters) after
+ * {@link #strip(String)}. The page's counter (app.js {@code countCodePoints}) applies the same rule, so the two agree.
+ */
 final class Text {
     static final int MAX_POST = 280;
     static final int MAX_NAME = 50;
@@ -25,7 +28,7 @@ final class Text {
         if (value == null) {
             throw Rejected.badInput(field + " is missing");
         }
-        String v = value.strip();
+        String v = strip(value);
         int length = v.codePointCount(0, v.length());
         if (length < min) {
             throw Rejected.badInput(field + " is empty");
@@ -47,5 +50,30 @@ final class Text {
             i += Character.charCount(cp);
         }
         return v;
+    }
+
+    /**
+     * Removes leading and trailing blanks: spaces and separators of every kind (Unicode Zs, Zl, Zp: no-break
+     * spaces included), control characters (Cc), format characters (Cf: U+200B zero-width space, U+FEFF, U+2060
+     * word joiner ...) and the Hangul fillers that render as nothing. A text of only such characters becomes empty.
+     */
+    static String strip(String value) {
+        int start = 0;
+        int end = value.length();
+        while (start < end && blank(value.codePointAt(start))) {
+            start += Character.charCount(value.codePointAt(start));
+        }
+        while (end > start && blank(value.codePointBefore(end))) {
+            end -= Character.charCount(value.codePointBefore(end));
+        }
+        return value.substring(start, end);
+    }
+
+    private static boolean blank(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+                 Character.CONTROL, Character.FORMAT -> true;
+            default -> cp == 0x115F || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0;
+        };
     }
 }

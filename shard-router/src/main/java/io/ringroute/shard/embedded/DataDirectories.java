@@ -3,6 +3,7 @@ package io.ringroute.shard.embedded;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -10,7 +11,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,37 +22,107 @@ import org.slf4j.LoggerFactory;
 /**
  * PostgreSQL data directories: one initdb per JVM into a template, copied for every new primary (a copy starts in
  * about 0.15 s where initdb takes 2-4 s), and the copy rules for cloning a running primary into a standby.
+ *
+ * <p>The template is locked down before its first start, so no copy ever trusts anyone: initdb sets a random
+ * superuser password (zonky always passes {@code -A trust}, so {@code pg_hba.conf} is rewritten), every connection,
+ * replication included, must pass SCRAM-SHA-256 over TCP on loopback, and Unix sockets are off.
  */
 final class DataDirectories {
 
     private static final Logger LOG = LoggerFactory.getLogger(DataDirectories.class);
+    private static final String PG_HBA = """
+            # written by ringroute: password (SCRAM-SHA-256) over loopback TCP only; no Unix sockets, no trust
+            # TYPE  DATABASE     USER  ADDRESS       METHOD
+            host    all          all   127.0.0.1/32  scram-sha-256
+            host    all          all   ::1/128       scram-sha-256
+            host    replication  all   127.0.0.1/32  scram-sha-256
+            host    replication  all   ::1/128       scram-sha-256
+            """;
+    private static final String SETTINGS = """
+
+            # written by ringroute
+            listen_addresses = 'localhost'
+            unix_socket_directories = ''
+            password_encryption = 'scram-sha-256'
+            """;
+    private static final String CLUSTER_PREFIX = "ringroute-cluster-";
+    private static final String TEMPLATE_PREFIX = "ringroute-pg-template-";
     private static Path template;
+    private static SuperuserPassword templatePassword;
+    private static boolean reaped;
 
     private DataDirectories() {
     }
 
-    /** A fresh, never started copy of the per-JVM template at {@code target}. */
-    static synchronized void newPrimary(Path target) {
-        if (template == null) {
-            template = initTemplate();
-        }
-        copy(template, target, p -> false);
+    /**
+     * A new directory in the temp dir for a cluster's servers, marked as this JVM's ({@link OrphanedServers}). The
+     * first call per JVM first stops and deletes what dead runs left there.
+     */
+    static Path newClusterRoot() {
+        return newRoot(CLUSTER_PREFIX);
     }
 
-    private static Path initTemplate() {
+    private static synchronized Path newRoot(String prefix) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        if (!reaped) {
+            reaped = true;
+            OrphanedServers.reap(tmp, List.of(CLUSTER_PREFIX, TEMPLATE_PREFIX));
+        }
         try {
-            Path root = Files.createTempDirectory("ringroute-pg-template-");
+            Path root = Files.createTempDirectory(tmp, prefix);      // 0700
+            OrphanedServers.markOwned(root);
+            return root;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create a directory for embedded PostgreSQL servers", e);
+        }
+    }
+
+    /**
+     * A fresh, never started copy of the per-JVM template at {@code target}; returns the superuser password it
+     * accepts until the caller sets its own.
+     */
+    static synchronized SuperuserPassword newPrimary(Path target) {
+        if (template == null) {
+            templatePassword = SuperuserPassword.random();
+            template = initTemplate(templatePassword);
+        }
+        copy(template, target, p -> false);
+        return templatePassword;
+    }
+
+    private static Path initTemplate(SuperuserPassword password) {
+        try {
+            Path root = newRoot(TEMPLATE_PREFIX);
             Path dir = root.resolve("data");
+            Path pwfile = root.resolve("pwfile");
+            Files.writeString(pwfile, password.reveal(), StandardCharsets.US_ASCII);
+            Files.setPosixFilePermissions(pwfile, PosixFilePermissions.fromString("rw-------"));
             long start = System.nanoTime();
-            try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir)
-                    .setCleanDataDirectory(false).setOutputRedirector(ProcessBuilder.Redirect.appendTo(
-                            root.resolve("initdb.log").toFile())).start()) {
+            // zonky passes "locale" settings to initdb as --key=value: the only way to hand it --pwfile
+            try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
+                    .setLocaleConfig("pwfile", pwfile.toString()).setDataDirectoryCustomizer(d -> lockDown(d.toPath()))
+                    .setConnectConfig("password", password.reveal())
+                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(root.resolve("initdb.log").toFile()))
+                    .start()) {
                 LOG.info("initdb of the template data directory took {} ms", (System.nanoTime() - start) / 1_000_000);
+            } finally {
+                Files.deleteIfExists(pwfile);
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(root), "ringroute-pg-template-cleanup"));
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("could not create the template PostgreSQL data directory", e);
+        }
+    }
+
+    /** Replaces initdb's trusting pg_hba.conf and turns Unix sockets off, before the server ever starts. */
+    private static void lockDown(Path dataDir) {
+        try {
+            Files.writeString(dataDir.resolve("pg_hba.conf"), PG_HBA, StandardCharsets.US_ASCII);
+            Files.writeString(dataDir.resolve("postgresql.conf"), SETTINGS, StandardCharsets.US_ASCII,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the authentication settings of " + dataDir, e);
         }
     }
 

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One embedded PostgreSQL 17 server (zonky binaries): a primary, or a streaming standby cloned from one. It can be
  * stopped and started again on the same port and data directory, to test failures. Logs go to a file next to the
- * data directory.
+ * data directory. It listens on loopback TCP only (no Unix socket) and admits the {@code postgres} superuser, for
+ * queries and replication alike, only with its cluster's password (SCRAM-SHA-256); {@link #jdbcUrl()} and
+ * {@link #spec()} carry that password.
  */
 public final class EmbeddedServer implements AutoCloseable {
 
@@ -36,10 +38,11 @@ public final class EmbeddedServer implements AutoCloseable {
     private final boolean standby;
     private final Map<String, String> serverConfig;
     private final Duration connectionTimeout;
+    private final SuperuserPassword password;
     private EmbeddedPostgres postgres;
 
     private EmbeddedServer(String name, Path dir, boolean standby, Map<String, String> serverConfig,
-                           Duration connectionTimeout) {
+                           Duration connectionTimeout, SuperuserPassword password) {
         this.name = name;
         this.dataDir = dir.resolve("data");
         this.logFile = dir.resolve("postgres.log");
@@ -47,14 +50,24 @@ public final class EmbeddedServer implements AutoCloseable {
         this.standby = standby;
         this.serverConfig = Map.copyOf(serverConfig);
         this.connectionTimeout = connectionTimeout;
+        this.password = password;
     }
 
-    /** A new primary in {@code dir}, from a copy of the per-JVM template, started. */
+    /**
+     * A new primary in {@code dir}, from a copy of the per-JVM template, started and switched from the template's
+     * password to {@code password}.
+     */
     static EmbeddedServer startPrimary(String name, Path dir, Map<String, String> serverConfig,
-                                       Duration connectionTimeout) {
-        EmbeddedServer s = new EmbeddedServer(name, dir, false, serverConfig, connectionTimeout);
-        DataDirectories.newPrimary(s.dataDir);
-        s.start();
+                                       Duration connectionTimeout, SuperuserPassword password) {
+        EmbeddedServer s = new EmbeddedServer(name, dir, false, serverConfig, connectionTimeout, password);
+        SuperuserPassword initial = DataDirectories.newPrimary(s.dataDir);
+        s.start(initial);
+        try (Connection c = s.connect(initial)) {
+            password.setOn(c);
+        } catch (SQLException e) {
+            s.stop();
+            throw new IllegalStateException("could not set the superuser password of " + name, e);
+        }
         return s;
     }
 
@@ -67,7 +80,7 @@ public final class EmbeddedServer implements AutoCloseable {
         if (standby) {
             throw new IllegalStateException(name + " is a standby: clone standbys from the primary");
         }
-        EmbeddedServer s = new EmbeddedServer(standbyName, dir, true, serverConfig, connectionTimeout);
+        EmbeddedServer s = new EmbeddedServer(standbyName, dir, true, serverConfig, connectionTimeout, password);
         String slot = slotName(standbyName);
         try (Connection c = connect(); Statement st = c.createStatement()) {
             st.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
@@ -85,8 +98,9 @@ public final class EmbeddedServer implements AutoCloseable {
             }
             Files.createFile(s.dataDir.resolve("standby.signal"));
             Files.writeString(s.dataDir.resolve("postgresql.auto.conf"),
-                    "\nprimary_conninfo = 'host=localhost port=" + port + " user=postgres application_name=" + slot
-                            + "'\nprimary_slot_name = '" + slot + "'\n",
+                    "\nprimary_conninfo = 'host=localhost port=" + port + " user=postgres password="
+                            + password.reveal() + " application_name=" + slot + "'\nprimary_slot_name = '" + slot
+                            + "'\n",
                     StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (SQLException e) {
             throw new IllegalStateException("could not clone " + name + " into standby " + standbyName, e);
@@ -117,22 +131,31 @@ public final class EmbeddedServer implements AutoCloseable {
         return postgres != null;
     }
 
-    /** {@code jdbc:postgresql://localhost:<port>/postgres}; the user is {@code postgres}, trusted, no password. */
+    /**
+     * {@code jdbc:postgresql://localhost:<port>/postgres?password=<the cluster's password>} for the user
+     * {@code postgres}. It holds a secret: name the server in messages with {@link ServerSpec#redactedUrl()}.
+     */
     public String jdbcUrl() {
-        return "jdbc:postgresql://localhost:" + port + "/postgres";
+        return "jdbc:postgresql://localhost:" + port + "/postgres?password=" + password.reveal();
     }
 
-    /** This server as a router sees it. */
+    /** This server as a router sees it: user {@code postgres} with the cluster's password. */
     public ServerSpec spec() {
-        return ServerSpec.builder(jdbcUrl()).user("postgres").connectionTimeout(connectionTimeout).build();
+        return ServerSpec.builder(jdbcUrl()).user("postgres").password(password.reveal())
+                .connectionTimeout(connectionTimeout).build();
     }
 
     /** A new, unpooled connection as the superuser. */
     public Connection connect() throws SQLException {
+        return connect(password);
+    }
+
+    private Connection connect(SuperuserPassword as) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
+        p.setProperty("password", as.reveal());
         p.setProperty("connectTimeout", "5");
-        return DriverManager.getConnection(jdbcUrl(), p);
+        return DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/postgres", p);
     }
 
     /**
@@ -152,13 +175,18 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /** Starts the server on its data directory and port (again, after {@link #stop()}). */
-    public synchronized void start() {
+    public void start() {
+        start(password);
+    }
+
+    /** Starts; zonky checks readiness by logging in, with {@code as}. */
+    private synchronized void start(SuperuserPassword as) {
         if (postgres != null) {
             return;
         }
         try {
             EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false).setPort(port)
+                    .setCleanDataDirectory(false).setPort(port).setConnectConfig("password", as.reveal())
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setPGStartupWait(Duration.ofSeconds(30));

@@ -1,9 +1,6 @@
 package io.ringroute.shard.embedded;
 
 import io.ringroute.shard.ShardTopology;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,22 +36,20 @@ public final class EmbeddedShardCluster implements AutoCloseable {
     private final int vnodesPerShard;
     private final Map<String, String> serverConfig;
     private final Duration connectionTimeout;
+    private final SuperuserPassword password = SuperuserPassword.random();
     private final Map<String, EmbeddedShard> shards = new LinkedHashMap<>();
     private final List<EmbeddedServer> standalone = new ArrayList<>();
     private final Thread shutdownHook;      // null when the application closes the cluster itself
     private boolean closed;
 
     private EmbeddedShardCluster(Builder b) {
-        try {
-            this.root = Files.createTempDirectory("ringroute-cluster-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not create a directory for the embedded cluster", e);
-        }
+        this.root = DataDirectories.newClusterRoot();
         this.replicasPerShard = b.replicasPerShard;
         this.applyDelay = b.applyDelay;
         this.vnodesPerShard = b.vnodesPerShard;
         this.serverConfig = Map.of("synchronous_commit", b.synchronousCommit ? "on" : "off",
-                "max_connections", Integer.toString(b.maxConnections));
+                "max_connections", Integer.toString(b.maxConnections),
+                "wal_level", b.logicalDecoding ? "logical" : "replica");
         this.connectionTimeout = b.connectionTimeout;
         this.shutdownHook = b.shutdownHook ? new Thread(this::stopAll, "ringroute-embedded-cluster-shutdown") : null;
         if (shutdownHook != null) {
@@ -97,7 +92,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
         }
         long start = System.nanoTime();
         EmbeddedServer primary = EmbeddedServer.startPrimary(name + "-primary", root.resolve(name + "-primary"),
-                serverConfig, connectionTimeout);
+                serverConfig, connectionTimeout, password);
         List<EmbeddedServer> replicas = new ArrayList<>();
         EmbeddedShard shard = new EmbeddedShard(name, primary, replicas);
         shards.put(name, shard);            // registered first, so close() stops it even if a clone fails
@@ -119,7 +114,8 @@ public final class EmbeddedShardCluster implements AutoCloseable {
             throw new IllegalArgumentException("server name must be 1-40 letters, digits, '_' or '-', was '" + name
                     + "'");
         }
-        EmbeddedServer s = EmbeddedServer.startPrimary(name, root.resolve(name), serverConfig, connectionTimeout);
+        EmbeddedServer s = EmbeddedServer.startPrimary(name, root.resolve(name), serverConfig, connectionTimeout,
+                password);
         standalone.add(s);
         return s;
     }
@@ -184,6 +180,7 @@ public final class EmbeddedShardCluster implements AutoCloseable {
         private int maxConnections = 300;
         private Duration connectionTimeout = Duration.ofSeconds(1);
         private boolean shutdownHook = true;
+        private boolean logicalDecoding;
 
         private Builder() {
         }
@@ -267,6 +264,12 @@ public final class EmbeddedShardCluster implements AutoCloseable {
          */
         public Builder shutdownHook(boolean install) {
             this.shutdownHook = install;
+            return this;
+        }
+
+        /** Whether the servers run with wal_level = logical, for logical replication slots (default false). */
+        public Builder logicalDecoding(boolean on) {
+            this.logicalDecoding = on;
             return this;
         }
 

@@ -1,0 +1,108 @@
+package io.ringroute.cache.invalidation;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The keys of the transactions decoded since the last delivery. Only whole transactions join it: keys of a
+ * transaction still being decoded wait in {@code open} until its commit arrives.
+ */
+final class Batch implements ChangeHandler {
+
+    private final RowKeys mapping;
+    private final Set<String> open = new LinkedHashSet<>();
+    private final Set<String> keys = new LinkedHashSet<>();
+    private final List<String> openTruncated = new ArrayList<>();
+    private final List<String> truncated = new ArrayList<>();
+    private long openCommitMicros;
+    private long[] commitMicros = new long[16];
+    private int transactions;
+    private long endLsn;
+    private boolean inTransaction;
+
+    Batch(RowKeys mapping) {
+        this.mapping = mapping;
+    }
+
+    @Override
+    public void begin(long commitMicros) {
+        inTransaction = true;
+        openCommitMicros = commitMicros;
+    }
+
+    @Override
+    public void row(String table, Map<String, String> values) {
+        var mapped = mapping.keys(table, values);
+        if (mapped == null) {
+            throw new IllegalStateException("RowKeys " + mapping + " returned null for a row of " + table
+                    + " (return an empty collection for rows nothing is cached from)");
+        }
+        for (String k : mapped) {
+            if (k == null || k.isEmpty()) {
+                throw new IllegalStateException("RowKeys " + mapping + " returned a " + (k == null ? "null" : "empty")
+                        + " key for a row of " + table);
+            }
+            open.add(k);
+        }
+    }
+
+    @Override
+    public void truncate(List<String> tables) {
+        openTruncated.addAll(tables);
+    }
+
+    @Override
+    public void commit(long lsn) {
+        keys.addAll(open);
+        open.clear();
+        truncated.addAll(openTruncated);
+        openTruncated.clear();
+        if (transactions == commitMicros.length) {
+            commitMicros = java.util.Arrays.copyOf(commitMicros, transactions * 2);
+        }
+        commitMicros[transactions++] = openCommitMicros;
+        endLsn = lsn;
+        inTransaction = false;
+    }
+
+    boolean inTransaction() {
+        return inTransaction;
+    }
+
+    /** Whether whole transactions wait for delivery. */
+    boolean hasCommits() {
+        return transactions > 0;
+    }
+
+    int transactions() {
+        return transactions;
+    }
+
+    long commitMicros(int i) {
+        return commitMicros[i];
+    }
+
+    Set<String> keys() {
+        return keys;
+    }
+
+    /** Tables truncated by the batch's transactions: their keys cannot be listed, so every node is purged. */
+    List<String> truncated() {
+        return truncated;
+    }
+
+    /** The end LSN of the batch's last commit. */
+    long endLsn() {
+        return endLsn;
+    }
+
+    /** Forgets the delivered transactions; a transaction being decoded stays. */
+    void delivered() {
+        keys.clear();
+        truncated.clear();
+        transactions = 0;
+    }
+}

@@ -1,0 +1,389 @@
+package io.ringroute.cache.invalidation;
+
+import io.ringroute.cache.CacheCluster;
+import java.nio.ByteBuffer;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes cached keys when the rows they came from change, driven by one shard primary's write-ahead log, as
+ * Facebook's memcache does with McSqueal (Nishtala et al., "Scaling Memcache at Facebook", NSDI 2013).
+ *
+ * <p>It follows a logical replication slot ({@code pgoutput}) of the primary, maps every changed row to cache keys
+ * with the application's {@link RowKeys}, and deletes those keys on every node of the cache cluster's ring. The
+ * slot's position is confirmed only after a transaction's keys were delivered: deleted on each node, or, for a node
+ * that could not be reached, that node marked on the {@link PurgeList} (so every client empties it before reading
+ * it again). If the mark cannot be written either, nothing is confirmed and the delivery is repeated; if the
+ * invalidator dies, the next one replays from the slot. A {@code TRUNCATE} marks every node.
+ *
+ * <p>One invalidator per shard streams at a time: the slot admits one session; others wait, retrying, and take
+ * over when it goes. Run it beside any process that can reach the primary and the cache nodes; start it with
+ * {@link #builder()} and {@link Builder#start()}; {@link #close()} stops it and keeps the slot (drop the slot when
+ * the invalidator is retired: it keeps WAL on the primary's disk while nobody reads it).
+ */
+public final class CacheInvalidator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CacheInvalidator.class);
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long MAX_DELAY_MICROS = TimeUnit.HOURS.toMicros(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+    private final InvalidatorSettings settings;
+    private final RowKeys mapping;
+    private final CacheCluster<?> cache;
+    private final PurgeList purgeList;
+    private final NodeLinks links;
+    private final Duration retry;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final Thread thread;
+    private final LongAdder transactions = new LongAdder();
+    private final LongAdder keysDeleted = new LongAdder();
+    private final LongAdder failedDeliveries = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final Histogram delay = new ConcurrentHistogram(MAX_DELAY_MICROS, 2);
+    private volatile boolean active;
+    private volatile long confirmedLsn;
+
+    private CacheInvalidator(Builder b) {
+        this.settings = new InvalidatorSettings(b.url, b.user, b.password, b.slot, b.publication, b.tables,
+                b.callTimeout, b.maxBatchKeys);
+        this.mapping = b.mapping;
+        this.cache = b.cache;
+        this.purgeList = b.purgeList;
+        this.retry = b.retry;
+        this.links = new NodeLinks(cache, b.callTimeout, "ringroute-invalidator-" + b.slot);
+        this.thread = new Thread(this::run, "ringroute-invalidator-" + b.slot);
+        this.thread.setDaemon(true);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Whether this invalidator holds the slot and is following the WAL now. */
+    public boolean isActive() {
+        return active;
+    }
+
+    public InvalidatorStats stats() {
+        return new InvalidatorStats(active, transactions.sum(), keysDeleted.sum(), failedDeliveries.sum(),
+                retries.sum(), SlotStream.lsn(confirmedLsn), delay.copy());
+    }
+
+    /** Stops following the slot (it stays, at the last confirmed position) and disconnects from the nodes. */
+    @Override
+    public void close() {
+        closing.countDown();
+        try {
+            thread.join(settings.callTimeout().toMillis() * 3 + 5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        links.close();
+    }
+
+    private boolean closed() {
+        return closing.getCount() == 0;
+    }
+
+    /** Opens sessions on the slot until closed; after a failure waits {@code retry}, doubling to 30 s. */
+    private void run() {
+        Duration wait = retry;
+        String lastError = null;
+        while (!closed()) {
+            try (SlotStream stream = SlotStream.open(settings, this::markEveryNode)) {
+                active = true;
+                wait = retry;
+                lastError = null;
+                LOG.debug("invalidator streaming slot {} on {}", settings.slot(), settings.redactedUrl());
+                follow(stream);
+            } catch (SlotStream.SlotInUseException e) {
+                LOG.debug("slot {} is in use by another invalidator; waiting: {}", settings.slot(), e.getMessage());
+            } catch (SQLException | RuntimeException e) {
+                String error = e.toString();
+                if (!error.equals(lastError)) { // once per cause, not once per retry
+                    LOG.warn("invalidator on slot {} of {} stopped; replaying from the slot: {}", settings.slot(),
+                            settings.redactedUrl(), error);
+                }
+                lastError = error;
+                wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
+            } finally {
+                active = false;
+            }
+            pause(wait);
+        }
+    }
+
+    /** Reads whole transactions, delivers them in batches, confirms each delivered batch. */
+    private void follow(SlotStream stream) throws SQLException {
+        PgOutput decoder = new PgOutput();
+        Batch batch = new Batch(mapping);
+        while (!closed()) {
+            ByteBuffer msg = stream.readPending();
+            if (msg != null) {
+                decoder.decode(msg, batch);
+                if (!batch.inTransaction() && batch.keys().size() >= settings.maxBatchKeys()) {
+                    deliver(batch, stream);
+                }
+            } else if (batch.hasCommits()) {
+                deliver(batch, stream); // the stream has nothing more for now: deliver what came
+            } else {
+                if (!batch.inTransaction()) {
+                    // everything received is delivered: WAL up to here (e.g. of other tables) may go
+                    confirm(stream, stream.lastReceived());
+                }
+                LockSupport.parkNanos(IDLE_PARK_NANOS);
+            }
+        }
+    }
+
+    /** Delivers the batch, repeating until it is delivered or marked, then confirms its end. */
+    private void deliver(Batch batch, SlotStream stream) throws SQLException {
+        String lastError = null;
+        while (!closed()) {
+            try {
+                deliverOnce(batch);
+                break;
+            } catch (RuntimeException e) {
+                retries.increment();
+                String error = String.valueOf(e.getMessage());
+                if (!error.equals(lastError)) {
+                    LOG.warn("invalidations up to {} not delivered, slot {} stays at {}; retrying every {} ms: {}",
+                            SlotStream.lsn(batch.endLsn()), settings.slot(), SlotStream.lsn(stream.confirmed()),
+                            retry.toMillis(), error);
+                    lastError = error;
+                }
+                stream.keepAlive();
+                pause(retry);
+            }
+        }
+        if (closed()) {
+            return; // not confirmed: the next invalidator replays it
+        }
+        long now = System.currentTimeMillis() * 1000;
+        for (int i = 0; i < batch.transactions(); i++) {
+            delay.recordValue(Math.max(0, Math.min(MAX_DELAY_MICROS, now - batch.commitMicros(i))));
+        }
+        transactions.add(batch.transactions());
+        keysDeleted.add(batch.keys().size());
+        confirm(stream, batch.endLsn());
+        batch.delivered();
+    }
+
+    private void deliverOnce(Batch batch) {
+        Map<String, String> failed = batch.keys().isEmpty() ? Map.of() : links.deleteEverywhere(batch.keys());
+        failed.forEach((node, error) -> {
+            failedDeliveries.increment();
+            long generation = purgeList.mark(node, "invalidations up to " + SlotStream.lsn(batch.endLsn())
+                    + " not delivered: " + error);
+            LOG.warn("cache node {} missed invalidations; marked for purge (generation {}): {}", node, generation,
+                    error);
+        });
+        if (!batch.truncated().isEmpty()) {
+            for (String node : links.current().keySet()) {
+                purgeList.mark(node, "TRUNCATE of " + batch.truncated());
+            }
+        }
+    }
+
+    /**
+     * A new slot decodes only what commits after it: whatever the nodes cached before may be stale (the first
+     * start, or a slot lost with a failed-over primary). So every node is marked first, and emptied by the clients.
+     */
+    private void markEveryNode() {
+        for (String node : links.current().keySet()) {
+            purgeList.mark(node, "new replication slot " + settings.slot() + " on " + settings.redactedUrl()
+                    + ": changes before it are unknown");
+        }
+    }
+
+    private void confirm(SlotStream stream, long lsn) throws SQLException {
+        if (lsn > stream.confirmed()) {
+            stream.confirm(lsn);
+            confirmedLsn = lsn;
+        }
+    }
+
+    private void pause(Duration d) {
+        try {
+            closing.await(d.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing.countDown();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CacheInvalidator{" + settings + (active ? ", active" : ", waiting") + "}";
+    }
+
+    /**
+     * Builds a {@link CacheInvalidator}; setters check their arguments and name the bad value. Needs
+     * {@link #primary}, {@link #keys}, {@link #cache} and {@link #purgeList}.
+     */
+    public static final class Builder {
+        private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+        private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}(\\.[a-z_][a-z0-9_]{0,62})?");
+
+        private String url;
+        private String user;
+        private String password;
+        private String slot = "ringroute_invalidator";
+        private String publication = "ringroute_invalidation";
+        private List<String> tables = List.of();
+        private RowKeys mapping;
+        private CacheCluster<?> cache;
+        private PurgeList purgeList;
+        private Duration callTimeout = Duration.ofSeconds(2);
+        private Duration retry = Duration.ofMillis(500);
+        private int maxBatchKeys = 10_000;
+
+        private Builder() {
+        }
+
+        /**
+         * The shard's primary: a {@code jdbc:postgresql:} URL and a role with the REPLICATION attribute (and, to
+         * create the publication, ownership of the tables or superuser). The password may be null.
+         */
+        public Builder primary(String jdbcUrl, String user, String password) {
+            if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("primary URL must start with jdbc:postgresql:, was "
+                        + (jdbcUrl == null ? "null" : "'" + jdbcUrl.split("\\?")[0] + "'"));
+            }
+            if (user == null || user.isBlank()) {
+                throw new IllegalArgumentException("user must not be blank");
+            }
+            this.url = jdbcUrl;
+            this.user = user;
+            this.password = password;
+            return this;
+        }
+
+        /** The logical replication slot (default {@code ringroute_invalidator}); created if missing. */
+        public Builder slot(String name) {
+            this.slot = name("slot", name);
+            return this;
+        }
+
+        /**
+         * The publication the slot decodes (default {@code ringroute_invalidation}); if missing, it is created for
+         * {@link #tables} or, without them, for all tables.
+         */
+        public Builder publication(String name) {
+            this.publication = name("publication", name);
+            return this;
+        }
+
+        /** The tables a created publication covers ({@code users} or {@code schema.users}); default all. */
+        public Builder tables(String... names) {
+            List<String> out = new ArrayList<>();
+            for (String t : names) {
+                if (t == null || !TABLE.matcher(t).matches()) {
+                    throw new IllegalArgumentException("table must be a lower-case name, optionally schema-"
+                            + "qualified, was " + (t == null ? "null" : "'" + t + "'"));
+                }
+                out.add(t);
+            }
+            this.tables = List.copyOf(out);
+            return this;
+        }
+
+        /** The application's mapping from changed rows to cache keys. */
+        public Builder keys(RowKeys rowKeys) {
+            if (rowKeys == null) {
+                throw new IllegalArgumentException("keys (the RowKeys mapping) must not be null");
+            }
+            this.mapping = rowKeys;
+            return this;
+        }
+
+        /** The cache cluster whose ring names the nodes to delete on (each delivery reads it afresh). */
+        public Builder cache(CacheCluster<?> cluster) {
+            if (cluster == null) {
+                throw new IllegalArgumentException("cache must not be null");
+            }
+            this.cache = cluster;
+            return this;
+        }
+
+        /** Where nodes that missed deletes are marked, e.g. {@link PurgeList#inPostgres} in the catalog. */
+        public Builder purgeList(PurgeList list) {
+            if (list == null) {
+                throw new IllegalArgumentException("purgeList must not be null");
+            }
+            this.purgeList = list;
+            return this;
+        }
+
+        /** How long a node or the primary may take to answer one call (default 2 s). */
+        public Builder callTimeout(Duration timeout) {
+            if (timeout == null || timeout.toMillis() < 100) {
+                throw new IllegalArgumentException("callTimeout must be >= 100ms, was " + timeout);
+            }
+            this.callTimeout = timeout;
+            return this;
+        }
+
+        /** The wait before a repeated delivery or a new session on the slot (default 500 ms). */
+        public Builder retry(Duration wait) {
+            if (wait == null || wait.toMillis() < 10) {
+                throw new IllegalArgumentException("retry must be >= 10ms, was " + wait);
+            }
+            this.retry = wait;
+            return this;
+        }
+
+        /** Keys collected before a delivery even while more transactions arrive (default 10,000). */
+        public Builder maxBatchKeys(int keys) {
+            if (keys < 1) {
+                throw new IllegalArgumentException("maxBatchKeys must be >= 1, was " + keys);
+            }
+            this.maxBatchKeys = keys;
+            return this;
+        }
+
+        /** Starts the invalidator's thread; it becomes {@linkplain #isActive() active} once it holds the slot. */
+        public CacheInvalidator start() {
+            List<String> missing = new ArrayList<>();
+            if (url == null) {
+                missing.add("primary");
+            }
+            if (mapping == null) {
+                missing.add("keys");
+            }
+            if (cache == null) {
+                missing.add("cache");
+            }
+            if (purgeList == null) {
+                missing.add("purgeList");
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("a cache invalidator needs " + String.join(", ", missing));
+            }
+            CacheInvalidator invalidator = new CacheInvalidator(this);
+            invalidator.thread.start();
+            return invalidator;
+        }
+
+        private static String name(String what, String name) {
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(what + " name must be 1-63 lower-case letters, digits or _,"
+                        + " starting with a letter or _, was " + (name == null ? "null" : "'" + name + "'"));
+            }
+            return name;
+        }
+    }
+}

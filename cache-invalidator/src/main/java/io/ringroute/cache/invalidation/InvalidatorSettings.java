@@ -1,0 +1,20 @@
+package io.ringroute.cache.invalidation;
+
+import java.time.Duration;
+import java.util.List;
+
+/** What a {@link CacheInvalidator} was built with; validated by its builder. */
+record InvalidatorSettings(String url, String user, String password, String slot, String publication,
+        List<String> tables, Duration callTimeout, int maxBatchKeys) {
+
+    /** The JDBC URL without its query (which may hold credentials). */
+    String redactedUrl() {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q);
+    }
+
+    @Override
+    public String toString() {
+        return "InvalidatorSettings{" + redactedUrl() + ", slot " + slot + ", publication " + publication + "}";
+    }
+}

@@ -1,0 +1,169 @@
+package io.ringroute.cache.invalidation;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.client.config.ClientConnectionStrategyConfig.ReconnectMode;
+import com.hazelcast.client.config.RoutingMode;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.ringroute.cache.CacheNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A confirmed path to one cache node: every call either completes on the node within the timeout or throws. Unlike
+ * the cluster client's, which turns failures into missed keys, this one must know, because the slot advances only
+ * over what it confirmed. A node that could not be reached is not tried again before a backoff (doubling to 5 s),
+ * so a dead node fails fast instead of costing every batch a connect timeout.
+ */
+final class NodeLink implements AutoCloseable {
+
+    private static final int IN_FLIGHT = 256;
+    private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+    private final String id;
+    private final String address;
+    private final Duration timeout;
+    private HazelcastInstance client;
+    private IMap<Object, byte[]> map;
+    private long retryAtNanos;
+    private long backoffMillis;
+    private boolean closed;
+
+    NodeLink(String id, String address, Duration timeout) {
+        this.id = id;
+        this.address = address;
+        this.timeout = timeout;
+    }
+
+    String id() {
+        return id;
+    }
+
+    String address() {
+        return address;
+    }
+
+    /** Deletes the keys on the node, pipelined; throws unless every delete was confirmed in time. */
+    void deleteAll(Collection<String> keys) {
+        IMap<Object, byte[]> m = connected();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<CompletableFuture<Boolean>> window = new ArrayList<>(Math.min(keys.size(), IN_FLIGHT));
+        for (String key : keys) {
+            window.add(m.deleteAsync(key).toCompletableFuture());
+            if (window.size() == IN_FLIGHT) {
+                await(window, deadline);
+            }
+        }
+        await(window, deadline);
+    }
+
+    /** Empties the node; throws unless it was confirmed. */
+    void clear() {
+        IMap<Object, byte[]> m = connected();
+        try {
+            CompletableFuture.runAsync(m::clear).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw failed("clear", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed("clear", e);
+        }
+    }
+
+    private void await(List<CompletableFuture<Boolean>> window, long deadlineNanos) {
+        try {
+            for (CompletableFuture<Boolean> f : window) {
+                f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw failed("delete", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed("delete", e);
+        } finally {
+            window.clear();
+        }
+    }
+
+    private synchronized IMap<Object, byte[]> connected() {
+        if (closed) {
+            throw new IllegalStateException("link to cache node '" + id + "' is closed");
+        }
+        HazelcastInstance c = client;
+        if (c != null && c.getLifecycleService().isRunning()) {
+            return map;
+        }
+        if (System.nanoTime() < retryAtNanos) {
+            throw new IllegalStateException("cache node '" + id + "' at " + address + " was unreachable, next try in "
+                    + (retryAtNanos - System.nanoTime()) / 1_000_000 + " ms");
+        }
+        try {
+            if (c != null) {
+                c.shutdown();
+            }
+            client = HazelcastClient.newHazelcastClient(config());
+            map = client.getMap(CacheNode.MAP_NAME);
+            backoffMillis = 0;
+            return map;
+        } catch (RuntimeException e) {
+            client = null;
+            backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis == 0 ? 200 : backoffMillis * 2);
+            retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+            throw new IllegalStateException("cannot reach cache node '" + id + "' at " + address + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private IllegalStateException failed(String what, Exception e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return new IllegalStateException(what + " on cache node '" + id + "' at " + address + " failed: " + cause, e);
+    }
+
+    /** Bounded everywhere: connect, calls (the heartbeat drops a silent node) and no reconnect loop of its own. */
+    private ClientConfig config() {
+        long millis = timeout.toMillis();
+        ClientConfig cc = new ClientConfig();
+        cc.setClusterName(CacheNode.clusterName(id));
+        cc.setInstanceName("ringroute-invalidator-" + id + "-" + System.identityHashCode(this));
+        cc.getNetworkConfig().addAddress(address).setConnectionTimeout((int) millis);
+        cc.getNetworkConfig().getClusterRoutingConfig().setRoutingMode(RoutingMode.SINGLE_MEMBER);
+        cc.getNetworkConfig().getAutoDetectionConfig().setEnabled(false);
+        cc.getConnectionStrategyConfig().setReconnectMode(ReconnectMode.OFF)
+                .getConnectionRetryConfig().setClusterConnectTimeoutMillis(millis);
+        for (String[] p : new String[][] {
+                {"hazelcast.client.invocation.timeout.seconds", Long.toString(Math.max(1, millis / 1000))},
+                {"hazelcast.client.heartbeat.interval", Long.toString(Math.max(100, millis / 4))},
+                {"hazelcast.client.heartbeat.timeout", Long.toString(millis)},
+                {"hazelcast.client.shutdownhook.enabled", "false"},
+                {"hazelcast.phone.home.enabled", "false"},
+                {"hazelcast.logging.type", "slf4j"},
+                {"hazelcast.client.event.thread.count", "1"},
+                {"hazelcast.client.io.input.thread.count", "1"},
+                {"hazelcast.client.io.output.thread.count", "1"},
+                {"hazelcast.client.response.thread.count", "1"}}) {
+            cc.setProperty(p[0], p[1]);
+        }
+        return cc;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (client != null) {
+            client.shutdown();
+            client = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NodeLink{" + id + " at " + address + "}";
+    }
+}

@@ -1,0 +1,92 @@
+package io.ringroute.cache.invalidation;
+
+import io.ringroute.cache.CacheCluster;
+import io.ringroute.ring.Node;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * A {@link NodeLink} to every node of a cache cluster's current ring, kept in step with the ring, and calls on all
+ * of them in parallel.
+ */
+final class NodeLinks implements AutoCloseable {
+
+    private final CacheCluster<?> cache;
+    private final Duration timeout;
+    private final Map<String, NodeLink> links = new HashMap<>();
+    private final ExecutorService calls;
+
+    NodeLinks(CacheCluster<?> cache, Duration timeout, String threadName) {
+        this.cache = cache;
+        this.timeout = timeout;
+        AtomicInteger n = new AtomicInteger();
+        this.calls = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, threadName + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The links of the ring's nodes now: new nodes get a link, removed ones lose theirs. */
+    synchronized Map<String, NodeLink> current() {
+        Map<String, NodeLink> now = new LinkedHashMap<>();
+        for (Node node : cache.ring().nodes()) {
+            String address = node.attribute(CacheCluster.ADDRESS).orElseThrow();
+            NodeLink link = links.get(node.id());
+            if (link == null || !link.address().equals(address)) {
+                if (link != null) {
+                    link.close();
+                }
+                link = new NodeLink(node.id(), address, timeout);
+                links.put(node.id(), link);
+            }
+            now.put(node.id(), link);
+        }
+        links.entrySet().removeIf(e -> {
+            if (!now.containsKey(e.getKey())) {
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
+        return now;
+    }
+
+    /** Runs the call on every given link in parallel; returns the error of each that failed, by node id. */
+    Map<String, String> onEach(Collection<NodeLink> targets, Consumer<NodeLink> call) {
+        Map<String, CompletableFuture<Void>> running = new LinkedHashMap<>();
+        for (NodeLink link : targets) {
+            running.put(link.id(), CompletableFuture.runAsync(() -> call.accept(link), calls));
+        }
+        Map<String, String> failed = new LinkedHashMap<>();
+        running.forEach((id, f) -> {
+            try {
+                f.join();
+            } catch (RuntimeException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                failed.put(id, cause.getMessage());
+            }
+        });
+        return failed;
+    }
+
+    /** Deletes the keys on every node of the ring; returns the error of each node that did not confirm. */
+    Map<String, String> deleteEverywhere(Collection<String> keys) {
+        return onEach(current().values(), link -> link.deleteAll(keys));
+    }
+
+    @Override
+    public synchronized void close() {
+        links.values().forEach(NodeLink::close);
+        links.clear();
+        calls.shutdownNow();
+    }
+}

@@ -1,0 +1,212 @@
+package io.ringroute.cache.invalidation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.CacheNode;
+import io.ringroute.cache.CacheTestSupport;
+import io.ringroute.cache.CacheTestSupport.Partition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The invalidator against a real PostgreSQL 17 primary (logical decoding) and real Hazelcast cache nodes. */
+class CacheInvalidatorTest {
+
+    private static final Duration BOUND = Duration.ofSeconds(60);
+    private static final AtomicInteger SEQ = new AtomicInteger();
+    /** users(id) -> "user:<id>"; every other table caches nothing. */
+    private static final RowKeys USER_KEYS = (table, row) ->
+            table.equals("public.users") ? Set.of("user:" + row.get("id")) : Set.of();
+
+    private static LogicalPostgres pg;
+    private static final List<CacheNode> NODES = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        pg = LogicalPostgres.start();
+        pg.execute("CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT NOT NULL)",
+                "CREATE PUBLICATION ringroute_invalidation FOR TABLE users");
+        for (int i = 0; i < 3; i++) {
+            NODES.add(CacheTestSupport.startNode("inv"));
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        CacheTestSupport.closeAll(NODES);
+        pg.close();
+    }
+
+    private static String slot() {
+        return "slot_" + SEQ.incrementAndGet();
+    }
+
+    private static PurgeList purgeList(DataSource ds) {
+        return PurgeList.inPostgres(ds, "purge_" + SEQ.incrementAndGet());
+    }
+
+    private static CacheInvalidator.Builder invalidator(CacheCluster<?> cache, PurgeList list, String slot) {
+        return CacheInvalidator.builder().primary(pg.url(), "postgres", null).slot(slot).keys(USER_KEYS)
+                .cache(cache).purgeList(list).retry(Duration.ofMillis(100))
+                .callTimeout(Duration.ofSeconds(5)); // a loaded 2-core machine; lost connections fail at once
+    }
+
+    /** Inserts a user row and caches its key on every node (more than its replicas: every node must lose it). */
+    private static String cachedUser(String id) {
+        pg.commit("INSERT INTO users VALUES ('" + id + "', 'old')");
+        String key = "user:" + id;
+        NODES.forEach(n -> CacheTestSupport.store(n, key, "old"));
+        return key;
+    }
+
+    private static boolean onNoNode(String key) {
+        return NODES.stream().noneMatch(n -> CacheTestSupport.holds(n, key));
+    }
+
+    private static void awaitDeliveredUpTo(String slot, long lsn) {
+        await().atMost(BOUND).until(() -> pg.confirmed(slot) >= lsn);
+    }
+
+    @Test
+    void committedUpdateAndDeleteDeleteTheMappedKeyOnEveryNode() {
+        String slot = slot();
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
+                CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot).start()) {
+            await().atMost(BOUND).until(inv::isActive);
+            awaitDeliveredUpTo(slot, pg.commit("SELECT 1")); // the slot exists and follows from here
+            String updated = cachedUser("u" + SEQ.incrementAndGet());
+            String deleted = cachedUser("d" + SEQ.incrementAndGet());
+            String untouched = cachedUser("k" + SEQ.incrementAndGet());
+            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+            for (String k : List.of(updated, deleted, untouched)) { // the inserts' own deletes are done: cache again
+                NODES.forEach(n -> CacheTestSupport.store(n, k, "old"));
+            }
+
+            pg.commit("UPDATE users SET name = 'new' WHERE id = '" + updated.substring(5) + "'");
+            long afterDelete = pg.commit("DELETE FROM users WHERE id = '" + deleted.substring(5) + "'");
+
+            await().atMost(BOUND).until(() -> onNoNode(updated) && onNoNode(deleted));
+            awaitDeliveredUpTo(slot, afterDelete);
+            assertThat(NODES).allMatch(n -> CacheTestSupport.holds(n, untouched));
+            assertThat(inv.stats().failedDeliveries()).isZero();
+        }
+    }
+
+    @Test
+    void unreachableNodeIsMarkedForPurgeAndTheSlotWaitsWhileTheMarkCannotBeWritten() {
+        String slot = slot();
+        String schema = "purge_" + SEQ.incrementAndGet();
+        pg.execute("CREATE ROLE purger LOGIN", "GRANT CREATE ON DATABASE postgres TO purger",
+                "CREATE SCHEMA " + schema + " AUTHORIZATION purger");
+        PurgeList list = PurgeList.inPostgres(pg.dataSource("purger"), schema);
+        CacheNode behind = NODES.get(2);
+        try (Partition partition = new Partition(behind)) {
+            CacheCluster.Builder<byte[]> b = CacheTestSupport.cluster(List.of()).replicationFactor(2);
+            NODES.subList(0, 2).forEach(n -> b.node(n.name(), n.address()));
+            b.node(behind.name(), partition.address());
+            try (CacheCluster<byte[]> cache = b.build();
+                    CacheInvalidator inv = invalidator(cache, list, slot).start()) {
+                await().atMost(BOUND).until(inv::isActive);
+                assertThat(list.marks()).as("a new slot marks every node").hasSize(3);
+                list.marks().forEach(m -> list.unmark(m.node(), m.generation())); // as if purged
+                String key = cachedUser("p" + SEQ.incrementAndGet());
+                awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+                NODES.forEach(n -> CacheTestSupport.store(n, key, "old"));
+
+                partition.cut();
+                pg.execute("ALTER ROLE purger NOLOGIN"); // the purge list's database refuses the invalidator
+                long before = pg.confirmed(slot);
+                long committed = pg.commit("UPDATE users SET name = 'new' WHERE id = '" + key.substring(5) + "'");
+
+                await().atMost(BOUND).until(() -> inv.stats().retries() >= 3);
+                assertThat(pg.confirmed(slot)).as("slot position while undelivered").isEqualTo(before)
+                        .isLessThan(committed);
+                assertThat(CacheTestSupport.holds(NODES.get(0), key)).isFalse();
+                assertThat(CacheTestSupport.holds(NODES.get(1), key)).isFalse();
+                assertThat(CacheTestSupport.holds(behind, key)).as("the cut-off node kept it").isTrue();
+
+                pg.execute("ALTER ROLE purger LOGIN");
+                awaitDeliveredUpTo(slot, committed);
+                assertThat(list.marks()).extracting(PurgeMark::node).containsExactly(behind.name());
+                assertThat(CacheTestSupport.holds(behind, key)).isTrue();
+
+                try (PurgeFollower follower = PurgeFollower.start(cache, list, Duration.ofMillis(50))) {
+                    partition.restore();
+                    await().atMost(BOUND).until(() -> !CacheTestSupport.holds(behind, key) && list.marks().isEmpty());
+                    assertThat(follower.purges()).isPositive();
+                }
+            }
+        } finally {
+            pg.execute("ALTER ROLE purger LOGIN", "DROP SCHEMA " + schema + " CASCADE",
+                    "REVOKE CREATE ON DATABASE postgres FROM purger", "DROP ROLE purger");
+        }
+    }
+
+    @Test
+    void restartedInvalidatorResumesFromTheSlotWithoutLosingChanges() {
+        String slot = slot();
+        PurgeList list = purgeList(pg.dataSource("postgres"));
+        List<String> keys = new ArrayList<>();
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build()) {
+            try (CacheInvalidator first = invalidator(cache, list, slot).start()) {
+                await().atMost(BOUND).until(first::isActive);
+                for (int i = 0; i < 20; i++) {
+                    keys.add(cachedUser("r" + SEQ.incrementAndGet()));
+                }
+                awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+            }
+            long stoppedAt = pg.confirmed(slot);
+            keys.forEach(k -> NODES.forEach(n -> CacheTestSupport.store(n, k, "old")));
+            long last = 0;
+            for (String k : keys) {
+                last = pg.commit("UPDATE users SET name = 'new' WHERE id = '" + k.substring(5) + "'");
+            }
+            assertThat(pg.confirmed(slot)).as("nobody follows the slot").isEqualTo(stoppedAt);
+            assertThat(keys).allMatch(k -> NODES.stream().allMatch(n -> CacheTestSupport.holds(n, k)));
+
+            try (CacheInvalidator second = invalidator(cache, list, slot).start()) {
+                await().atMost(BOUND).until(() -> keys.stream().allMatch(CacheInvalidatorTest::onNoNode));
+                awaitDeliveredUpTo(slot, last);
+                assertThat(second.stats().transactions()).isGreaterThanOrEqualTo(keys.size());
+            }
+        }
+    }
+
+    @Test
+    void secondInvalidatorOfTheSameShardStaysIdleUntilTheFirstStops() {
+        String slot = slot();
+        PurgeList list = purgeList(pg.dataSource("postgres"));
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build()) {
+            CacheInvalidator first = invalidator(cache, list, slot).start();
+            await().atMost(BOUND).until(first::isActive);
+            try (CacheInvalidator second = invalidator(cache, list, slot).start()) {
+                String one = cachedUser("a" + SEQ.incrementAndGet());
+                awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+                NODES.forEach(n -> CacheTestSupport.store(n, one, "old"));
+                pg.commit("UPDATE users SET name = 'new' WHERE id = '" + one.substring(5) + "'");
+                await().atMost(BOUND).until(() -> onNoNode(one));
+                assertThat(second.isActive()).isFalse();
+                assertThat(second.stats().transactions()).isZero();
+
+                first.close();
+                await().atMost(BOUND).until(second::isActive);
+                String two = cachedUser("b" + SEQ.incrementAndGet());
+                awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+                NODES.forEach(n -> CacheTestSupport.store(n, two, "old"));
+                pg.commit("UPDATE users SET name = 'new' WHERE id = '" + two.substring(5) + "'");
+                await().atMost(BOUND).until(() -> onNoNode(two));
+                assertThat(second.stats().transactions()).isPositive();
+            } finally {
+                first.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.ringroute.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ringroute.cache.metrics.CacheMeterBinder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The cache client's Micrometer meters, read after real calls to real Hazelcast nodes. */
+class CacheMeterBinderTest {
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @AfterEach
+    void close() {
+        Collections.reverse(open);
+        TestNodes.closeAll(open);
+    }
+
+    @Test
+    void hitsMissesAndLatencyArePublishedPerNodeWithoutKeysInTags() {
+        CacheNode a = node();
+        CacheNode b = node();
+        CacheCluster<byte[]> cache = cluster(TestNodes.cluster(List.of(a, b)).replicationFactor(2).build());
+        new CacheMeterBinder(cache).bindTo(registry);
+
+        TestNodes.entries("m", 50).forEach(cache::put);
+        for (int i = 0; i < 50; i++) {
+            assertThat(cache.get("m:" + i)).isNotNull();
+        }
+        for (int i = 0; i < 10; i++) {
+            assertThat(cache.get("absent:" + i)).isNull();
+        }
+
+        assertThat(registry.get("ringroute.cache.reads").tag("result", "hit").functionCounter().count()).isEqualTo(50);
+        assertThat(registry.get("ringroute.cache.reads").tag("result", "miss").functionCounter().count())
+                .isEqualTo(10);
+        double nodeHits = registry.get("ringroute.cache.node.reads").tag("result", "hit").functionCounters()
+                .stream().mapToDouble(c -> c.count()).sum();
+        assertThat(nodeHits).as("each read hit its primary").isEqualTo(50);
+        for (CacheNode n : List.of(a, b)) {
+            assertThat(registry.get("ringroute.cache.node.up").tag("node", n.name()).gauge().value()).isEqualTo(1);
+            assertThat(registry.get("ringroute.cache.node.errors").tag("node", n.name()).functionCounter().count())
+                    .isZero();
+        }
+        long reads = registry.get("ringroute.cache.node.latency").tag("operation", "read").functionTimers().stream()
+                .mapToLong(t -> (long) t.count()).sum();
+        assertThat(reads).as("a hit asks the primary, a miss asks both replicas").isEqualTo(50 + 2 * 10);
+        assertThat(registry.get("ringroute.cache.node.latency.percentile").tags("node", a.name(), "operation",
+                "write", "quantile", "0.99").timeGauge().value(TimeUnit.MICROSECONDS)).isPositive();
+        assertThat(registry.getMeters()).flatMap(m -> m.getId().getTags()).noneMatch(t -> t.getValue()
+                .startsWith("m:") || t.getValue().startsWith("absent:"));
+    }
+
+    @Test
+    void aJoiningNodeGetsItsMetersWithTheEntriesMovedToItAndARemovedNodeLosesThem() {
+        CacheNode a = node();
+        CacheCluster<byte[]> cache = cluster(TestNodes.cluster(List.of(a)).build());
+        new CacheMeterBinder(cache).bindTo(registry);
+        TestNodes.entries("w", 200).forEach(cache::put);
+
+        CacheNode b = node();
+        cache.addNode(b.name(), b.address(), 1, "");
+        assertThat(registry.get("ringroute.cache.node.entries.moved").tag("node", b.name()).functionCounter().count())
+                .isEqualTo(b.entryCount()).isPositive();
+
+        cache.removeNode(b.name());
+        assertThat(registry.find("ringroute.cache.node.up").tag("node", b.name()).meters()).isEmpty();
+        assertThat(registry.getMeters()).map(Meter::getId).filteredOn(id -> b.name().equals(id.getTag("node")))
+                .isEmpty();
+        assertThat(registry.get("ringroute.cache.node.up").tag("node", a.name()).gauge().value()).isEqualTo(1);
+        assertThat(new String(cache.get("w:1"), StandardCharsets.UTF_8)).isEqualTo("value-1");
+    }
+
+    private CacheNode node() {
+        CacheNode n = TestNodes.start("meters");
+        open.add(n);
+        return n;
+    }
+
+    private <V> CacheCluster<V> cluster(CacheCluster<V> c) {
+        open.add(c);
+        return c;
+    }
+}

@@ -1,0 +1,171 @@
+package io.ringroute.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node's command line as a person runs it: a child JVM, its output and its exit code. */
+class CacheNodeCommandLineTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTakenPortIsOneLineNamingTheCauseAndExitsOne() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Run run = run("--name", "a", "--port", Integer.toString(port));
+            assertThat(run.exitCode).isEqualTo(1);
+            assertThat(run.lines()).containsExactly("cache node a cannot listen on 127.0.0.1:" + port
+                    + ": Address already in use");
+        }
+    }
+
+    @Test
+    void aHostOfAnotherMachineIsNamedAsSuchAndExitsOne() throws IOException {
+        Run run = run("--name", "a", "--host", "192.0.2.1", "--allow-remote", "--secret-file", secretFile().toString());
+        assertThat(run.exitCode).isEqualTo(1);
+        assertThat(run.lines()).containsExactly("cache node a cannot listen on 192.0.2.1:5701: 192.0.2.1 is not an"
+                + " address of this machine");
+    }
+
+    @Test
+    void anUnresolvableOrNonLoopbackHostIsAnInvalidOptionOnOneLine() {
+        Run unresolvable = run("--name", "a", "--host", "no-such-host.invalid");
+        assertThat(unresolvable.exitCode).isEqualTo(2);
+        assertThat(unresolvable.lines()).containsExactly("host \"no-such-host.invalid\" of cache node a does not"
+                + " resolve (--help lists the options)");
+
+        Run remote = run("--name", "a", "--host", "192.0.2.1");
+        assertThat(remote.exitCode).isEqualTo(2);
+        assertThat(remote.lines()).hasSize(1);
+        assertThat(remote.lines().get(0)).contains("\"192.0.2.1\"", "is not loopback", "--allow-remote",
+                "--secret-file");
+    }
+
+    @Test
+    void sigtermStopsTheNodeGracefullyWithExitCodeZero() throws Exception {
+        Path out = dir.resolve("node.out");
+        Process node = start(out, "--name", "sig", "--port", Integer.toString(TestNodes.freePort()));
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> read(out).contains("cache node sig ready at"));
+            node.destroy(); // SIGTERM
+            assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
+            assertThat(node.exitValue()).isZero();
+            assertThat(read(out)).contains("cache node sig stopped");
+        } finally {
+            node.destroyForcibly();
+        }
+    }
+
+    @Test
+    void healthCheckPresentsTheSecretFromTheSecretFile() throws IOException {
+        Path secret = secretFile();
+        CacheNodeConfig config = CacheNodeConfig.builder("checked").port(TestNodes.freePort())
+                .secret(Files.readString(secret).strip()).build();
+        try (CacheNode node = CacheNode.start(config)) {
+            String port = Integer.toString(node.config().port());
+            Run with = run("--name", "checked", "--port", port, "--secret-file", secret.toString(), "--health-check");
+            assertThat(with.exitCode).as(with.output).isZero();
+            assertThat(with.lines()).containsExactly("healthy: cache node checked at 127.0.0.1:" + port
+                    + " holds 0 entries");
+            Run without = run("--name", "checked", "--port", port, "--health-check");
+            assertThat(without.exitCode).isEqualTo(1);
+            assertThat(without.lines()).hasSize(1);
+            assertThat(without.lines().get(0)).startsWith("unhealthy: cannot reach cache node 'checked'")
+                    .doesNotContain("correct horse");
+        }
+    }
+
+    @Test
+    void helpDocumentsTheExitCodesAndTheSecurityOptions() {
+        Run help = run("--help");
+        assertThat(help.exitCode).isZero();
+        String text = String.join("\n", help.lines());
+        assertThat(text).contains("--secret-file", "--allow-remote", "0   stopped cleanly (SIGTERM or Ctrl-C)",
+                "1   could not start", "2   invalid options", "private network");
+    }
+
+    private Path secretFile() throws IOException {
+        Path file = dir.resolve("secret");
+        Files.writeString(file, "correct horse battery staple\n", StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private record Run(int exitCode, String output) {
+        List<String> lines() {
+            return output.lines().filter(l -> !l.isBlank()).toList();
+        }
+    }
+
+    /** Runs the command line to its end (at most 60 s). */
+    private Run run(String... args) {
+        Path out = dir.resolve("run-" + System.nanoTime() + ".out");
+        Process p = start(out, args);
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("the command line did not end within 60 s: " + read(out));
+            }
+            return new Run(p.exitValue(), read(out));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Starts {@code CacheNodeMain} in a child JVM on this module's class path, stdout and stderr into one file. */
+    private static Process start(Path out, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jdkAccessFlags());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(CacheNodeMain.class.getName());
+        command.addAll(List.of(args));
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** This JVM's --add-opens / --add-exports (the module's surefire argLine), which the node jar's manifest has. */
+    private static List<String> jdkAccessFlags() {
+        List<String> in = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        List<String> flags = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            String a = in.get(i);
+            if (a.startsWith("--add-opens=") || a.startsWith("--add-exports=")) {
+                flags.add(a);
+            } else if ((a.equals("--add-opens") || a.equals("--add-exports")) && i + 1 < in.size()) {
+                flags.add(a);
+                flags.add(in.get(++i));
+            }
+        }
+        return flags;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

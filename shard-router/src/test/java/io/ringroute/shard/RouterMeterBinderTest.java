@@ -1,0 +1,106 @@
+package io.ringroute.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.ringroute.shard.embedded.EmbeddedServer;
+import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import io.ringroute.shard.metrics.RouterMeterBinder;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The router's Micrometer meters, read after real reads and writes on shards whose standbys lag 500 ms. */
+class RouterMeterBinderTest {
+
+    private final EmbeddedShardCluster cluster = SharedCluster.get();
+    private final Kv kv = new Kv("kv_meters");
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private ShardRouter router;
+
+    @BeforeEach
+    void start() throws Exception {
+        kv.create(cluster);
+        router = ShardRouter.builder().topology(cluster.topology()).replicaPollInterval(Duration.ofMillis(20)).build();
+        new RouterMeterBinder(router).bindTo(registry);
+        ReadYourWritesTest.awaitReplicasCaughtUp(router);
+    }
+
+    @AfterEach
+    void stop() {
+        router.close();
+    }
+
+    @Test
+    void writesReplicaReadsAndFallbacksBehindAReplicaAreCountedPerShard() throws Exception {
+        String key = keyOn("shard-0");
+        EmbeddedServer replica = cluster.shard("shard-0").replica(0);
+        replica.applyDelay(Duration.ofHours(1));      // the session's write cannot reach the replica in time
+        try {
+            Session session = router.session();
+            session.write(key, kv.put(key, 1));
+            assertThat(session.read(key, Consistency.SESSION, kv.get(key))).isEqualTo(1);
+            router.read(key, Consistency.EVENTUAL, kv.get(key));
+        } finally {
+            replica.applyDelay(SharedCluster.APPLY_DELAY);
+        }
+
+        assertThat(counter("ringroute.router.writes", "shard", "shard-0")).isEqualTo(1);
+        assertThat(counter("ringroute.router.writes", "shard", "shard-1")).isZero();
+        assertThat(counter("ringroute.router.fallbacks", "shard", "shard-0", "reason", "replica_behind")).isEqualTo(1);
+        assertThat(counter("ringroute.router.fallbacks", "shard", "shard-0", "reason", "replica_down")).isZero();
+        assertThat(counter("ringroute.router.reads", "shard", "shard-0", "role", "primary", "server", "primary"))
+                .isEqualTo(1);
+        assertThat(counter("ringroute.router.reads", "shard", "shard-0", "role", "replica", "server", "replica0"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aReadWhileTheOnlyReplicaIsDownCountsAsAFallbackBecauseItIsDown() throws Exception {
+        String key = keyOn("shard-1");
+        EmbeddedServer replica = cluster.shard("shard-1").replica(0);
+        replica.stop();
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> registry.get("ringroute.router.server.healthy")
+                    .tags("shard", "shard-1", "server", "replica0").gauge().value() == 0);
+            router.read(key, Consistency.EVENTUAL, kv.get(key));
+        } finally {
+            replica.start();
+        }
+        assertThat(counter("ringroute.router.fallbacks", "shard", "shard-1", "reason", "replica_down")).isEqualTo(1);
+        ReadYourWritesTest.awaitReplicasCaughtUp(router);
+    }
+
+    @Test
+    void replicaLagEpochHealthAndTheHikariPoolsArePublished() throws Exception {
+        String key = keyOn("shard-1");
+        router.write(key, kv.put(key, 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.get("ringroute.router.replica.lag.wal")
+                .tags("shard", "shard-1", "server", "replica0").gauge().value() > 0
+                || registry.get("ringroute.router.replica.lag").tags("shard", "shard-1").timeGauge()
+                .value(TimeUnit.SECONDS) > 0);
+
+        assertThat(registry.get("ringroute.router.epoch").gauge().value()).isZero();
+        assertThat(registry.get("ringroute.router.server.healthy").tags("shard", "shard-1", "server", "replica0")
+                .gauge().value()).isEqualTo(1);
+        assertThat(registry.get("hikaricp.connections").tag("pool", "ringroute-shard-1-primary").gauge().value())
+                .isPositive();
+        assertThat(registry.find("hikaricp.connections.usage").tag("pool", "ringroute-shard-0-replica0").timer())
+                .isNotNull();
+    }
+
+    private double counter(String name, String... tags) {
+        return registry.get(name).tags(tags).functionCounter().count();
+    }
+
+    private String keyOn(String shard) {
+        for (int i = 0; ; i++) {
+            if (router.shardOf("m-" + i).equals(shard)) {
+                return "m-" + i;
+            }
+        }
+    }
+}
