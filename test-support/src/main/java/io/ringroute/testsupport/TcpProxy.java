@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,28 +11,35 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A loopback TCP relay in front of a node, to cut a node off the network while it keeps running (and keeps its
- * data), then let it back: a partition, which killing the member cannot show.
+ * A loopback TCP relay in front of a server (a cache node, a PostgreSQL server), to cut it off the network while it
+ * keeps running (and keeps its data), then let it back: a partition, which killing the process cannot show. Shared
+ * by the tests and the soak programs; loopback only.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
     private final int port;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
 
-    TcpProxy(int targetPort) {
-        this.port = TestNodes.freePort();
+    /** A relay on a free loopback port to {@code targetPort} on 127.0.0.1, accepting at once. */
+    public TcpProxy(int targetPort) {
+        this.port = freePort();
         this.targetPort = targetPort;
         restore();
     }
 
-    String address() {
+    /** The port the relay listens on. */
+    public int port() {
+        return port;
+    }
+
+    public String address() {
         return "127.0.0.1:" + port;
     }
 
     /** Stops accepting and drops every relayed connection. */
-    void cut() {
+    public void cut() {
         try {
             server.close();
         } catch (IOException e) {
@@ -45,7 +52,7 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Accepts and relays again, on the same port. */
-    void restore() {
+    public void restore() {
         try {
             ServerSocket s = new ServerSocket();
             s.setReuseAddress(true);
@@ -91,6 +98,14 @@ final class TcpProxy implements AutoCloseable {
         }, "proxy-pump-" + port);
         t.setDaemon(true);
         t.start();
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
     }
 
     private static void closeQuietly(Socket s) {
