@@ -5,6 +5,15 @@ const $ = (id) => document.getElementById(id);
 const COLORS = ['#2f6fdb', '#e67e22', '#27ae60', '#8e44ad', '#c0392b', '#16a085', '#d35400', '#2c3e50',
   '#f1c40f', '#7f8c8d', '#e84393', '#00b894'];
 let me = localStorage.getItem('rr-user') || '';
+// A node keeps its colour while others come and go: colours go by id, in the order ids are first seen.
+const colorById = new Map();
+
+function colorOf(id) {
+  if (!colorById.has(id)) colorById.set(id, COLORS[colorById.size % COLORS.length]);
+  return colorById.get(id);
+}
+
+let opsTokenAsked = false;
 
 // X-Requested-By is the same-origin proof the server demands of state-changing requests (a cross-site page cannot
 // send it); the operations token, when the server wants one, is asked for once and kept for this tab.
@@ -17,8 +26,10 @@ async function api(method, path, body) {
     method, headers, credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (res.status === 401 && path.startsWith('/api/ops') && !opsToken) {
-    const token = window.prompt('Operations token (ops.token)');
+  if (res.status === 401 && path.startsWith('/api/ops')) {
+    sessionStorage.removeItem('rr-ops-token');
+    const token = opsTokenAsked ? null : window.prompt('Operations token (ops.token)');
+    opsTokenAsked = true;
     if (token) {
       sessionStorage.setItem('rr-ops-token', token);
       return api(method, path, body);
@@ -160,16 +171,22 @@ function point(fraction, r) {
   return [120 + r * Math.cos(a), 120 + r * Math.sin(a)];
 }
 
+// Arcs shorter than this (a third of a pixel) are not drawn: an SVG arc whose ends nearly coincide can render as
+// a full circle around another centre.
+const MIN_ARC = 0.0005;
+
 function drawRing(svg, ring) {
   const r = 95;
-  const paths = ring.arcs.map(([start, end, owner]) => {
+  [...ring.nodes].map((n) => n.id).sort().forEach(colorOf);
+  const visible = ring.arcs.filter(([start, end]) => ((end <= start ? end + 1 : end) - start) >= MIN_ARC);
+  const paths = visible.map(([start, end, owner]) => {
     let e = end <= start ? end + 1 : end;
     if (e - start >= 0.999999) e = start + 0.999999;
     const [x0, y0] = point(start, r);
     const [x1, y1] = point(e, r);
     const path = document.createElementNS(SVG, 'path');
     path.setAttribute('d', `M ${x0} ${y0} A ${r} ${r} 0 ${e - start > 0.5 ? 1 : 0} 1 ${x1} ${y1}`);
-    path.setAttribute('stroke', COLORS[owner % COLORS.length]);
+    path.setAttribute('stroke', colorOf(ring.nodes[owner].id));
     path.setAttribute('stroke-width', '26');
     path.setAttribute('fill', 'none');
     path.setAttribute('data-owner', ring.nodes[owner].id);
@@ -184,8 +201,10 @@ function drawRing(svg, ring) {
   svg.setAttribute('data-nodes', ring.nodes.map((n) => n.id).join(','));
 }
 
-function swatch(i) {
-  return el('span', { class: 'swatch', style: `background:${COLORS[i % COLORS.length]}` });
+function swatch(id) {
+  const s = el('span', { class: 'swatch' });
+  s.style.background = colorOf(id);
+  return s;
 }
 
 function pct(x) {
@@ -197,25 +216,27 @@ function renderProgress(box, change) {
     box.replaceChildren();
     return;
   }
-  const frac = change.total > 0 ? change.done / change.total : (change.state === 'done' ? 1 : 0);
-  const bar = el('div', { class: 'bar' }, el('div', { style: `width:${(100 * frac).toFixed(1)}%` }));
-  box.replaceChildren(el('div', {}, `${change.what}: ${change.state} `
-    + `(${change.done}/${change.total || '?'} ${change.unit}) ${change.message || ''}`), bar);
+  const total = change.total > 0 ? Math.max(change.total, change.done) : 0;
+  const frac = total > 0 ? change.done / total : (change.state === 'done' ? 1 : 0);
+  const fill = el('div', {});
+  fill.style.width = `${(100 * frac).toFixed(1)}%`;
+  box.replaceChildren(el('div', { class: 'progress-text' }, `${change.what}: ${change.state} `
+    + `(${change.done}/${total || '?'} ${change.unit}) ${change.message || ''}`), el('div', { class: 'bar' }, fill));
 }
 
 function renderCache(cache, busy) {
   drawRing($('cache-ring'), cache.ring);
-  const shares = Object.fromEntries(cache.ring.nodes.map((n, i) => [n.id, [n.share, i]]));
+  const shares = Object.fromEntries(cache.ring.nodes.map((n) => [n.id, n.share]));
   $('cache-nodes').replaceChildren(
     el('tr', {}, ...['node', 'share', 'entries', 'hit rate', 'state', ''].map((h) => el('th', {}, h))),
     ...cache.nodes.map((n) => {
-      const [share, i] = shares[n.id] || [0, 0];
+      const share = shares[n.id] || 0;
       const lookups = n.hits + n.misses;
       const remove = el('button', { class: 'small',
         onclick: () => act(() => api('DELETE', `/api/ops/cache-nodes/${n.id}`)) }, 'remove');
       remove.disabled = busy || cache.nodes.length <= cache.replicas;
       return el('tr', { 'data-node': n.id },
-        el('td', {}, swatch(i), n.id), el('td', {}, pct(share)), el('td', {}, n.entries < 0 ? '-' : String(n.entries)),
+        el('td', {}, swatch(n.id), n.id), el('td', {}, pct(share)), el('td', {}, n.entries < 0 ? '-' : String(n.entries)),
         el('td', {}, lookups ? pct(n.hits / lookups) : '-'), el('td', {}, n.state), el('td', {}, remove));
     }));
   const total = cache.hits + cache.misses;
@@ -226,17 +247,18 @@ function renderCache(cache, busy) {
 
 function renderShards(shards, busy) {
   drawRing($('shard-ring'), shards.ring);
-  const shares = Object.fromEntries(shards.ring.nodes.map((n, i) => [n.id, [n.share, i]]));
+  const shares = Object.fromEntries(shards.ring.nodes.map((n) => [n.id, n.share]));
   $('shards').replaceChildren(
     el('tr', {}, ...['shard', 'share', 'users', 'posts', 'follows', 'replica lag', ''].map((h) => el('th', {}, h))),
     ...shards.shards.map((s) => {
-      const [share, i] = shares[s.name] || [0, 0];
-      const lag = s.replicas.map((r) => `${r.lagMillis} ms (${r.state})`).join(', ') || 'no replica';
+      const share = shares[s.name] || 0;
+      const lag = s.replicas.map((r) => `${r.lagMillis === null ? 'unknown' : r.lagMillis + ' ms'} (${r.state})`)
+        .join(', ') || 'no replica';
       const remove = el('button', { class: 'small',
         onclick: () => act(() => api('DELETE', `/api/ops/shards/${s.name}`)) }, 'remove');
       remove.disabled = busy || shards.shards.length <= 1;
       return el('tr', { 'data-shard': s.name },
-        el('td', {}, swatch(i), s.name), el('td', {}, pct(share)), el('td', {}, String(s.rows.users ?? '-')),
+        el('td', {}, swatch(s.name), s.name), el('td', {}, pct(share)), el('td', {}, String(s.rows.users ?? '-')),
         el('td', {}, String(s.rows.posts ?? '-')), el('td', {}, String(s.rows.following ?? '-')),
         el('td', {}, lag), el('td', {}, remove));
     }));
@@ -263,6 +285,40 @@ async function refreshOps() {
   $('mode').textContent = `mode: ${ops.mode} · celebrity threshold: ${ops.celebrityThreshold} followers`;
 }
 
+function seriesOf(samples, field) {
+  const ids = [...new Set(samples.flatMap((x) => Object.keys(x[field])))].sort();
+  return ids.map((id) => ({ id, color: colorOf(id), values: samples.map((x) => x[field][id] ?? null) }));
+}
+
+function legend(box, series) {
+  box.replaceChildren(...series.map((s) => {
+    const sw = el('span', { class: 'swatch' });
+    sw.style.background = s.color;
+    return el('span', { class: 'legend-item' }, sw, s.id);
+  }));
+}
+
+async function refreshHistory() {
+  const h = await api('GET', '/api/ops/history');
+  const times = h.samples.map((x) => x.atMillis);
+  const markers = (tier) => h.markers.filter((m) => !tier || m.tier === tier);
+  const charts = {
+    'chart-hit-rate': { series: [{ id: 'hit rate', color: '#27ae60', values: h.samples.map((x) => x.hitRate) }],
+      unit: '%', fixedMax: 1, markers: markers('cache') },
+    'chart-throughput': { series: [{ id: 'ops/s', color: '#2f6fdb', values: h.samples.map((x) => x.opsPerSecond) }],
+      unit: 'ops/s', markers: markers() },
+    'chart-latency': { series: [
+      { id: 'p50', color: '#2f6fdb', values: h.samples.map((x) => x.p50Millis) },
+      { id: 'p99', color: '#c0392b', values: h.samples.map((x) => x.p99Millis) }], unit: 'ms', markers: markers() },
+    'chart-lag': { series: seriesOf(h.samples, 'lagMillis'), unit: 'ms', markers: markers('shards') },
+    'chart-rows': { series: seriesOf(h.samples, 'rows'), unit: 'rows', markers: markers('shards') },
+  };
+  Object.entries(charts).forEach(([id, c]) => {
+    Charts.draw($(id), { times, windowMillis: h.windowMillis, ...c });
+    legend($(id + '-legend'), c.series);
+  });
+}
+
 function wireOps() {
   $('add-cache-node').addEventListener('click', () => act(async () => {
     await api('POST', '/api/ops/cache-nodes');
@@ -280,6 +336,7 @@ function wireOps() {
 // ---- tabs and polling ------------------------------------------------------------------------------------------
 
 let poller = null;
+const TIMELINE_REFRESH_MILLIS = 5000;
 
 function route() {
   const ops = location.hash === '#ops';
@@ -290,9 +347,11 @@ function route() {
   clearInterval(poller);
   if (ops) {
     act(refreshOps);
-    poller = setInterval(() => refreshOps().catch(showError), 1000);
+    act(refreshHistory);
+    poller = setInterval(() => Promise.all([refreshOps(), refreshHistory()]).catch(showError), 1000);
   } else {
     act(refreshTimeline);
+    poller = setInterval(() => refreshTimeline().catch(showError), TIMELINE_REFRESH_MILLIS);
   }
 }
 

@@ -49,6 +49,7 @@ public final class CacheCluster<V> implements AutoCloseable {
     public static final String ADDRESS = "address";
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheCluster.class);
+    private static final Duration MAX_TTL = Duration.ofSeconds(Integer.MAX_VALUE);
 
     private final LiveRing ring;
     private final int replicationFactor;
@@ -60,8 +61,17 @@ public final class CacheCluster<V> implements AutoCloseable {
     private final WritePhases phases = new WritePhases();
     private final Rebalancer rebalancer;
     private final SingleFlight<V> loads = new SingleFlight<>();
+    private final Replicas replicas;
+    private final HybridClock clock = HybridClock.system();
+    private final long tombstoneTtlMillis;
+    private final EjectionBudget slowBudget = new EjectionBudget(this::nodeCount);
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
+    private final LongAdder decodeErrors = new LongAdder();
+    private volatile boolean closed;
+    private final int vnodesPerNode;
+    /** Null unless the membership is shared with other processes through the nodes. */
+    private final SharedMembership shared;
     private final Object membership = new Object();
     /**
      * Copy-on-write, read on every call; holds every node of the current ring, and during a change those of the
@@ -77,7 +87,28 @@ public final class CacheCluster<V> implements AutoCloseable {
         this.settings = b.settings();
         this.scheduler = scheduler;
         this.listeners = new CopyOnWriteArrayList<>(b.listeners);
-        this.rebalancer = new Rebalancer(ring, replicationFactor, () -> clients, phases, this::publish);
+        this.tombstoneTtlMillis = settings.tombstoneTtl().toMillis();
+        this.rebalancer = new Rebalancer(ring, replicationFactor, () -> clients, phases, tombstoneTtlMillis,
+                this::publish);
+        this.replicas = new Replicas(ring, replicationFactor, () -> clients, phases);
+        this.vnodesPerNode = b.vnodesPerNode;
+        this.shared = b.membershipPoll == null ? null
+                : new SharedMembership(new SharedMembership.Follower() {
+                    @Override
+                    public Map<String, NodeClient> clients() {
+                        return clients;
+                    }
+
+                    @Override
+                    public void follow(MembershipRecord record) {
+                        CacheCluster.this.follow(record);
+                    }
+
+                    @Override
+                    public boolean closed() {
+                        return closed;
+                    }
+                }, b.membershipPoll, scheduler);
     }
 
     public static Builder<byte[]> builder() {
@@ -88,124 +119,146 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     /** The cached value, or null on a miss (including when no replica of the key can be reached). */
     public V get(String key) {
-        return read(CacheKeys.require(key), KeyHash.token(key));
+        return value(read(CacheKeys.require(key), KeyHash.token(key)), key);
     }
 
     public V get(byte[] key) {
-        return read(CacheKeys.require(key), KeyHash.token(key));
+        return value(read(CacheKeys.require(key), KeyHash.token(key)), key);
+    }
+
+    /**
+     * The cached value with its version, or null on a miss (or when the key's newest entry is a deletion). The
+     * version is the one the write carried: the caller's, or this process's {@link HybridClock} reading.
+     */
+    public CacheEntry<V> getEntry(String key) {
+        byte[] stored = read(CacheKeys.require(key), KeyHash.token(key));
+        V value = value(stored, key);
+        return value == null ? null : new CacheEntry<>(value, Versioned.version(stored));
     }
 
     /** The cached values of the keys that hit; one call per node and replica round, not per key. */
     public Map<String, V> getAll(Collection<String> keys) {
+        ensureOpen();
         if (keys == null) {
             throw new IllegalArgumentException("keys must not be null");
         }
-        Set<String> pending = new LinkedHashSet<>();
+        Set<String> asked = new LinkedHashSet<>();
         for (String k : keys) {
-            pending.add(CacheKeys.require(k));
+            asked.add(CacheKeys.require(k));
         }
-        int asked = pending.size();
         Map<String, V> found = new HashMap<>();
-        HashRing r = ring.ring();
-        Map<String, NodeClient> nodes = clients;
-        for (int round = 0; round < replicationFactor && !pending.isEmpty(); round++) {
-            Map<NodeClient, Set<Object>> batches = new LinkedHashMap<>();
-            for (String k : pending) {
-                ReplicaSet replicas = r.replicas(k, replicationFactor);
-                if (round < replicas.size()) {
-                    NodeClient c = nodes.get(replicas.get(round).id());
-                    if (c != null && c.readable(k)) {
-                        batches.computeIfAbsent(c, x -> new LinkedHashSet<>()).add(k);
-                    }
-                }
+        replicas.readAll(asked).forEach((k, stored) -> {
+            V v = decode(stored, k);
+            if (v != null) {
+                found.put((String) k, v);
             }
-            for (Map.Entry<NodeClient, Set<Object>> batch : batches.entrySet()) {
-                try {
-                    for (Map.Entry<Object, byte[]> e : batch.getKey().getAll(batch.getValue()).entrySet()) {
-                        found.put((String) e.getKey(), codec.decode(e.getValue()));
-                        pending.remove((String) e.getKey());
-                    }
-                } catch (RuntimeException e) {
-                    // counted by the node; its keys try the next replica
-                }
-            }
-        }
+        });
         hits.add(found.size());
-        misses.add(asked - found.size());
+        misses.add(asked.size() - found.size());
         return found;
     }
 
-    private V read(Object key, long token) {
-        byte[] raw = readRaw(key, token);
-        if (raw == null) {
-            misses.increment();
-            return null;
-        }
-        hits.increment();
-        return codec.decode(raw);
+    private byte[] read(Object key, long token) {
+        ensureOpen();
+        return replicas.read(key, token);
     }
 
-    private byte[] readRaw(Object key, long token) {
-        ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
-        Map<String, NodeClient> nodes = clients;
-        for (int i = 0; i < replicas.size(); i++) {
-            NodeClient c = nodes.get(replicas.get(i).id());
-            // c is null only when a removal completed between reading the ring and the node map
-            if (c == null || !c.readable(key)) {
-                continue;
-            }
-            try {
-                byte[] value = c.get(key);
-                if (value != null) {
-                    return value;
-                }
-            } catch (RuntimeException e) {
-                // counted by the node (and ejects it after repeated failures); try the next replica
-            }
+    /** The value of stored bytes, counting the read as a hit or a miss (a tombstone or an undecodable value). */
+    private V value(byte[] stored, Object key) {
+        V v = stored == null ? null : decode(stored, key);
+        (v == null ? misses : hits).increment();
+        return v;
+    }
+
+    /** Null for a tombstone, and for bytes the codec (or the version header) cannot read, which are counted. */
+    private V decode(byte[] stored, Object key) {
+        if (Versioned.isTombstone(stored)) {
+            return null;
         }
-        return null;
+        try {
+            return codec.decode(Versioned.payload(stored));
+        } catch (RuntimeException e) {
+            if (decodeErrors.sum() == 0) {
+                LOG.warn("codec {} cannot decode the cached value of {} ({} bytes): {}; served as a miss", codec,
+                        CacheKeys.describe(key), stored.length, e.toString());
+            }
+            decodeErrors.increment();
+            return null;
+        }
     }
 
     // ---- writes -----------------------------------------------------------------------------------------------
 
-    /** Caches a value with the nodes' default time-to-live. */
+    /** Caches a value with the nodes' default time-to-live, versioned by this process's clock. */
     public void put(String key, V value) {
-        mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), -1);
+        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()), -1);
     }
 
     public void put(byte[] key, V value) {
-        mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), -1);
+        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()), -1);
     }
 
     /** Caches a value that expires after {@code ttl}, rounded up to whole seconds. */
     public void put(String key, V value, Duration ttl) {
-        mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
+        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()), ttlMillis(ttl));
     }
 
     public void put(byte[] key, V value, Duration ttl) {
-        mutate(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
+        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()), ttlMillis(ttl));
+    }
+
+    /**
+     * Caches a value at a version the caller supplies (the row's version, update time or commit LSN): each node
+     * keeps it only if it holds nothing newer, a value or a deletion, whichever process wrote that. Use either
+     * caller versions or clock versions ({@link #put(String, Object)}) for a key space, not both.
+     *
+     * @param ttl time to live, rounded up to whole seconds; null for the nodes' default
+     */
+    public void put(String key, V value, long version, Duration ttl) {
+        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, version),
+                ttl == null ? -1 : ttlMillis(ttl));
+    }
+
+    public void put(byte[] key, V value, long version, Duration ttl) {
+        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, version),
+                ttl == null ? -1 : ttlMillis(ttl));
     }
 
     /**
      * Caches the value unless the key is cached already. The primary (or the first reachable replica) decides.
      *
-     * @return the value already cached, or null if this call stored {@code value}
+     * @return the value already cached, or null if this call stored {@code value} (or a newer deletion kept it out)
      */
     public V putIfAbsent(String key, V value, Duration ttl) {
-        return putIfAbsent(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
+        return putIfAbsent(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()),
+                ttlMillis(ttl));
     }
 
     public V putIfAbsent(byte[] key, V value, Duration ttl) {
-        return putIfAbsent(CacheKeys.require(key), KeyHash.token(key), encode(key, value), ttlMillis(ttl));
+        return putIfAbsent(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()),
+                ttlMillis(ttl));
     }
 
-    /** Removes a key from every replica; a replica that cannot be reached now is cleaned before it serves it. */
+    /**
+     * Deletes a key on every replica, leaving a tombstone for {@code tombstoneTtl} so that no older write (from any
+     * process, or a copy during a membership change) brings it back; versioned by this process's clock. A replica
+     * that cannot be reached now is repaired before it serves the key again.
+     */
     public void delete(String key) {
-        mutate(CacheKeys.require(key), KeyHash.token(key), null, 0);
+        delete(key, clock.next());
     }
 
     public void delete(byte[] key) {
-        mutate(CacheKeys.require(key), KeyHash.token(key), null, 0);
+        delete(key, clock.next());
+    }
+
+    /** Deletes a key at a version the caller supplies: values of that version or older can no longer be cached. */
+    public void delete(String key, long version) {
+        write(CacheKeys.require(key), KeyHash.token(key), Versioned.tombstone(version), tombstoneTtlMillis);
+    }
+
+    public void delete(byte[] key, long version) {
+        write(CacheKeys.require(key), KeyHash.token(key), Versioned.tombstone(version), tombstoneTtlMillis);
     }
 
     /** Caches many values with the nodes' default TTL; one call per node. Nothing is written if any entry is bad. */
@@ -219,118 +272,36 @@ public final class CacheCluster<V> implements AutoCloseable {
     }
 
     private void putAll(Map<String, V> entries, long ttlMillis) {
+        ensureOpen();
         if (entries == null) {
             throw new IllegalArgumentException("entries must not be null");
         }
+        long version = clock.next();
         Map<String, byte[]> encoded = new LinkedHashMap<>();
-        entries.forEach((k, v) -> encoded.put(CacheKeys.require(k), encode(k, v)));
-        WritePhase phase = phases.enter();
-        try {
-            HashRing now = ring.ring();
-            Map<String, NodeClient> nodes = clients;
-            Map<NodeClient, Map<Object, byte[]>> batches = new LinkedHashMap<>();
-            encoded.forEach((k, v) -> {
-                long token = KeyHash.token(k);
-                ReplicaSet replicas = now.replicasForToken(token, replicationFactor);
-                for (Node n : replicas) {
-                    batches.computeIfAbsent(nodes.get(n.id()), x -> new HashMap<>()).put(k, v);
-                }
-                if (phase.next != null) {
-                    for (Node n : phase.next.replicasForToken(token, replicationFactor)) {
-                        if (!replicas.containsId(n.id())) {
-                            batches.computeIfAbsent(nodes.get(n.id()), x -> new HashMap<>()).put(k, v);
-                        }
-                    }
-                }
-            });
-            batches.remove(null); // a node removed after the ring was read; it no longer serves reads
-            batches.forEach((c, batch) -> c.setAll(batch, ttlMillis));
-        } finally {
-            phase.exit();
-        }
+        entries.forEach((k, v) -> encoded.put(CacheKeys.require(k), encode(k, v, version)));
+        replicas.writeAll(encoded, ttlMillis);
     }
 
-    /** A null value deletes. */
-    private void mutate(Object key, long token, byte[] value, long ttlMillis) {
-        WritePhase phase = phases.enter();
-        try {
-            ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
-            Map<String, NodeClient> nodes = clients;
-            for (int i = 0; i < replicas.size(); i++) {
-                apply(nodes.get(replicas.get(i).id()), key, value, ttlMillis);
-            }
-            if (phase.next != null) {
-                ReplicaSet next = phase.next.replicasForToken(token, replicationFactor);
-                for (int i = 0; i < next.size(); i++) {
-                    if (!replicas.containsId(next.get(i).id())) {
-                        apply(nodes.get(next.get(i).id()), key, value, ttlMillis);
-                    }
-                }
-            }
-            if (value == null && phase.deleted != null) {
-                phase.deleted.add(CacheKeys.identity(key));
-            }
-        } finally {
-            phase.exit();
-        }
+    private void write(Object key, long token, byte[] stored, long ttlMillis) {
+        ensureOpen();
+        replicas.write(key, token, stored, ttlMillis);
     }
 
-    private static void apply(NodeClient c, Object key, byte[] value, long ttlMillis) {
-        if (c == null) {
-            return; // removed after the ring was read; it no longer serves reads
-        }
-        if (value == null) {
-            c.delete(key);
-        } else {
-            c.set(key, value, ttlMillis);
-        }
-    }
-
-    private V putIfAbsent(Object key, long token, byte[] value, long ttlMillis) {
-        WritePhase phase = phases.enter();
-        try {
-            ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
-            Map<String, NodeClient> nodes = clients;
-            int decider = -1;
-            for (int i = 0; i < replicas.size() && decider < 0; i++) {
-                NodeClient c = nodes.get(replicas.get(i).id());
-                if (c == null || !c.readable(key)) {
-                    continue;
-                }
-                try {
-                    byte[] present = c.putIfAbsent(key, value, ttlMillis);
-                    if (present != null) {
-                        return codec.decode(present);
-                    }
-                    decider = i;
-                } catch (RuntimeException e) {
-                    // counted and recorded as missed by the node; the next replica decides
-                }
-            }
-            for (int i = 0; i < replicas.size(); i++) {
-                if (i != decider) {
-                    apply(nodes.get(replicas.get(i).id()), key, value, ttlMillis);
-                }
-            }
-            if (phase.next != null) {
-                for (Node n : phase.next.replicasForToken(token, replicationFactor)) {
-                    if (!replicas.containsId(n.id())) {
-                        apply(nodes.get(n.id()), key, value, ttlMillis);
-                    }
-                }
-            }
-            return null;
-        } finally {
-            phase.exit();
-        }
+    private V putIfAbsent(Object key, long token, byte[] stored, long ttlMillis) {
+        ensureOpen();
+        byte[] present = replicas.putIfAbsent(key, token, stored, ttlMillis);
+        return present == null ? null : decode(present, key);
     }
 
     // ---- get or load ------------------------------------------------------------------------------------------
 
     /**
      * The cached value, or the loader's value cached with the nodes' default TTL. Concurrent callers for the same
-     * missing key wait for one load instead of all loading (no stampede). A null from the loader is returned and not
-     * cached; an exception from it reaches every waiting caller.
+     * missing key wait for one load instead of all loading (no stampede). The loaded value is versioned with the
+     * clock reading taken before the load started, so a delete of the key during the load (from any process)
+     * keeps the possibly stale loaded value out of the cache. A null from the loader is returned and not cached; an
+     * exception from it reaches every waiting caller; a loader that loads its own key gets an
+     * {@link IllegalStateException} instead of a deadlock.
      */
     public V getOrLoad(String key, Function<? super String, ? extends V> loader) {
         return getOrLoad(key, loader, null);
@@ -351,18 +322,20 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     private V getOrLoad(Object key, long token, Supplier<? extends V> load, Duration ttl) {
         long ttlMillis = ttl == null ? -1 : ttlMillis(ttl);
-        V cached = read(key, token);
-        if (cached != null) {
-            return cached;
+        byte[] cached = read(key, token);
+        if (cached != null && !Versioned.isTombstone(cached)) {
+            return value(cached, key);
         }
         return loads.run(CacheKeys.identity(key), () -> {
-            byte[] raw = readRaw(key, token); // a load that finished just before this flight started
-            if (raw != null) {
-                return codec.decode(raw);
+            byte[] again = read(key, token); // a load that finished just before this flight started
+            if (again != null && !Versioned.isTombstone(again)) {
+                return value(again, key);
             }
+            misses.increment();
+            long version = clock.next(); // before the load: a delete while it runs is newer and wins
             V loaded = load.get();
             if (loaded != null) {
-                mutate(key, token, encode(key, loaded), ttlMillis);
+                write(key, token, encode(key, loaded, version), ttlMillis);
             }
             return loaded;
         });
@@ -391,7 +364,7 @@ public final class CacheCluster<V> implements AutoCloseable {
     public RebalanceProgress addNode(String id, String address, double weight, String zone, Warming warming) {
         Node node = nodeOf(id, address, weight, zone);
         requireWarming(warming);
-        synchronized (membership) {
+        return changing(() -> {
             HashRing before = ring.ring();
             if (before.contains(id)) {
                 throw new IllegalArgumentException("duplicate node id '" + id + "': the cluster already has it");
@@ -402,8 +375,8 @@ public final class CacheCluster<V> implements AutoCloseable {
             next.put(id, client);
             clients = next;
             publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.ADDED, address));
-            return rebalancer.change("add " + id, before.withNode(node), warming);
-        }
+            return change("add " + id, before.withNode(node), warming);
+        });
     }
 
     /**
@@ -413,7 +386,7 @@ public final class CacheCluster<V> implements AutoCloseable {
      * @throws IllegalArgumentException for an unknown id, or the last node
      */
     public RebalanceProgress removeNode(String id) {
-        synchronized (membership) {
+        return changing(() -> {
             HashRing before = ring.ring();
             if (id == null || !before.contains(id)) {
                 throw new IllegalArgumentException("no node '" + id + "' in the cluster (nodes: "
@@ -422,30 +395,95 @@ public final class CacheCluster<V> implements AutoCloseable {
             if (before.size() == 1) {
                 throw new IllegalArgumentException("cannot remove '" + id + "': it is the last node of the cluster");
             }
-            RebalanceProgress done = rebalancer.change("remove " + id, before.withoutNode(id), Warming.WARM);
-            Map<String, NodeClient> next = new HashMap<>(clients);
-            NodeClient gone = next.remove(id);
-            clients = next;
-            gone.close();
-            publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.REMOVED, ""));
+            RebalanceProgress done = change("remove " + id, before.withoutNode(id), Warming.WARM);
+            disconnect(id);
             return done;
-        }
+        });
     }
 
     /** Gives a node a new weight (share of the ring), moving entries to their new owners first. */
     public RebalanceProgress changeWeight(String id, double weight) {
-        synchronized (membership) {
+        return changing(() -> {
             HashRing before = ring.ring();
             Node current = before.node(id).orElseThrow(() -> new IllegalArgumentException("no node '" + id
                     + "' in the cluster (nodes: " + before.nodes().stream().map(Node::id)
                     .collect(Collectors.joining(", ")) + ")"));
             Node changed = current.withWeight(weight);
-            RebalanceProgress done = rebalancer.change("weight of " + id + " " + current.weight() + " -> " + weight,
+            RebalanceProgress done = change("weight of " + id + " " + current.weight() + " -> " + weight,
                     before.withNodeReplaced(changed), Warming.WARM);
             publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.WEIGHT_CHANGED,
                     current.weight() + " -> " + weight));
             return done;
+        });
+    }
+
+    /** Runs a membership change: one at a time here, and with a shared membership one at a time across processes. */
+    private RebalanceProgress changing(Supplier<RebalanceProgress> body) {
+        synchronized (membership) {
+            return shared == null ? body.get() : shared.change(body);
         }
+    }
+
+    private RebalanceProgress change(String description, HashRing after, Warming warming) {
+        return rebalancer.change(description, after, warming, shared == null ? Rebalancer.Stages.NONE : shared);
+    }
+
+    private void disconnect(String id) {
+        Map<String, NodeClient> next = new HashMap<>(clients);
+        NodeClient gone = next.remove(id);
+        clients = next;
+        gone.close();
+        publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.REMOVED, ""));
+    }
+
+    // ---- following a shared membership ------------------------------------------------------------------------
+
+    /** The node clients by id, for tests and the shared membership. */
+    Map<String, NodeClient> clients() {
+        return clients;
+    }
+
+    /** Moves to a record another process published (or the newest one, at start). */
+    private void follow(MembershipRecord record) {
+        synchronized (membership) {
+            Map<String, NodeClient> next = new HashMap<>(clients);
+            List<Node> all = new ArrayList<>(record.nodes());
+            all.addAll(record.others());
+            for (Node n : all) {
+                if (!next.containsKey(n.id())) {
+                    NodeClient c = newClient(n);
+                    try {
+                        c.connect();
+                    } catch (IllegalStateException e) {
+                        c.startEjected(e.getMessage());
+                    }
+                    next.put(n.id(), c);
+                    publish(new NodeEvent(Instant.now(), n.id(), NodeEvent.Kind.ADDED,
+                            n.attribute(ADDRESS).orElse("") + " (epoch " + record.epoch() + ")"));
+                }
+            }
+            clients = next;
+            ring.set(ringOf(record.nodes()));
+            phases.swap(record.others().isEmpty() ? WritePhase.STEADY
+                    : new WritePhase(ringOf(record.others()), false));
+            if (record.stage() == MembershipRecord.Stage.STEADY) {
+                Set<String> kept = record.nodes().stream().map(Node::id).collect(Collectors.toSet());
+                for (String id : List.copyOf(clients.keySet())) {
+                    if (!kept.contains(id)) {
+                        disconnect(id);
+                    }
+                }
+            }
+        }
+    }
+
+    private HashRing ringOf(List<Node> nodes) {
+        return HashRing.builder().vnodesPerNode(vnodesPerNode).maxReplicas(replicationFactor).nodes(nodes).build();
+    }
+
+    /** The epoch of the shared membership this client follows; 0 when it shares none. */
+    public long membershipEpoch() {
+        return shared == null ? 0 : shared.epoch();
     }
 
     // ---- introspection ----------------------------------------------------------------------------------------
@@ -469,7 +507,7 @@ public final class CacheCluster<V> implements AutoCloseable {
     public CacheStats stats() {
         List<NodeStats> nodes = new ArrayList<>();
         new TreeMap<>(clients).values().forEach(c -> nodes.add(c.stats()));
-        return new CacheStats(hits.sum(), misses.sum(), nodes);
+        return new CacheStats(hits.sum(), misses.sum(), decodeErrors.sum(), nodes);
     }
 
     public void addListener(CacheClusterListener listener) {
@@ -479,9 +517,10 @@ public final class CacheCluster<V> implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** Disconnects from every node (the nodes keep running). */
+    /** Disconnects from every node (the nodes keep running); reads and writes throw afterwards. */
     @Override
     public void close() {
+        closed = true;
         clients.values().forEach(NodeClient::stop);
         scheduler.shutdown(); // no interrupt: a probe in the middle of connecting finishes, then sees the stop
         try {
@@ -494,7 +533,17 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     // ---- helpers ----------------------------------------------------------------------------------------------
 
-    private byte[] encode(Object key, V value) {
+    private int nodeCount() {
+        return clients.size();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this cache cluster client is closed");
+        }
+    }
+
+    private byte[] encode(Object key, V value, long version) {
         if (value == null) {
             throw new IllegalArgumentException("value for " + CacheKeys.describe(key)
                     + " must not be null (delete removes a key)");
@@ -508,13 +557,17 @@ public final class CacheCluster<V> implements AutoCloseable {
             throw new IllegalArgumentException("value for " + CacheKeys.describe(key) + " is " + bytes.length
                     + " bytes, over the maximum of " + maxValueBytes + " (maxValueBytes)");
         }
-        return bytes;
+        return Versioned.value(version, bytes);
     }
 
-    /** Nodes keep expiry times in whole seconds (shorter TTLs expire at once), so round up. */
+    /** Nodes keep expiry times in whole seconds, at most {@link Integer#MAX_VALUE} of them; so round up. */
     private static long ttlMillis(Duration ttl) {
-        if (ttl == null || ttl.toMillis() < 1) {
+        if (ttl == null || ttl.isNegative() || ttl.isZero() || ttl.toMillis() < 1) {
             throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
+        }
+        if (ttl.compareTo(MAX_TTL) > 0) {
+            throw new IllegalArgumentException("ttl must be at most " + MAX_TTL + " (what a node can hold), was "
+                    + ttl);
         }
         return (ttl.toMillis() + 999) / 1000 * 1000;
     }
@@ -526,7 +579,11 @@ public final class CacheCluster<V> implements AutoCloseable {
     }
 
     private NodeClient newClient(Node node) {
-        return new NodeClient(node, settings, scheduler, this::publish);
+        NodeClient c = new NodeClient(node, settings, scheduler, this::publish, peers, slowBudget);
+        if (shared != null) {
+            c.onRegistryChange(shared::poke);
+        }
+        return c;
     }
 
     private void publish(NodeEvent event) {
@@ -548,6 +605,25 @@ public final class CacheCluster<V> implements AutoCloseable {
             }
         }
     }
+
+    /** What node clients need from the cluster: the keys' other replicas, and the rebalancer to refill a node. */
+    private final NodeClient.Peers peers = new NodeClient.Peers() {
+        @Override
+        public byte[] newestElsewhere(Object key, String except) {
+            return replicas.newestElsewhere(key, except);
+        }
+
+        @Override
+        public void refill(NodeClient node) {
+            scheduler.execute(() -> {
+                synchronized (membership) {
+                    if (!closed && clients.get(node.id()) == node) {
+                        rebalancer.refill(node);
+                    }
+                }
+            });
+        }
+    };
 
     private void repairMissedKeys() {
         for (NodeClient c : clients.values()) {
@@ -594,9 +670,14 @@ public final class CacheCluster<V> implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration callTimeout = Duration.ofSeconds(2);
         private int ejectAfter = 3;
+        private Duration slowCallThreshold = ClientSettings.SLOW_CALL_THRESHOLD;
+        private int slowCalls = ClientSettings.SLOW_CALLS;
+        private Duration slowCallWindow = ClientSettings.SLOW_CALL_WINDOW;
+        private Duration tombstoneTtl = ClientSettings.TOMBSTONE_TTL;
         private Duration probeInitial = Duration.ofMillis(200);
         private Duration probeMax = Duration.ofSeconds(5);
         private boolean degradedStart;
+        private Duration membershipPoll;
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
         private ClusterSecret secret = ClusterSecret.NONE;
         private final List<CacheClusterListener> listeners = new ArrayList<>();
@@ -686,6 +767,38 @@ public final class CacheCluster<V> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Ejection by latency (default 3 calls over 500 ms within 5 s): a node that stalls now and then (a gray
+         * failure) fails no call but slows every caller. At most a third of the nodes (and at least one) are out
+         * for latency at once, so an overloaded client does not eject healthy nodes en masse; an ejected node comes
+         * back when a probe answers within {@code threshold}.
+         */
+        public Builder<V> ejectSlowerThan(Duration threshold, int calls, Duration window) {
+            positive("slow call threshold", threshold);
+            positive("slow call window", window);
+            if (calls < 1) {
+                throw new IllegalArgumentException("slow calls before ejection must be >= 1, was " + calls);
+            }
+            this.slowCallThreshold = threshold;
+            this.slowCalls = calls;
+            this.slowCallWindow = window;
+            return this;
+        }
+
+        /**
+         * How long a delete's tombstone keeps older writes out (default 30 s): longer than any write can be in
+         * flight (a call timeout), a range copy takes, or a {@code getOrLoad} loader runs.
+         */
+        public Builder<V> tombstoneTtl(Duration ttl) {
+            positive("tombstoneTtl", ttl);
+            if (ttl.toMillis() < 1000) {
+                throw new IllegalArgumentException("tombstoneTtl must be at least 1 s (nodes expire in whole seconds),"
+                        + " was " + ttl);
+            }
+            this.tombstoneTtl = ttl;
+            return this;
+        }
+
         /** Delay before the first probe of an ejected node, doubling up to {@code max} (default 200 ms, 5 s). */
         public Builder<V> probeBackoff(Duration initial, Duration max) {
             positive("probe initial backoff", initial);
@@ -704,6 +817,18 @@ public final class CacheCluster<V> implements AutoCloseable {
          */
         public Builder<V> allowDegradedStart(boolean allow) {
             this.degradedStart = allow;
+            return this;
+        }
+
+        /**
+         * Shares the membership with every other client process of these nodes (off by default): the node list,
+         * weights and an epoch live in a registry on the nodes; {@code addNode}, {@code removeNode} and
+         * {@code changeWeight} through any process change it for all (one at a time), and every process follows,
+         * told by the nodes at once and polling every {@code poll} (say 500 ms). At start the newest membership on
+         * the nodes wins over the nodes listed here, which then only serve to find it.
+         */
+        public Builder<V> sharedMembership(Duration poll) {
+            this.membershipPoll = positive("membership poll", poll);
             return this;
         }
 
@@ -733,7 +858,7 @@ public final class CacheCluster<V> implements AutoCloseable {
 
         ClientSettings settings() {
             return new ClientSettings(connectTimeout, callTimeout, ejectAfter, probeInitial, probeMax,
-                    clientProperties, secret);
+                    slowCallThreshold, slowCalls, slowCallWindow, tombstoneTtl, clientProperties, secret);
         }
 
         /**
@@ -785,6 +910,9 @@ public final class CacheCluster<V> implements AutoCloseable {
                 LOG.warn("cache cluster started degraded: {}", unreachable);
             }
             scheduler.scheduleWithFixedDelay(cluster::repairMissedKeys, 500, 500, TimeUnit.MILLISECONDS);
+            if (cluster.shared != null) {
+                cluster.shared.start(initial);
+            }
             return cluster;
         }
 

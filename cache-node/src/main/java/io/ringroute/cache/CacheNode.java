@@ -13,7 +13,6 @@ import com.hazelcast.core.HazelcastException;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -155,9 +154,7 @@ public final class CacheNode implements AutoCloseable {
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(reuseAddress);
             probe.bind(new InetSocketAddress(address, config.port()));
-        } catch (BindException e) {
-            throw new IllegalStateException(cannotListen(config, e.getMessage()), e);
-        } catch (IOException e) {
+        } catch (IOException e) { // "Address already in use", "Permission denied", ...
             throw new IllegalStateException(cannotListen(config, e.getMessage()), e);
         }
     }
@@ -216,6 +213,7 @@ public final class CacheNode implements AutoCloseable {
                 .setTimeToLiveSeconds((int) config.ttl().getSeconds())
                 .setEvictionConfig(eviction));
         hz.addExecutorConfig(new ExecutorConfig(WARMING_EXECUTOR).setPoolSize(2));
+        CoherenceSerializables.register(hz.getSerializationConfig());
         return hz;
     }
 }

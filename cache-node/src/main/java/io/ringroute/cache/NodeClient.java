@@ -4,17 +4,23 @@ import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.client.config.RoutingMode;
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.Pipelining;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.ringroute.ring.Node;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -58,17 +64,55 @@ final class NodeClient implements AutoCloseable {
     private volatile boolean closed;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final Set<Object> missed = ConcurrentHashMap.newKeySet();
+    private final CopyOnWriteArrayList<TokenRangePredicate> pendingDrops = new CopyOnWriteArrayList<>();
+    private final Peers peers;
+    private final SlowCalls slowCalls;
+    private final EjectionBudget slowBudget;
+    private volatile boolean ejectedForLatency;
+    private volatile UUID memberId;
     private volatile long probeDelayMillis;
+    private volatile Runnable registryListener;
 
     final LongAdder hits = new LongAdder();
     final LongAdder misses = new LongAdder();
     final LongAdder errors = new LongAdder();
     final LongAdder ejections = new LongAdder();
     final LongAdder movedIn = new LongAdder();
+    final LongAdder repaired = new LongAdder();
     private final Histogram readLatency = new ConcurrentHistogram(MAX_LATENCY_MICROS, LATENCY_DIGITS);
     private final Histogram writeLatency = new ConcurrentHistogram(MAX_LATENCY_MICROS, LATENCY_DIGITS);
 
+    /** What a node client needs from the rest of the cluster to repair and refill its node. */
+    interface Peers {
+        /** The newest stored bytes of the key on another replica than {@code except}, or null. */
+        byte[] newestElsewhere(Object key, String except);
+
+        /** Copies the node's share of the ring to it from its peers (it restarted empty). */
+        void refill(NodeClient node);
+    }
+
+    /** Without peers, for a one-off client (the node's health check): it repairs nothing from elsewhere. */
     NodeClient(Node node, ClientSettings settings, ScheduledExecutorService scheduler, Consumer<NodeEvent> events) {
+        this(node, settings, scheduler, events, NO_PEERS, new EjectionBudget(() -> 1));
+    }
+
+    private static final Peers NO_PEERS = new Peers() {
+        @Override
+        public byte[] newestElsewhere(Object key, String except) {
+            return null;
+        }
+
+        @Override
+        public void refill(NodeClient node) {
+            // nothing to refill from
+        }
+    };
+
+    NodeClient(Node node, ClientSettings settings, ScheduledExecutorService scheduler, Consumer<NodeEvent> events,
+               Peers peers, EjectionBudget slowBudget) {
+        this.peers = peers;
+        this.slowBudget = slowBudget;
+        this.slowCalls = new SlowCalls(settings.slowCallThreshold(), settings.slowCalls(), settings.slowCallWindow());
         this.node = node;
         this.address = node.attribute(CacheCluster.ADDRESS).orElseThrow();
         this.settings = settings;
@@ -100,6 +144,7 @@ final class NodeClient implements AutoCloseable {
             throw new IllegalStateException("cannot reach cache node '" + node.id() + "' at " + address + " within "
                     + settings.connectTimeout().toMillis() + " ms: " + e.getMessage(), e);
         }
+        restarted();
         state = NodeState.UP;
     }
 
@@ -117,17 +162,20 @@ final class NodeClient implements AutoCloseable {
         return state == NodeState.UP && !purgeAll && (missed.isEmpty() || !missed.contains(CacheKeys.identity(key)));
     }
 
-    /** The stored value or null; throws (after counting the failure) when the call fails. */
+    /**
+     * The stored bytes ({@link Versioned} value or tombstone) or null.
+     *
+     * @throws NodeFailure after counting it, when the node or the network failed
+     */
     byte[] get(Object key) {
         long start = System.nanoTime();
         try {
-            byte[] value = connectedMap().get(key);
+            byte[] stored = connectedMap().get(key);
             succeeded(readLatency, start);
-            (value == null ? misses : hits).increment();
-            return value;
+            (stored == null || Versioned.isTombstone(stored) ? misses : hits).increment();
+            return stored;
         } catch (RuntimeException e) {
-            failed(e);
-            throw e;
+            throw failed(e, start);
         }
     }
 
@@ -136,94 +184,94 @@ final class NodeClient implements AutoCloseable {
         try {
             Map<Object, byte[]> found = connectedMap().getAll(keys);
             succeeded(readLatency, start);
-            hits.add(found.size());
-            misses.add(keys.size() - found.size());
+            long live = found.values().stream().filter(v -> !Versioned.isTombstone(v)).count();
+            hits.add(live);
+            misses.add(keys.size() - live);
             return found;
         } catch (RuntimeException e) {
-            failed(e);
-            throw e;
+            throw failed(e, start);
         }
     }
 
-    /** Stores a value; a negative TTL means the node's default. Never throws: a failed write is a missed key. */
-    void set(Object key, byte[] value, long ttlMillis) {
+    /**
+     * Stores a versioned value or tombstone if it is newer than the node's ({@link VersionedWrite}); a negative TTL
+     * means the node's default. A node failure is not thrown: the key is recorded as missed instead.
+     *
+     * @throws IllegalArgumentException when the node rejects the arguments (not counted against the node)
+     */
+    void write(Object key, byte[] stored, long ttlMillis) {
         if (!writable(key)) {
             return;
         }
         long start = System.nanoTime();
         try {
-            if (ttlMillis < 0) {
-                connectedMap().set(key, value);
-            } else {
-                connectedMap().set(key, value, ttlMillis, TimeUnit.MILLISECONDS);
-            }
+            connectedMap().executeOnKey(key, new VersionedWrite(stored, ttlMillis, false));
             succeeded(writeLatency, start);
         } catch (RuntimeException e) {
+            RuntimeException f = failed(e, start);
+            if (!(f instanceof NodeFailure)) {
+                throw f;
+            }
             missed(key);
-            failed(e);
         }
     }
 
     /**
-     * Stores many values: with the node's default TTL (negative {@code ttlMillis}) in one call, else pipelined with
-     * that TTL (a batch call carries none). Never throws: a failed batch is missed keys.
+     * Stores many versioned entries, pipelined, each only if newer. Never throws for a node failure: the keys that
+     * could not be written are recorded as missed.
+     *
+     * @return how many entries could not be written
      */
-    void setAll(Map<Object, byte[]> entries, long ttlMillis) {
+    int writeAll(Map<Object, byte[]> entries, long ttlMillis) {
         if (state != NodeState.UP) {
             entries.keySet().forEach(this::missed);
             if (state != NodeState.UP) {
-                return;
+                return entries.size();
             }
         }
         long start = System.nanoTime();
         try {
             IMap<Object, byte[]> m = connectedMap();
-            if (ttlMillis < 0) {
-                m.putAll(entries);
-            } else {
-                Pipelining<Void> pipe = new Pipelining<>(64);
-                for (Map.Entry<Object, byte[]> e : entries.entrySet()) {
-                    pipe.add(m.setAsync(e.getKey(), e.getValue(), ttlMillis, TimeUnit.MILLISECONDS));
-                }
-                pipe.results();
+            Pipelining<byte[]> pipe = new Pipelining<>(64);
+            for (Map.Entry<Object, byte[]> e : entries.entrySet()) {
+                pipe.add(m.submitToKey(e.getKey(), new VersionedWrite(e.getValue(), ttlMillis, false)));
             }
+            pipe.results();
             succeeded(writeLatency, start);
+            return 0;
         } catch (RuntimeException | ExecutionException e) {
             entries.keySet().forEach(this::missed);
-            failed(e);
+            RuntimeException f = failed(e instanceof ExecutionException x && x.getCause() instanceof RuntimeException r
+                    ? r : new NodeFailure(node.id(), e), start);
+            if (!(f instanceof NodeFailure)) {
+                throw f;
+            }
+            return entries.size();
         } catch (InterruptedException e) {
             entries.keySet().forEach(this::missed);
             Thread.currentThread().interrupt();
+            return entries.size();
         }
     }
 
-    /** Stores the value unless the key is present; returns the present value. Throws when the call fails. */
-    byte[] putIfAbsent(Object key, byte[] value, long ttlMillis) {
+    /**
+     * Stores the value unless a live value, or a tombstone as new or newer, is there.
+     *
+     * @return what kept it out, or null when stored
+     * @throws NodeFailure after counting it and recording the key as missed
+     */
+    byte[] putIfAbsent(Object key, byte[] stored, long ttlMillis) {
         long start = System.nanoTime();
         try {
-            byte[] present = ttlMillis < 0 ? connectedMap().putIfAbsent(key, value)
-                    : connectedMap().putIfAbsent(key, value, ttlMillis, TimeUnit.MILLISECONDS);
+            byte[] present = connectedMap().executeOnKey(key, new VersionedWrite(stored, ttlMillis, true));
             succeeded(writeLatency, start);
             return present;
         } catch (RuntimeException e) {
-            missed(key);
-            failed(e);
-            throw e;
-        }
-    }
-
-    /** Deletes a key. Never throws: a delete that cannot reach the node is a missed key, retried before reads. */
-    void delete(Object key) {
-        if (!writable(key)) {
-            return;
-        }
-        long start = System.nanoTime();
-        try {
-            connectedMap().delete(key);
-            succeeded(writeLatency, start);
-        } catch (RuntimeException e) {
-            missed(key);
-            failed(e);
+            RuntimeException f = failed(e, start);
+            if (f instanceof NodeFailure) {
+                missed(key);
+            }
+            throw f;
         }
     }
 
@@ -233,7 +281,7 @@ final class NodeClient implements AutoCloseable {
             return true;
         }
         missed(key);
-        // The probe may have put the node back meanwhile; it deletes missed keys only after it flips to UP, so
+        // The probe may have put the node back meanwhile; it repairs missed keys only after it flips to UP, so
         // writing now is safe and keeps the write.
         return state == NodeState.UP;
     }
@@ -244,6 +292,75 @@ final class NodeClient implements AutoCloseable {
             missed.clear();
         }
         missed.add(CacheKeys.identity(key));
+    }
+
+    // ---- membership registry --------------------------------------------------------------------------------
+
+    /**
+     * An entry of the node's membership registry ({@link MembershipRegistry}), or null.
+     *
+     * @throws NodeFailure when the call fails (not counted against the node: the data path decides its health)
+     */
+    byte[] registryGet(String key) {
+        try {
+            return registry().get(key);
+        } catch (RuntimeException e) {
+            throw new NodeFailure(node.id(), e);
+        }
+    }
+
+    /**
+     * Writes a versioned registry entry if newer (or, with {@code ifAbsent}, only if none is there).
+     *
+     * @return what kept it out, or null when stored
+     */
+    byte[] registryWrite(String key, byte[] stored, long ttlMillis, boolean ifAbsent) {
+        try {
+            return registry().executeOnKey(key, new VersionedWrite(stored, ttlMillis, ifAbsent));
+        } catch (RuntimeException e) {
+            throw new NodeFailure(node.id(), e);
+        }
+    }
+
+    void registryDelete(String key) {
+        try {
+            registry().delete(key);
+        } catch (RuntimeException e) {
+            throw new NodeFailure(node.id(), e);
+        }
+    }
+
+    /** Calls {@code listener} whenever the node's registry changes, on a Hazelcast event thread; kept on reconnect. */
+    void onRegistryChange(Runnable listener) {
+        registryListener = listener;
+        HazelcastInstance c = client;
+        if (c != null) {
+            listenTo(c);
+        }
+    }
+
+    private void listenTo(HazelcastInstance c) {
+        Runnable l = registryListener;
+        if (l != null) {
+            c.<Object, byte[]>getMap(MembershipRegistry.MAP_NAME).addEntryListener(new RegistryListener(l), false);
+        }
+    }
+
+    private record RegistryListener(Runnable onChange)
+            implements EntryAddedListener<Object, byte[]>, EntryUpdatedListener<Object, byte[]> {
+        @Override
+        public void entryAdded(EntryEvent<Object, byte[]> event) {
+            onChange.run();
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<Object, byte[]> event) {
+            onChange.run();
+        }
+    }
+
+    private IMap<Object, byte[]> registry() {
+        return connectedClient().getMap(MembershipRegistry.MAP_NAME);
     }
 
     // ---- warming ----------------------------------------------------------------------------------------------
@@ -264,25 +381,28 @@ final class NodeClient implements AutoCloseable {
         return stored;
     }
 
-    /** Deletes every entry in the given ranges (server-side). */
-    void removeRanges(TokenRangePredicate ranges) {
-        connectedMap().removeAll(ranges);
+    /**
+     * Deletes every entry in the given ranges (server-side). A failure is kept and retried with every
+     * {@link #repair} (before the node rejoins, and periodically while it is up) until it succeeds.
+     *
+     * @return whether the drop succeeded now
+     */
+    boolean dropRanges(TokenRangePredicate ranges) {
+        try {
+            connectedMap().removeAll(ranges);
+            return true;
+        } catch (RuntimeException e) {
+            pendingDrops.add(ranges);
+            RuntimeException f = failed(e, System.nanoTime());
+            LOG.warn("cache node '{}': dropping ranges it no longer owns failed, retrying: {}", node.id(),
+                    f.getMessage());
+            return false;
+        }
     }
 
-    /** Deletes the given keys, pipelined; best effort (a failure leaves them to expire or be evicted). */
-    void deleteAll(Set<Object> identities) {
-        try {
-            Pipelining<Boolean> pipe = new Pipelining<>(64);
-            IMap<Object, byte[]> m = connectedMap();
-            for (Object id : identities) {
-                pipe.add(m.deleteAsync(CacheKeys.stored(id)));
-            }
-            pipe.results();
-        } catch (RuntimeException | ExecutionException e) {
-            failed(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Ranges whose drop failed and is still to be retried. */
+    int pendingDrops() {
+        return pendingDrops.size();
     }
 
     private RangeEntries withoutMissedKeys(RangeEntries all) {
@@ -309,7 +429,7 @@ final class NodeClient implements AutoCloseable {
             return connectedClient().getExecutorService(CacheNode.WARMING_EXECUTOR).submit(task)
                     .get(settings.transferTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            failed(e);
+            failed(new NodeFailure(node.id(), e), System.nanoTime());
             throw new IllegalStateException("transfer with cache node '" + node.id() + "' failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -320,30 +440,68 @@ final class NodeClient implements AutoCloseable {
     // ---- health -----------------------------------------------------------------------------------------------
 
     private void succeeded(Histogram latency, long startNanos) {
-        latency.recordValue(Math.min((System.nanoTime() - startNanos) / 1000, MAX_LATENCY_MICROS));
+        long now = System.nanoTime();
+        long micros = Math.min((now - startNanos) / 1000, MAX_LATENCY_MICROS);
+        latency.recordValue(micros);
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
         }
-    }
-
-    private void failed(Exception e) {
-        errors.increment();
-        if (consecutiveFailures.incrementAndGet() >= settings.ejectAfter()) {
-            eject(consecutiveFailures.get() + " consecutive failures, last: " + e);
+        if (slowCalls.slow(now, micros)) {
+            ejectSlow(micros);
         }
     }
 
-    private void eject(String reason) {
+    /**
+     * Counts a failed call against the node, unless the caller's arguments were at fault.
+     *
+     * @return what to throw: the original exception for a caller error, else a {@link NodeFailure}
+     */
+    private RuntimeException failed(Exception e, long startNanos) {
+        if (callerError(e)) {
+            return (RuntimeException) e;
+        }
+        errors.increment();
+        if (consecutiveFailures.incrementAndGet() >= settings.ejectAfter()) {
+            eject(consecutiveFailures.get() + " consecutive failures, last: " + e, false);
+        } else {
+            long now = System.nanoTime();
+            if (slowCalls.slow(now, (now - startNanos) / 1000)) {
+                ejectSlow((now - startNanos) / 1000);
+            }
+        }
+        return e instanceof NodeFailure f ? f : new NodeFailure(node.id(), e);
+    }
+
+    /** Bad arguments (a TTL or value the node refuses, a codec that cannot serialize), not a node in trouble. */
+    static boolean callerError(Throwable e) {
+        return e instanceof IllegalArgumentException || e instanceof HazelcastSerializationException
+                || e instanceof NullPointerException || e instanceof ClassCastException;
+    }
+
+    private void ejectSlow(long lastMicros) {
+        if (state != NodeState.UP || !slowBudget.tryAcquire()) {
+            return; // too many nodes out for latency already: the slowness is more likely ours (load) than theirs
+        }
+        if (!eject(settings.slowCalls() + " calls over " + settings.slowCallThreshold().toMillis() + " ms within "
+                + settings.slowCallWindow().toMillis() + " ms, last " + lastMicros / 1000 + " ms", true)) {
+            slowBudget.release();
+        }
+    }
+
+    /** Takes the node out of the read path and starts probing; false if it was out already. */
+    private boolean eject(String reason, boolean forLatency) {
         synchronized (this) {
             if (state != NodeState.UP || closed) {
-                return;
+                return false;
             }
             state = NodeState.EJECTED;
+            ejectedForLatency = forLatency;
         }
         ejections.increment();
         LOG.warn("cache node '{}' at {} ejected: {}", node.id(), address, reason);
         events.accept(new NodeEvent(Instant.now(), node.id(), NodeEvent.Kind.EJECTED, reason));
         scheduleProbe(settings.probeInitial().toMillis());
+        return true;
     }
 
     private void scheduleProbe(long delayMillis) {
@@ -353,7 +511,11 @@ final class NodeClient implements AutoCloseable {
         }
     }
 
-    /** Reconnects if needed, asks the node for its size, deletes the keys it missed, then puts it back. */
+    /**
+     * Reconnects if needed, asks the node for its size (in time: a node ejected as slow must answer within the
+     * slow-call threshold), repairs the keys it missed from its peers, then puts it back. A node that restarted (a
+     * new member) is refilled from its peers after it rejoins.
+     */
     private void probe() {
         if (closed) {
             return;
@@ -370,18 +532,33 @@ final class NodeClient implements AutoCloseable {
                 client.shutdown();
                 return;
             }
+            long start = System.nanoTime();
             connectedMap().size();
+            long micros = (System.nanoTime() - start) / 1000;
+            if (ejectedForLatency && micros > settings.slowCallThreshold().toNanos() / 1000) {
+                throw new IllegalStateException("still slow: " + micros / 1000 + " ms");
+            }
+            boolean restarted = restarted();
             repair();
             synchronized (this) {
                 if (closed) {
                     return;
                 }
                 consecutiveFailures.set(0);
+                slowCalls.reset();
                 state = NodeState.UP;
+                if (ejectedForLatency) {
+                    ejectedForLatency = false;
+                    slowBudget.release();
+                }
             }
             repair(); // keys recorded by writers that saw the node out just before it came back
-            LOG.info("cache node '{}' at {} rejoined", node.id(), address);
-            events.accept(new NodeEvent(Instant.now(), node.id(), NodeEvent.Kind.REJOINED, ""));
+            LOG.info("cache node '{}' at {} rejoined{}", node.id(), address, restarted ? " (restarted)" : "");
+            events.accept(new NodeEvent(Instant.now(), node.id(), NodeEvent.Kind.REJOINED,
+                    restarted ? "restarted" : ""));
+            if (restarted) {
+                peers.refill(this);
+            }
         } catch (RuntimeException e) {
             long next = Math.min(probeDelayMillis * 2, settings.probeMax().toMillis());
             LOG.debug("probe of cache node '{}' failed, next in {} ms: {}", node.id(), next, e.toString());
@@ -389,29 +566,55 @@ final class NodeClient implements AutoCloseable {
         }
     }
 
+    /** Whether the member behind the address is another one than at the last check (the node restarted). */
+    private boolean restarted() {
+        UUID now = connectedClient().getCluster().getMembers().iterator().next().getUuid();
+        UUID before = memberId;
+        memberId = now;
+        return before != null && !before.equals(now);
+    }
+
     /** The number of entries the node holds (one call). */
     int size() {
         return connectedMap().size();
     }
 
-    /** Deletes the keys this node missed; periodically while up, and before it rejoins. */
+    /**
+     * Brings the keys this node missed up to date from its peers (periodically while up, and before it rejoins):
+     * the newest version another replica holds is written here if newer; a key no peer holds is deleted here. Then
+     * retries failed range drops. Emptying the node instead when it missed too many keys.
+     */
     void repair() {
         if (closed || client == null) {
             return;
         }
+        IMap<Object, byte[]> m = connectedMap();
+        for (TokenRangePredicate drop : pendingDrops) {
+            m.removeAll(drop);
+            pendingDrops.remove(drop);
+        }
         if (purgeAll) {
             missed.clear(); // track again from here; the clear below covers everything missed before
-            connectedMap().clear();
+            m.clear();
             purgeAll = false;
             return;
         }
-        if (missed.isEmpty()) {
-            return;
-        }
-        IMap<Object, byte[]> m = connectedMap();
         for (Object id : missed) {
-            m.delete(CacheKeys.stored(id)); // delete first: the key stays unreadable here until gone
-            missed.remove(id);
+            missed.remove(id); // before repairing: a write that fails meanwhile records it again
+            try {
+                Object key = CacheKeys.stored(id);
+                byte[] newest = peers.newestElsewhere(key, node.id());
+                if (newest == null) {
+                    m.delete(key);
+                } else {
+                    m.executeOnKey(key, new VersionedWrite(newest, Versioned.isTombstone(newest)
+                            ? settings.tombstoneTtl().toMillis() : -1, false));
+                    repaired.increment();
+                }
+            } catch (RuntimeException e) {
+                missed.add(id);
+                throw e;
+            }
         }
     }
 
@@ -421,7 +624,7 @@ final class NodeClient implements AutoCloseable {
     }
 
     boolean hasMissedKeys() {
-        return purgeAll || !missed.isEmpty();
+        return purgeAll || !missed.isEmpty() || !pendingDrops.isEmpty();
     }
 
     private void openClient() {
@@ -430,17 +633,19 @@ final class NodeClient implements AutoCloseable {
             if (event.getState() == LifecycleEvent.LifecycleState.CLIENT_DISCONNECTED
                     || event.getState() == LifecycleEvent.LifecycleState.SHUTTING_DOWN) {
                 if (client == c) {
-                    eject("connection lost (" + event.getState() + ")");
+                    eject("connection lost (" + event.getState() + ")", false);
                 }
             }
         });
         map = c.getMap(CacheNode.MAP_NAME);
         client = c;
+        listenTo(c);
     }
 
     private ClientConfig clientConfig() {
         ClientConfig cc = new ClientConfig();
         cc.setClusterName(settings.secret().clusterName(node.id()));
+        CoherenceSerializables.register(cc.getSerializationConfig());
         cc.setInstanceName("ringroute-cache-" + node.id() + "-" + INSTANCES.incrementAndGet());
         cc.getNetworkConfig().addAddress(address)
                 .setConnectionTimeout((int) settings.connectTimeout().toMillis());
@@ -492,7 +697,7 @@ final class NodeClient implements AutoCloseable {
 
     NodeStats stats() {
         return new NodeStats(node.id(), state, hits.sum(), misses.sum(), errors.sum(), ejections.sum(),
-                movedIn.sum(), readLatency.copy(), writeLatency.copy());
+                movedIn.sum(), repaired.sum(), readLatency.copy(), writeLatency.copy());
     }
 
     /** Stops probing and repairs; {@link #close()} then disconnects. */

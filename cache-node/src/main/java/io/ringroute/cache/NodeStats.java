@@ -12,11 +12,12 @@ import org.HdrHistogram.Histogram;
  * @param errors         calls that failed (timeouts, lost connections)
  * @param ejections      times it was taken out of the read path
  * @param entriesMovedIn entries copied to it by membership changes
+ * @param keysRepaired   keys it missed (cut off, ejected) brought up to date from a peer instead of deleted
  * @param readLatency    latency of reads in microseconds (a copy)
  * @param writeLatency   latency of writes and deletes in microseconds (a copy)
  */
 public record NodeStats(String nodeId, NodeState state, long hits, long misses, long errors, long ejections,
-                        long entriesMovedIn, Histogram readLatency, Histogram writeLatency) {
+                        long entriesMovedIn, long keysRepaired, Histogram readLatency, Histogram writeLatency) {
 
     @Override
     public String toString() {

@@ -2,16 +2,15 @@ package io.ringroute.cache;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Arrays;
 
 /**
  * Entries shipped from one node to another while the ring changes, each with the time it has left to live.
- * Parallel arrays keep the serialized form small. It travels as {@link IdentifiedDataSerializable}
+ * Parallel arrays keep the serialized form small. It travels as {@code IdentifiedDataSerializable}
  * ({@link WireFormat}): a count, then per entry a key kind (String or byte[]), the key, the value and the TTL.
  */
-final class RangeEntries implements IdentifiedDataSerializable {
+final class RangeEntries implements WireFormat.Type {
 
     /** A remaining time-to-live meaning "never expires" (Hazelcast reads a TTL of 0 that way). */
     static final long NO_EXPIRY = 0;
@@ -89,11 +88,6 @@ final class RangeEntries implements IdentifiedDataSerializable {
         this.keys = k;
         this.values = v;
         this.ttlMillis = t;
-    }
-
-    @Override
-    public int getFactoryId() {
-        return WireFormat.FACTORY_ID;
     }
 
     @Override

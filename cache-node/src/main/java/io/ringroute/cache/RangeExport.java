@@ -6,7 +6,6 @@ import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.IMap;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Set;
@@ -15,9 +14,9 @@ import java.util.concurrent.Callable;
 /**
  * Runs on the source node: reads the entries whose tokens fall in the given ranges, with their remaining
  * time-to-live. Reading the entry views on the member costs no network round trip per key. Travels as
- * {@link IdentifiedDataSerializable} ({@link WireFormat}).
+ * {@code IdentifiedDataSerializable} ({@link WireFormat}).
  */
-final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAware, IdentifiedDataSerializable {
+final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAware, WireFormat.Type {
 
     private final TokenRangePredicate ranges;
     private HazelcastInstance member;
@@ -75,11 +74,6 @@ final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAwar
     @Override
     public void readData(ObjectDataInput in) throws IOException {
         ranges.readData(in);
-    }
-
-    @Override
-    public int getFactoryId() {
-        return WireFormat.FACTORY_ID;
     }
 
     @Override

@@ -5,7 +5,6 @@ import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.IMap;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -13,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs on the target node: stores exported entries with their remaining time-to-live, unless the key is already
  * there. A key present already was written by a client during the copy and is newer than the exported value.
- * Travels as {@link IdentifiedDataSerializable} ({@link WireFormat}).
+ * Travels as {@code IdentifiedDataSerializable} ({@link WireFormat}).
  */
-final class RangeImport implements Callable<Integer>, HazelcastInstanceAware, IdentifiedDataSerializable {
+final class RangeImport implements Callable<Integer>, HazelcastInstanceAware, WireFormat.Type {
 
     private final RangeEntries entries;
     private HazelcastInstance member;
@@ -55,11 +54,6 @@ final class RangeImport implements Callable<Integer>, HazelcastInstanceAware, Id
     @Override
     public void readData(ObjectDataInput in) throws IOException {
         entries.readData(in);
-    }
-
-    @Override
-    public int getFactoryId() {
-        return WireFormat.FACTORY_ID;
     }
 
     @Override

@@ -24,9 +24,13 @@ import org.slf4j.LoggerFactory;
  *   <li>writes start going to the new replicas as well as the current ones, and deletes are recorded;</li>
  *   <li>each gained range is copied from a live current replica to the new one, filtered on the source member by
  *       token and stored with its remaining TTL, unless the target already has the key (a newer write);</li>
- *   <li>keys deleted during the copy are deleted again on the new replicas (the copy may have read them first);</li>
+ *   <li>the tombstones of keys deleted during the copy are written again on the new replicas (the copy may have
+ *       read them first); a newer write of such a key survives, since nodes keep the newest version; a target that
+ *       cannot take them has the keys recorded as missed (unreadable there until repaired) and the change reports
+ *       it as a failed batch;</li>
  *   <li>the ring flips: reads go to the new replicas; writes go to them only;</li>
- *   <li>nodes that lost ranges drop those entries.</li>
+ *   <li>nodes that lost ranges drop those entries; a drop that fails counts as a failed batch and is retried by the
+ *       node until it succeeds.</li>
  * </ol>
  * A cold change skips steps 2 to 4. Batches that fail (a node died mid-copy) are counted and their keys miss.
  */
@@ -42,9 +46,11 @@ final class Rebalancer {
     private final Supplier<Map<String, NodeClient>> clients;
     private final WritePhases phases;
     private final Consumer<RebalanceProgress> progress;
+    private final long tombstoneTtlMillis;
 
     Rebalancer(LiveRing ring, int replicationFactor, Supplier<Map<String, NodeClient>> clients, WritePhases phases,
-               Consumer<RebalanceProgress> progress) {
+               long tombstoneTtlMillis, Consumer<RebalanceProgress> progress) {
+        this.tombstoneTtlMillis = tombstoneTtlMillis;
         this.ring = ring;
         this.replicationFactor = replicationFactor;
         this.clients = clients;
@@ -52,11 +58,32 @@ final class Rebalancer {
         this.progress = progress;
     }
 
+    /**
+     * What other client processes must hear at each stage of a change; nothing for a client that shares its
+     * membership with nobody.
+     */
+    interface Stages {
+        Stages NONE = new Stages() {
+        };
+
+        /** Writes now go to both rings; called before the copy starts. */
+        default void prepare(HashRing before, HashRing after) {
+        }
+
+        /** Reads moved to the new ring; writes still go to both. */
+        default void commit(HashRing before, HashRing after) {
+        }
+
+        /** Writes go to the new ring only. */
+        default void settle(HashRing after) {
+        }
+    }
+
     private record Copy(NodeClient source, NodeClient target, List<TokenRange> ranges) {
     }
 
     /** Runs the change to {@code after}; the caller serializes changes and has connected every node of both rings. */
-    RebalanceProgress change(String description, HashRing after, Warming warming) {
+    RebalanceProgress change(String description, HashRing after, Warming warming, Stages stages) {
         long started = System.nanoTime();
         HashRing before = ring.ring();
         List<ReplicaChange> changes = RebalancePlan.between(before, after).replicaChanges(replicationFactor);
@@ -94,7 +121,7 @@ final class Rebalancer {
         }
 
         gained.forEach((target, ranges) -> {
-            if (!removeRanges(nodes.get(target), ranges, description)) {
+            if (!nodes.get(target).dropRanges(TokenRangePredicate.of(ranges))) {
                 nodes.get(target).requirePurge(); // stale entries may remain: keep it out of reads until emptied
             }
         });
@@ -105,6 +132,7 @@ final class Rebalancer {
         if (warming == Warming.WARM) {
             WritePhase recording = new WritePhase(after, true);
             phases.swap(recording);
+            stages.prepare(before, after);
             for (Copy batch : batches) {
                 try {
                     RangeEntries entries = batch.source().export(TokenRangePredicate.of(batch.ranges()));
@@ -120,12 +148,31 @@ final class Rebalancer {
             }
             phases.swap(new WritePhase(after, false));
             if (!recording.deleted.isEmpty()) {
-                gained.keySet().forEach(target -> nodes.get(target).deleteAll(recording.deleted));
+                // The copy may have read a key before its delete: put the tombstones there again. A target that
+                // cannot take them has the keys recorded as missed, so it serves none of them before its repair.
+                Map<Object, byte[]> tombstones = new LinkedHashMap<>();
+                recording.deleted.forEach((id, tombstone) -> tombstones.put(CacheKeys.stored(id), tombstone));
+                for (String target : gained.keySet()) {
+                    if (nodes.get(target).writeAll(tombstones, tombstoneTtlMillis) > 0) {
+                        failed++;
+                        LOG.warn("{}: {} could not take the {} deletes made during the copy; it serves none of those"
+                                + " keys until repaired", description, target, tombstones.size());
+                    }
+                }
             }
+        } else {
+            stages.prepare(before, after);
         }
         ring.set(after);
+        phases.swap(new WritePhase(before, false)); // until every process reads the new ring
+        stages.commit(before, after);
         phases.swap(WritePhase.STEADY);
-        lost.forEach((loser, ranges) -> removeRanges(nodes.get(loser), ranges, description));
+        stages.settle(after);
+        for (Map.Entry<String, List<TokenRange>> e : lost.entrySet()) {
+            if (!nodes.get(e.getKey()).dropRanges(TokenRangePredicate.of(e.getValue()))) {
+                failed++; // retried by the node's repair until it succeeds
+            }
+        }
 
         RebalanceProgress last = new RebalanceProgress(description, RebalanceProgress.Phase.DONE, moved, done, total,
                 failed, copied, since(started));
@@ -157,14 +204,40 @@ final class Rebalancer {
         return out;
     }
 
-    private static boolean removeRanges(NodeClient node, List<TokenRange> ranges, String description) {
-        try {
-            node.removeRanges(TokenRangePredicate.of(ranges));
-            return true;
-        } catch (RuntimeException e) {
-            LOG.warn("{}: could not drop {} ranges on {}: {}", description, ranges.size(), node.id(), e.toString());
-            return false;
+    /**
+     * Copies a node's share of the current ring to it from its peers, keeping what it holds (a newer write); for a
+     * node that restarted empty. The caller serializes this with membership changes.
+     *
+     * @return entries stored on the node
+     */
+    long refill(NodeClient node) {
+        HashRing now = ring.ring();
+        if (now.size() < 2 || !now.contains(node.id())) {
+            return 0;
         }
+        Map<String, NodeClient> nodes = clients.get();
+        Map<NodeClient, List<TokenRange>> bySource = new LinkedHashMap<>();
+        for (ReplicaChange c : RebalancePlan.between(now.withoutNode(node.id()), now)
+                .replicaChanges(replicationFactor)) {
+            if (c.gained().contains(node.id())) {
+                List<Node> others = c.before().stream().filter(n -> !n.id().equals(node.id())).toList();
+                NodeClient source = liveSource(others, nodes);
+                if (source != null) {
+                    bySource.computeIfAbsent(source, k -> new ArrayList<>()).add(c.range());
+                }
+            }
+        }
+        long copied = 0;
+        for (Copy batch : batches(bySource.entrySet().stream()
+                .map(e -> new Copy(e.getKey(), node, e.getValue())).toList())) {
+            try {
+                copied += node.importEntries(batch.source().export(TokenRangePredicate.of(batch.ranges())));
+            } catch (RuntimeException e) {
+                LOG.warn("refilling {} from {} failed: {}", node.id(), batch.source().id(), e.toString());
+            }
+        }
+        LOG.info("refilled {} with {} entries from its peers", node.id(), copied);
+        return copied;
     }
 
     private static Duration since(long startNanos) {

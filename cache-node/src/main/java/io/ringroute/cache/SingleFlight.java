@@ -5,23 +5,34 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
-/** Runs at most one computation per key at a time; concurrent callers for the key wait for it and share its result. */
+/**
+ * Runs at most one computation per key at a time; concurrent callers for the key wait for it and share its result.
+ * A computation that asks for its own key (a loader that loads the key it is loading) fails with an
+ * {@link IllegalStateException} instead of waiting for itself forever, as Caffeine does.
+ */
 final class SingleFlight<V> {
 
-    private final ConcurrentHashMap<Object, CompletableFuture<V>> running = new ConcurrentHashMap<>();
+    private record Flight<V>(Thread owner, CompletableFuture<V> result) {
+    }
+
+    private final ConcurrentHashMap<Object, Flight<V>> running = new ConcurrentHashMap<>();
 
     V run(Object identity, Supplier<V> work) {
-        CompletableFuture<V> mine = new CompletableFuture<>();
-        CompletableFuture<V> other = running.putIfAbsent(identity, mine);
+        Flight<V> mine = new Flight<>(Thread.currentThread(), new CompletableFuture<>());
+        Flight<V> other = running.putIfAbsent(identity, mine);
         if (other != null) {
-            return await(other);
+            if (other.owner() == Thread.currentThread()) {
+                throw new IllegalStateException("recursive load: the loader of "
+                        + CacheKeys.describe(CacheKeys.stored(identity)) + " asked for the same key");
+            }
+            return await(other.result());
         }
         try {
             V value = work.get();
-            mine.complete(value);
+            mine.result().complete(value);
             return value;
         } catch (RuntimeException | Error e) {
-            mine.completeExceptionally(e);
+            mine.result().completeExceptionally(e);
             throw e;
         } finally {
             running.remove(identity, mine);

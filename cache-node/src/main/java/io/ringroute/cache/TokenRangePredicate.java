@@ -2,7 +2,6 @@ package io.ringroute.cache;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import com.hazelcast.query.Predicate;
 import io.ringroute.ring.TokenRange;
 import java.io.IOException;
@@ -16,10 +15,10 @@ import java.util.Map;
  * the entries of the ranges that move instead of its whole map.
  *
  * <p>The ranges are kept as sorted closed intervals {@code [lo, hi]} (a wrapping range splits in two), so a test is
- * one binary search. It travels as {@link IdentifiedDataSerializable} ({@link WireFormat}); a received one is
+ * one binary search. It travels as {@code IdentifiedDataSerializable} ({@link WireFormat}); a received one is
  * checked to be such a sorted list before it is used.
  */
-final class TokenRangePredicate implements Predicate<Object, byte[]>, IdentifiedDataSerializable {
+final class TokenRangePredicate implements Predicate<Object, byte[]>, WireFormat.Type {
 
     private long[] lo;
     private long[] hi;
@@ -94,11 +93,6 @@ final class TokenRangePredicate implements Predicate<Object, byte[]>, Identified
         }
         this.lo = l;
         this.hi = h;
-    }
-
-    @Override
-    public int getFactoryId() {
-        return WireFormat.FACTORY_ID;
     }
 
     @Override

@@ -37,6 +37,14 @@ final class WireFormat implements DataSerializableFactory {
                         "java.lang.Integer", "java.lang.Boolean")));
     }
 
+    /** One of our wire types: it names this factory; {@link #getClassId()} is one of the ids above. */
+    interface Type extends IdentifiedDataSerializable {
+        @Override
+        default int getFactoryId() {
+            return FACTORY_ID;
+        }
+    }
+
     @Override
     public IdentifiedDataSerializable create(int typeId) {
         return switch (typeId) {

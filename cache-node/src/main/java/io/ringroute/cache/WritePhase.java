@@ -1,8 +1,8 @@
 package io.ringroute.cache;
 
 import io.ringroute.ring.HashRing;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,13 +16,13 @@ final class WritePhase {
 
     /** The ring being moved to, whose replicas get every write too; null when no change runs. */
     final HashRing next;
-    /** Identities of keys deleted during this phase; null unless recording. */
-    final Set<Object> deleted;
+    /** Identities of keys deleted during this phase, with the newest tombstone of each; null unless recording. */
+    final ConcurrentMap<Object, byte[]> deleted;
     private final AtomicInteger writers = new AtomicInteger();
 
     WritePhase(HashRing next, boolean recordDeletes) {
         this.next = next;
-        this.deleted = recordDeletes ? ConcurrentHashMap.newKeySet() : null;
+        this.deleted = recordDeletes ? new ConcurrentHashMap<>() : null;
     }
 
     void enter() {

@@ -50,8 +50,10 @@ class CacheClusterOperationsTest {
         cache.close();
     }
 
+    /** Replicas holding a live value of the key (not a tombstone). */
     private long copiesOf(Object key) {
-        return NODES.stream().filter(n -> n.map().containsKey(key)).count();
+        return NODES.stream().filter(n -> n.map().containsKey(key) && !Versioned.isTombstone(n.map().get(key)))
+                .count();
     }
 
     @Test
@@ -65,11 +67,12 @@ class CacheClusterOperationsTest {
     }
 
     @Test
-    void deleteRemovesTheKeyFromEveryReplica() {
+    void deleteLeavesATombstoneOnEveryReplica() {
         cache.put("user:2", "bob");
         cache.delete("user:2");
         assertThat(cache.get("user:2")).isNull();
         assertThat(copiesOf("user:2")).isZero();
+        assertThat(NODES.stream().filter(n -> Versioned.isTombstone(n.map().get("user:2"))).count()).isEqualTo(2);
     }
 
     @Test

@@ -44,20 +44,6 @@ class CacheNodeCommandLineTest {
     }
 
     @Test
-    void anUnresolvableOrNonLoopbackHostIsAnInvalidOptionOnOneLine() {
-        Run unresolvable = run("--name", "a", "--host", "no-such-host.invalid");
-        assertThat(unresolvable.exitCode).isEqualTo(2);
-        assertThat(unresolvable.lines()).containsExactly("host \"no-such-host.invalid\" of cache node a does not"
-                + " resolve (--help lists the options)");
-
-        Run remote = run("--name", "a", "--host", "192.0.2.1");
-        assertThat(remote.exitCode).isEqualTo(2);
-        assertThat(remote.lines()).hasSize(1);
-        assertThat(remote.lines().get(0)).contains("\"192.0.2.1\"", "is not loopback", "--allow-remote",
-                "--secret-file");
-    }
-
-    @Test
     void sigtermStopsTheNodeGracefullyWithExitCodeZero() throws Exception {
         Path out = dir.resolve("node.out");
         Process node = start(out, "--name", "sig", "--port", Integer.toString(TestNodes.freePort()));
@@ -70,34 +56,6 @@ class CacheNodeCommandLineTest {
         } finally {
             node.destroyForcibly();
         }
-    }
-
-    @Test
-    void healthCheckPresentsTheSecretFromTheSecretFile() throws IOException {
-        Path secret = secretFile();
-        CacheNodeConfig config = CacheNodeConfig.builder("checked").port(TestNodes.freePort())
-                .secret(Files.readString(secret).strip()).build();
-        try (CacheNode node = CacheNode.start(config)) {
-            String port = Integer.toString(node.config().port());
-            Run with = run("--name", "checked", "--port", port, "--secret-file", secret.toString(), "--health-check");
-            assertThat(with.exitCode).as(with.output).isZero();
-            assertThat(with.lines()).containsExactly("healthy: cache node checked at 127.0.0.1:" + port
-                    + " holds 0 entries");
-            Run without = run("--name", "checked", "--port", port, "--health-check");
-            assertThat(without.exitCode).isEqualTo(1);
-            assertThat(without.lines()).hasSize(1);
-            assertThat(without.lines().get(0)).startsWith("unhealthy: cannot reach cache node 'checked'")
-                    .doesNotContain("correct horse");
-        }
-    }
-
-    @Test
-    void helpDocumentsTheExitCodesAndTheSecurityOptions() {
-        Run help = run("--help");
-        assertThat(help.exitCode).isZero();
-        String text = String.join("\n", help.lines());
-        assertThat(text).contains("--secret-file", "--allow-remote", "0   stopped cleanly (SIGTERM or Ctrl-C)",
-                "1   could not start", "2   invalid options", "private network");
     }
 
     private Path secretFile() throws IOException {

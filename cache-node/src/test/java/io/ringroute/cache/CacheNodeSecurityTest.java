@@ -9,6 +9,9 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import com.hazelcast.query.Predicate;
 import io.ringroute.ring.TokenRange;
 import java.io.IOException;
@@ -172,6 +175,28 @@ class CacheNodeSecurityTest {
         }
     }
 
+    @Test
+    void forgedRangeTransfersAreRefusedWithAClearErrorAndChangeNothing() {
+        try (CacheNode node = TestNodes.start("forged")) {
+            HazelcastInstance attacker = plainClient(CacheNode.clusterName(node.name()), node.address());
+            try {
+                // Claims 2^31-1 entries and sends none: read as a RangeImport, it must not reserve room for them.
+                assertThatThrownBy(() -> attacker.getExecutorService(CacheNode.WARMING_EXECUTOR)
+                        .submit(new Forged(WireFormat.RANGE_IMPORT, Integer.MAX_VALUE)).get(30, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class);
+                IMap<Object, byte[]> map = attacker.getMap(CacheNode.MAP_NAME);
+                map.set("k", new byte[] {1});
+                // A predicate whose interval list does not match: refused when read, before it selects anything.
+                assertThatThrownBy(() -> map.removeAll(new ForgedPredicate()))
+                        .hasMessageContaining("token range predicate needs as many interval ends as starts");
+                assertThat(node.entryCount()).isEqualTo(1);
+                assertThat(node.isHealthy()).isTrue();
+            } finally {
+                attacker.shutdown();
+            }
+        }
+    }
+
     /** What comes back within 5 s on a fresh connection after sending {@code request}; empty when nothing. */
     private static String replyTo(CacheNode node, String request) throws IOException {
         try (Socket s = new Socket()) {
@@ -216,6 +241,73 @@ class CacheNodeSecurityTest {
         public String call() {
             RUNS.incrementAndGet();
             return "ran";
+        }
+    }
+
+    /** Our wire ids with a body of the sender's choosing: a count and nothing after it. */
+    static final class Forged implements Callable<Integer>, IdentifiedDataSerializable {
+        private final int classId;
+        private final int count;
+
+        Forged(int classId, int count) {
+            this.classId = classId;
+            this.count = count;
+        }
+
+        @Override
+        public Integer call() {
+            throw new AssertionError("never runs on the attacker's side");
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            out.writeInt(count);
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) {
+            throw new UnsupportedOperationException("only sent");
+        }
+
+        @Override
+        public int getFactoryId() {
+            return WireFormat.FACTORY_ID;
+        }
+
+        @Override
+        public int getClassId() {
+            return classId;
+        }
+    }
+
+    /** Claims to be a {@link TokenRangePredicate} with two interval starts and one end. */
+    static final class ForgedPredicate implements Predicate<Object, byte[]>, IdentifiedDataSerializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public boolean apply(Map.Entry<Object, byte[]> entry) {
+            return true;
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            out.writeLongArray(new long[] {1, 5});
+            out.writeLongArray(new long[] {2});
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) {
+            throw new UnsupportedOperationException("only sent");
+        }
+
+        @Override
+        public int getFactoryId() {
+            return WireFormat.FACTORY_ID;
+        }
+
+        @Override
+        public int getClassId() {
+            return WireFormat.TOKEN_RANGE_PREDICATE;
         }
     }
 

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A node on its own: configuration, eviction, health and the command line. */
 class CacheNodeTest {
@@ -69,9 +73,40 @@ class CacheNodeTest {
     }
 
     @Test
-    void commandLineHelpListsTheOptions() {
+    void commandLineHelpListsTheOptionsTheExitCodesAndTheSecurityRules() {
         String out = captureOut(() -> assertThat(CacheNodeMain.run("--help")).isZero());
-        assertThat(out).contains("--name", "--host", "--port", "--max-size", "--eviction", "--ttl", "--health-check");
+        assertThat(out).contains("--name", "--host", "--port", "--max-size", "--eviction", "--ttl", "--health-check",
+                "--secret-file", "--allow-remote", "private network");
+        assertThat(out).contains("0   stopped cleanly (SIGTERM or Ctrl-C)", "1   could not start",
+                "2   invalid options");
+    }
+
+    @Test
+    void anUnresolvableOrNonLoopbackHostIsAnInvalidOptionOnOneLine() {
+        String err = captureErr(() -> assertThat(CacheNodeMain.run("--name", "a", "--host", "no-such-host.invalid"))
+                .isEqualTo(2));
+        assertThat(err.lines()).containsExactly("host \"no-such-host.invalid\" of cache node a does not resolve"
+                + " (--help lists the options)");
+        err = captureErr(() -> assertThat(CacheNodeMain.run("--name", "a", "--host", "192.0.2.1")).isEqualTo(2));
+        assertThat(err.lines()).singleElement().asString()
+                .contains("\"192.0.2.1\"", "is not loopback", "--allow-remote", "--secret-file");
+    }
+
+    @Test
+    void healthCheckPresentsTheSecretFromTheSecretFile(@TempDir Path dir) throws IOException {
+        Path secret = Files.writeString(dir.resolve("secret"), "correct horse battery staple\n");
+        CacheNodeConfig config = CacheNodeConfig.builder("checked-" + TestNodes.freePort())
+                .port(TestNodes.freePort()).secret("correct horse battery staple").build();
+        try (CacheNode node = CacheNode.start(config)) {
+            String port = Integer.toString(node.config().port());
+            String out = captureOut(() -> assertThat(CacheNodeMain.run("--name", node.name(), "--port", port,
+                    "--secret-file", secret.toString(), "--health-check")).isZero());
+            assertThat(out).contains("healthy: cache node " + node.name());
+            out = captureOut(() -> assertThat(CacheNodeMain.run("--name", node.name(), "--port", port,
+                    "--health-check")).isEqualTo(1));
+            assertThat(out).startsWith("unhealthy: cannot reach cache node '" + node.name() + "'")
+                    .doesNotContain("correct horse");
+        }
     }
 
     @Test

@@ -1,19 +1,26 @@
 package io.ringroute.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.metrics.CacheMeterBinder;
 import io.ringroute.demo.ops.LoadGenerator;
+import io.ringroute.demo.ops.MetricsHistory;
 import io.ringroute.demo.ops.Seeder;
 import io.ringroute.demo.social.KeyValueCache;
 import io.ringroute.demo.social.Schema;
 import io.ringroute.demo.social.Social;
 import io.ringroute.demo.web.DemoServer;
 import io.ringroute.shard.RouterConfig;
-import io.ringroute.shard.ServerConnector;
+import io.ringroute.shard.DirectConnections;
 import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.metrics.RouterMeterBinder;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -151,10 +158,17 @@ public final class DemoApp implements AutoCloseable {
         if (config.mode() == DemoConfig.Mode.EMBEDDED) {
             Seeder.seed(social, config.seedUsers());
         }
-        LiveTopology topology = own(new LiveTopology(cluster, db, servers));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RouterMeterBinder routerMeters = new RouterMeterBinder(db::router);
+        routerMeters.bindTo(registry);
+        new CacheMeterBinder(cluster).bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        LiveTopology topology = own(new LiveTopology(cluster, db, servers, () -> routerMeters.bindTo(registry)));
         load = own(new LoadGenerator(social));
+        MetricsHistory history = own(MetricsHistory.start(topology, load));
         server = own(DemoServer.start(config.host(), config.port(), config.webPolicy(), social, topology, load,
-                config.mode().name().toLowerCase(), json));
+                config.mode().name().toLowerCase(), json, history, registry::scrape));
         if (config.loadRate() > 0) {
             load.start(config.loadRate());
         }
@@ -167,7 +181,7 @@ public final class DemoApp implements AutoCloseable {
      */
     private static void prepareShards(RouterConfig config) {
         for (ShardSpec shard : config.topology().shards()) {
-            try (Connection c = ServerConnector.open(shard.primary(), "ringroute-demo-setup")) {
+            try (Connection c = DirectConnections.open(shard.primary(), "ringroute-demo-setup")) {
                 Schema.apply(c);
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot create the tables on shard " + shard.name() + " ("

@@ -124,6 +124,11 @@ final class EmbeddedServers implements AutoCloseable {
         return out;
     }
 
+    /** The id {@link #nextCacheNodeId()} will give, without taking it. */
+    String peekNextCacheNodeId() {
+        return "cache-" + nextCacheNode.get();
+    }
+
     String nextCacheNodeId() {
         return "cache-" + nextCacheNode.getAndIncrement();
     }

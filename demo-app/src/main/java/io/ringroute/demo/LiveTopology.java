@@ -50,6 +50,7 @@ final class LiveTopology implements Topology, AutoCloseable {
     private final RouterDatabase db;
     private final EmbeddedServers servers;
     private final Optional<CatalogSpec> catalogSpec;
+    private final Runnable routerReplaced;
     private final ShardRowCounter rowCounter = new ShardRowCounter();
     private final ExecutorService changes = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "topology-change");
@@ -62,11 +63,15 @@ final class LiveTopology implements Topology, AutoCloseable {
     private ShardSnapshot lastShards;
     private long lastShardsAt;
 
-    /** {@code servers} is null in external mode: the buttons that start or stop servers are refused. */
-    LiveTopology(CacheCluster<byte[]> cache, RouterDatabase db, EmbeddedServers servers) {
+    /**
+     * {@code servers} is null in external mode: the buttons that start or stop servers are refused.
+     * {@code routerReplaced} runs after a new router took over (to bind its meters).
+     */
+    LiveTopology(CacheCluster<byte[]> cache, RouterDatabase db, EmbeddedServers servers, Runnable routerReplaced) {
         this.cache = cache;
         this.db = db;
         this.servers = servers;
+        this.routerReplaced = routerReplaced;
         this.catalogSpec = db.router().config().catalog();
         cache.addListener(new CacheClusterListener() {
             @Override
@@ -109,9 +114,9 @@ final class LiveTopology implements Topology, AutoCloseable {
     @Override
     public String addCacheNode() {
         EmbeddedServers s = embedded("add a cache node");
-        String id = s.nextCacheNodeId();
+        String id = s.peekNextCacheNodeId();     // taken only by a change that runs: a refused one leaves it
         run(cacheChange, "add cache node " + id, "batches", () -> {
-            CacheNode node = s.startCacheNode(id);
+            CacheNode node = s.startCacheNode(s.nextCacheNodeId());
             RebalanceProgress done = cache.addNode(id, node.address(), 1.0, null);
             return done.entriesCopied() + " entries copied in " + done.elapsed().toMillis() + " ms";
         });
@@ -146,7 +151,7 @@ final class LiveTopology implements Topology, AutoCloseable {
                 Schema.apply(c);
             }
             ShardTopology all = s.topology();
-            db.replace(ShardRouter.builder().topology(all).catalog(s.catalog()).build());
+            replaceRouter(all);
             Map<String, Double> target = new TreeMap<>(members());
             target.put(shard.name(), 1.0);
             return reshard(all, target);
@@ -175,7 +180,7 @@ final class LiveTopology implements Topology, AutoCloseable {
             target.remove(name);
             String result = reshard(s.topology(), target);
             s.retireShard(name);
-            db.replace(ShardRouter.builder().topology(s.topology()).catalog(s.catalog()).build());
+            replaceRouter(s.topology());
             // The replaced router keeps pools to the drained shard until it retires; stop the servers after that.
             changes.execute(() -> {
                 if (sleptUninterrupted(RouterDatabase.RETIRE_AFTER.toMillis() + 1000)) {
@@ -195,10 +200,15 @@ final class LiveTopology implements Topology, AutoCloseable {
         }
     }
 
+    private void replaceRouter(ShardTopology topology) {
+        db.replace(ShardRouter.builder().topology(topology).catalog(servers.catalog()).build());
+        routerReplaced.run();
+    }
+
     private String reshard(ShardTopology all, Map<String, Double> target) throws SQLException, InterruptedException {
         try (Resharder resharder = Resharder.builder().catalog(servers.catalog()).shards(all)
                 .listener(p -> shardChange.updateAndGet(c -> c.advanced(p.rangesDone(), p.rangesTotal(),
-                        p.phase() + ": " + p.rowsDone() + "/" + p.rowsTotal() + " rows, "
+                        p.phase() + ": " + p.rowsDone() + "/" + Math.max(p.rowsDone(), p.rowsTotal()) + " rows, "
                                 + Math.round(p.rowsPerSecond()) + " rows/s")))
                 .build()) {
             ReshardResult r = null;
@@ -242,13 +252,19 @@ final class LiveTopology implements Topology, AutoCloseable {
             List<ReplicaView> replicas = new ArrayList<>();
             for (ServerMetrics r : metrics.replicas(shard)) {
                 replicas.add(new ReplicaView(r.server(), r.healthy() ? "up" : "down", r.lagBytes(),
-                        Math.round(r.lagSeconds() * 1000), r.reads()));
+                        lagMillis(r), r.reads()));
             }
             ServerMetrics primary = metrics.primary(shard).orElse(null);
             views.put(shard, new ShardView(shard, rows.getOrDefault(shard, Map.of()),
                     primary == null ? 0 : primary.reads(), primary == null ? 0 : primary.writes(), replicas));
         }
         return new ShardSnapshot(ring, List.copyOf(views.values()), null);
+    }
+
+    /** Null while unknown: a replica not yet polled or out of rotation reports an infinite lag. */
+    static Long lagMillis(ServerMetrics replica) {
+        double seconds = replica.lagSeconds();
+        return replica.healthy() && Double.isFinite(seconds) ? Math.round(seconds * 1000) : null;
     }
 
     private Optional<CatalogSnapshot> catalogSnapshot() {

@@ -1,6 +1,6 @@
 package io.ringroute.demo;
 
-import io.ringroute.shard.ServerConnector;
+import io.ringroute.shard.DirectConnections;
 import io.ringroute.shard.ServerSpec;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardTopology;
@@ -51,7 +51,7 @@ final class ShardRowCounter implements AutoCloseable {
         Connection c = connections.get(shard.name());
         if (c == null) {
             ServerSpec primary = shard.primary();
-            c = ServerConnector.open(primary, "ringroute-demo-row-counter");
+            c = DirectConnections.open(primary, "ringroute-demo-row-counter");
             c.setReadOnly(true);
             connections.put(shard.name(), c);
         }

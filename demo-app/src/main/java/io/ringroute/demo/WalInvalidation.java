@@ -84,8 +84,14 @@ final class WalInvalidation implements AutoCloseable {
     private CacheInvalidator startOn(ShardSpec shard) {
         ServerSpec primary = shard.primary();
         log.debug("cache invalidator for shard {} on {}", shard.name(), primary.redactedUrl());
-        return CacheInvalidator.builder()
-                .primary(primary.url(), primary.user(), primary.password())
+        CacheInvalidator.Builder b = CacheInvalidator.builder()
+                .primary(primary.url(), primary.user(), primary.password());
+        // Cache misses load from the standbys, which apply WAL late: delete only once they have the change.
+        shard.replicas().forEach(r -> b.standby(r.url(), r.user(), r.password()));
+        return b
+                // The nodes start empty with the demo, and a shard added later starts empty: nothing cached can
+                // predate its slot, so creating the slot need not empty the cache.
+                .purgeOnNewSlot(false)
                 .tables(Schema.TABLES.stream().map(ShardedTable::name).toArray(String[]::new))
                 .keys(new SocialRowKeys())
                 .cache(cache)

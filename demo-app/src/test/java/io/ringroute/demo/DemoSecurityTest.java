@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ringroute.demo.ops.MetricsHistory;
 import io.ringroute.demo.ops.RingView;
 import io.ringroute.demo.ops.Topology;
 import io.ringroute.demo.web.DemoServer;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -38,6 +40,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(DemoStack.class)
 class DemoSecurityTest {
+    private static final List<MetricsHistory> HISTORIES = new ArrayList<>();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static final AtomicInteger USERS = new AtomicInteger();
@@ -194,8 +198,7 @@ class DemoSecurityTest {
     @Test
     void theOperationsApiRefusesToGrowPastItsCaps() throws Exception {
         StandIn topology = new StandIn(3, 2);
-        try (DemoServer server = standIn(topology, new WebPolicy(Set.of("127.0.0.1"), true, Optional.empty(), 3, 2,
-                Duration.ofSeconds(5)))) {
+        try (DemoServer server = standIn(topology, policy(true, null, 3, 2))) {
             HttpResponse<String> nodes = send(server, "POST", "/api/ops/cache-nodes", Map.of());
             assertThat(nodes.statusCode()).isEqualTo(409);
             assertThat(error(nodes.body())).contains("ops.maxCacheNodes=3");
@@ -209,14 +212,12 @@ class DemoSecurityTest {
     @Test
     void theOperationsApiCanBeTurnedOffOrDemandAToken() throws Exception {
         StandIn topology = new StandIn(1, 1);
-        try (DemoServer off = standIn(topology, new WebPolicy(Set.of("127.0.0.1"), false, Optional.empty(), 8, 8,
-                Duration.ofSeconds(5)))) {
+        try (DemoServer off = standIn(topology, policy(false, null, 8, 8))) {
             assertThat(send(off, "GET", "/api/ops", Map.of()).statusCode()).isEqualTo(404);
             assertThat(send(off, "POST", "/api/ops/cache-nodes", Map.of()).statusCode()).isEqualTo(404);
         }
         String token = "a-long-enough-ops-token";
-        try (DemoServer guarded = standIn(topology, new WebPolicy(Set.of("127.0.0.1"), true, Optional.of(token), 8, 8,
-                Duration.ofSeconds(5)))) {
+        try (DemoServer guarded = standIn(topology, policy(true, token, 8, 8))) {
             assertThat(send(guarded, "POST", "/api/ops/cache-nodes", Map.of()).statusCode()).isEqualTo(401);
             assertThat(send(guarded, "POST", "/api/ops/cache-nodes", Map.of("Authorization", "Bearer wrong"))
                     .statusCode()).isEqualTo(401);
@@ -232,8 +233,7 @@ class DemoSecurityTest {
     @Test
     void anUnexpectedFailureIsA500WithALoggedIdAndNoExceptionText() throws Exception {
         StandIn topology = new StandIn(1, 1);
-        try (DemoServer server = standIn(topology, new WebPolicy(Set.of("127.0.0.1"), true, Optional.empty(), 8, 8,
-                Duration.ofSeconds(5)))) {
+        try (DemoServer server = standIn(topology, policy(true, null, 8, 8))) {
             HttpResponse<String> r = send(server, "POST", "/api/ops/shards", Map.of());
             assertThat(r.statusCode()).isEqualTo(500);
             assertThat(error(r.body())).matches("internal error \\(id [0-9a-f]{12}\\).*")
@@ -304,10 +304,22 @@ class DemoSecurityTest {
         }
     }
 
+    private static WebPolicy policy(boolean opsEnabled, String token, int maxCacheNodes, int maxShards) {
+        return new WebPolicy(Set.of("127.0.0.1"), opsEnabled, Optional.ofNullable(token), maxCacheNodes, maxShards,
+                Duration.ofSeconds(5));
+    }
+
     private static DemoServer standIn(Topology topology, WebPolicy policy) {
         DemoApp app = DemoStack.app();
+        MetricsHistory history = MetricsHistory.start(topology, app.load());
+        HISTORIES.add(history);
         return DemoServer.start("127.0.0.1", 0, policy, app.social(), topology, app.load(), "embedded",
-                new ObjectMapper());
+                new ObjectMapper(), history, () -> "");
+    }
+
+    @AfterAll
+    static void stopHistories() {
+        HISTORIES.forEach(MetricsHistory::close);
     }
 
     private static HttpResponse<String> send(DemoServer server, String method, String path,

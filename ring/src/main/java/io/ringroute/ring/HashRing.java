@@ -38,7 +38,8 @@ public final class HashRing {
     private final double[] ownedFraction;       // per node, from arc lengths
 
     private HashRing(TokenPlacement placement, int maxReplicas, List<Node> nodeList) {
-        this.placement = placement;
+        // a layout is fitted to the nodes in the order given, so that nodes join it in that order
+        this.placement = placement instanceof AllocatedPlacement a ? a.fittedTo(nodeList) : placement;
         this.maxReplicas = maxReplicas;
         List<Node> sorted = new ArrayList<>(nodeList);
         sorted.sort((a, b) -> Node.ID_ORDER.compare(a.id(), b.id()));
@@ -51,7 +52,7 @@ public final class HashRing {
         }
         this.indexById = Collections.unmodifiableMap(index);
 
-        long[][] placed = nodes.length == 0 ? new long[0][] : placement.place(Collections.unmodifiableList(sorted));
+        long[][] placed = nodes.length == 0 ? new long[0][] : this.placement.place(Collections.unmodifiableList(sorted));
         if (placed.length != nodes.length) {
             throw new IllegalStateException(placement + " returned tokens for " + placed.length + " of "
                     + nodes.length + " nodes");
@@ -226,6 +227,11 @@ public final class HashRing {
         return placement;
     }
 
+    /** The layout of a ring built with {@link TokenPlacement#allocated}, holding exactly this ring's nodes. */
+    public Optional<TokenLayout> layout() {
+        return placement instanceof AllocatedPlacement a ? Optional.of(a.layout()) : Optional.empty();
+    }
+
     public int maxReplicas() {
         return maxReplicas;
     }
@@ -269,6 +275,35 @@ public final class HashRing {
         Map<String, Double> out = new LinkedHashMap<>();
         for (int n = 0; n < nodes.length; n++) {
             out.put(nodes[n].id(), ownedFraction[n]);
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * The exact share of the circle each node holds a replica of, with {@code r} replicas per key (the arcs whose
+     * first {@code r} replicas include it), keyed by node id in {@link Node#ID_ORDER}; the shares add up to
+     * {@code min(r, size())}. {@code ownership(1)} equals {@link #ownership()}.
+     */
+    public Map<String, Double> ownership(int r) {
+        if (r < 1) {
+            throw new IllegalArgumentException("replica count r must be >= 1, was " + r);
+        }
+        int width = Math.min(r, nodes.length);
+        double[] share = new double[nodes.length];
+        int[] list = new int[width];
+        PreferenceWalk walk = width > prefWidth ? new PreferenceWalk(nodes, owners) : null;
+        for (int i = 0; i < tokens.length; i++) {
+            double f = arc(i).fraction();
+            if (walk != null) {
+                walk.fill(i, width, list, 0);
+            }
+            for (int k = 0; k < width; k++) {
+                share[walk != null ? list[k] : preferences[i * prefWidth + k]] += f;
+            }
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int n = 0; n < nodes.length; n++) {
+            out.put(nodes[n].id(), share[n]);
         }
         return Collections.unmodifiableMap(out);
     }
@@ -362,6 +397,7 @@ public final class HashRing {
         private TokenPlacement placement;
         private Integer vnodes;
         private int maxReplicas = DEFAULT_MAX_REPLICAS;
+        private boolean fromLayout;
 
         private Builder() {
         }
@@ -394,6 +430,21 @@ public final class HashRing {
             return this;
         }
 
+        /**
+         * Balanced allocation from a layout ({@link TokenPlacement#allocated}); when no node is given, the ring's
+         * nodes are the layout's.
+         */
+        public Builder layout(TokenLayout layout) {
+            if (layout == null) {
+                throw new IllegalArgumentException("layout must not be null");
+            }
+            placement(TokenPlacement.allocated(layout));
+            if (nodes.isEmpty()) {
+                fromLayout = true;
+            }
+            return this;
+        }
+
         public Builder placement(TokenPlacement placement) {
             if (placement == null) {
                 throw new IllegalArgumentException("placement must not be null");
@@ -417,7 +468,8 @@ public final class HashRing {
         public HashRing build() {
             TokenPlacement p = placement != null ? placement
                     : TokenPlacement.vnodes(vnodes != null ? vnodes : DEFAULT_VNODES);
-            return new HashRing(p, maxReplicas, nodes);
+            List<Node> list = fromLayout && nodes.isEmpty() ? ((AllocatedPlacement) p).layout().nodes() : nodes;
+            return new HashRing(p, maxReplicas, list);
         }
     }
 }

@@ -164,7 +164,7 @@ final class CatalogWatcher implements AutoCloseable {
         int pollMillis = (int) spec.pollInterval().toMillis();
         long backoff = FIRST_BACKOFF_MILLIS;
         while (running) {
-            try (Connection c = ServerConnector.open(spec.server(), "ringroute-catalog-watcher")) {
+            try (Connection c = DirectConnections.open(spec.server(), "ringroute-catalog-watcher")) {
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN " + catalog.channel());
                 }

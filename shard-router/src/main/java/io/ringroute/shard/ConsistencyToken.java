@@ -31,6 +31,9 @@ public final class ConsistencyToken {
     private static final byte VERSION = 2;
     private static final int MAX_ENTRIES = 4096;
     private static final ConsistencyToken EMPTY = new ConsistencyToken(0, new Position[0], TokenKeys.none());
+    /** The LSN of an uncertain write: above every real position, so only the primary serves the shard. */
+    private static final long UNCERTAIN = Long.MAX_VALUE;
+    private static final ServerIdentity UNKNOWN_IDENTITY = new ServerIdentity(0, 0);
 
     private final long epoch;
     private final Position[] positions; // sorted by shard name
@@ -76,6 +79,15 @@ public final class ConsistencyToken {
         return i < 0 ? OptionalLong.empty() : OptionalLong.of(positions[i].lsn());
     }
 
+    /**
+     * Whether a write on the shard may have committed at a position that could not be read (the connection broke
+     * around the commit): reads of the shard go to the primary until the session's next known position there.
+     */
+    public boolean isUncertain(String shard) {
+        int i = indexOf(shard);
+        return i >= 0 && positions[i].lsn() == UNCERTAIN;
+    }
+
     int indexOf(String shard) {
         for (int i = 0; i < positions.length; i++) {
             if (positions[i].shard().equals(shard)) {
@@ -96,7 +108,8 @@ public final class ConsistencyToken {
     /**
      * This token with a write on {@code shard} recorded. A position replaces the old one when it is later on the
      * same history, when it comes from another history (after a failover the old position means nothing), or when
-     * the old one is {@link Long#MAX_VALUE} ("unknown, read the primary"): any LSN taken after a commit covers it.
+     * the old one is uncertain ({@link #isUncertain}): the session only records a position read after the uncertain
+     * commit was noted, and such a position covers it.
      */
     ConsistencyToken withWrite(String shard, ServerIdentity id, long lsn, long atEpoch) {
         int i = indexOf(shard);
@@ -104,12 +117,12 @@ public final class ConsistencyToken {
         if (i >= 0) {
             long old = positions[i].lsn();
             boolean sameHistory = identityMatches(i, id);
-            if (sameHistory && old != Long.MAX_VALUE && Long.compareUnsigned(old, lsn) >= 0 && newEpoch == epoch) {
+            if (sameHistory && old != UNCERTAIN && Long.compareUnsigned(old, lsn) >= 0 && newEpoch == epoch) {
                 return this;
             }
             Position[] next = positions.clone();
             next[i] = new Position(shard, id,
-                    sameHistory && old != Long.MAX_VALUE && lsn != Long.MAX_VALUE ? Math.max(old, lsn) : lsn);
+                    sameHistory && old != UNCERTAIN && lsn != UNCERTAIN ? Math.max(old, lsn) : lsn);
             return new ConsistencyToken(newEpoch, next, keys);
         }
         int at = 0;
@@ -121,6 +134,11 @@ public final class ConsistencyToken {
         next[at] = new Position(shard, id, lsn);
         System.arraycopy(positions, at, next, at + 1, positions.length - at);
         return new ConsistencyToken(newEpoch, next, keys);
+    }
+
+    /** This token with an uncertain write on {@code shard} ({@link #isUncertain}), replacing its position. */
+    ConsistencyToken withUncertainWrite(String shard, long atEpoch) {
+        return withWrite(shard, UNKNOWN_IDENTITY, UNCERTAIN, atEpoch);
     }
 
     /** Parses a text form sealed with a checksum only ({@link TokenKeys#none()}). */

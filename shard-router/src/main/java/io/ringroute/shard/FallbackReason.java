@@ -11,5 +11,7 @@ public enum FallbackReason {
     /** The chosen replica could not be reached. */
     REPLICA_UNREACHABLE,
     /** Every connection of the chosen replica's pool stayed in use. */
-    REPLICA_BUSY
+    REPLICA_BUSY,
+    /** A recovery conflict on the chosen replica canceled the read (SQLSTATE 40001); it ran again on the primary. */
+    REPLICA_CONFLICT
 }

@@ -1,5 +1,6 @@
 package io.ringroute.shard;
 
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Polls every server in the background so that the read path never has to ask: the primary's insert LSN and
- * identity, each replica's replay LSN, identity and freshness, and everybody's health. One task per shard, primary
- * first, so a replica's freshness is judged against a primary sample at least as old as its own.
+ * identity, each replica's replay LSN, identity and freshness, the incarnation each sample is from, and everybody's
+ * health. One task (and thread) per server, each bounded by its server's connection timeout, so a hung server
+ * delays no other server's samples.
  */
 final class ReplicaPoller implements AutoCloseable {
 
@@ -32,35 +34,40 @@ final class ReplicaPoller implements AutoCloseable {
             + "  ELSE pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint END,"
             + " CASE WHEN pg_is_in_recovery() THEN NULL"
             + "  ELSE ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int END,"
-            + " (SELECT system_identifier FROM pg_control_system())";
+            + " (SELECT system_identifier FROM pg_control_system()), " + ServerConnector.STARTED_MICROS;
     private static final String REPLICA_SQL = "SELECT pg_is_in_recovery(),"
             + " pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint,"
             + " COALESCE((SELECT received_tli FROM pg_stat_wal_receiver),"
             + "          (SELECT timeline_id FROM pg_control_checkpoint())),"
-            + " (SELECT system_identifier FROM pg_control_system())";
+            + " (SELECT system_identifier FROM pg_control_system()), " + ServerConnector.STARTED_MICROS;
 
     private final Duration interval;
     private final ScheduledExecutorService executor;
-    private final List<ShardProbe> probes = new ArrayList<>();
+    private final List<ServerProbe> probes = new ArrayList<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
 
     ReplicaPoller(Collection<ShardServers> shards, Duration interval) {
         this.interval = interval;
-        this.executor = Executors.newScheduledThreadPool(Math.min(4, Math.max(1, shards.size())), r -> {
+        for (ShardServers s : shards) {
+            PrimaryHistory history = new PrimaryHistory();
+            probes.add(new ServerProbe(s.primary, history));
+            for (ServerPool r : s.replicas) {
+                probes.add(new ServerProbe(r, history));
+            }
+        }
+        // a thread per server: a poll waiting on a hung server holds only its own
+        this.executor = Executors.newScheduledThreadPool(probes.size(), r -> {
             Thread t = new Thread(r, "ringroute-replica-poller");
             t.setDaemon(true);
             return t;
         });
-        for (ShardServers s : shards) {
-            probes.add(new ShardProbe(s));
-        }
     }
 
-    /** Polls every shard once (in parallel, bounded by the connect timeouts), then keeps polling. */
+    /** Polls every server once (in parallel, bounded by the connection timeouts), then keeps polling. */
     void start() {
         CompletableFuture.allOf(probes.stream().map(p -> CompletableFuture.runAsync(p, executor))
                 .toArray(CompletableFuture[]::new)).join();
-        for (ShardProbe p : probes) {
+        for (ServerProbe p : probes) {
             tasks.add(executor.scheduleWithFixedDelay(p, interval.toMillis(), interval.toMillis(),
                     TimeUnit.MILLISECONDS));
         }
@@ -75,134 +82,154 @@ final class ReplicaPoller implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        probes.forEach(ShardProbe::close);
+        probes.forEach(ServerProbe::close);
     }
 
-    /** Polls one shard; runs on one thread at a time, so the primary history needs no lock. */
-    private static final class ShardProbe implements Runnable {
-        private static final int HISTORY = 256;
+    /**
+     * The primary's recent (time, insert LSN) samples, written by its probe and read by its replicas' probes: a
+     * replica that has replayed a sample's LSN serves at least the primary's state at that sample's time.
+     */
+    private static final class PrimaryHistory {
+        private static final int SIZE = 256;
+        private final long[] nanos = new long[SIZE];
+        private final long[] lsns = new long[SIZE];
+        private int samples;            // total taken; the newest is at (samples - 1) % SIZE
 
-        private final ShardServers shard;
-        private final ServerProbe primary;
-        private final ServerProbe[] replicas;
-        private final long[] sampleNanos = new long[HISTORY];
-        private final long[] sampleLsns = new long[HISTORY];
-        private int samples;            // total taken; the newest is at (samples - 1) % HISTORY
+        synchronized void add(long atNanos, long lsn) {
+            nanos[samples % SIZE] = atNanos;
+            lsns[samples % SIZE] = lsn;
+            samples++;
+        }
 
-        ShardProbe(ShardServers shard) {
-            this.shard = shard;
-            this.primary = new ServerProbe(shard.primary);
-            this.replicas = new ServerProbe[shard.replicas.length];
-            for (int i = 0; i < replicas.length; i++) {
-                replicas[i] = new ServerProbe(shard.replicas[i]);
+        /** The time of the newest sample at or below {@code replayed}, or {@link ServerSample#STALENESS_UNKNOWN}. */
+        synchronized long freshAsOf(long replayed) {
+            for (int k = 1; k <= Math.min(samples, SIZE); k++) {
+                int i = (samples - k) % SIZE;
+                if (Long.compareUnsigned(lsns[i], replayed) <= 0) {
+                    return nanos[i];
+                }
             }
+            return ServerSample.STALENESS_UNKNOWN;
+        }
+
+        /** The newest sampled LSN, or {@code otherwise} before the first sample. */
+        synchronized long newest(long otherwise) {
+            return samples == 0 ? otherwise : lsns[(samples - 1) % SIZE];
+        }
+    }
+
+    /**
+     * Polls one server on a dedicated connection, outside its pool so polling never competes with the application.
+     * Runs on one thread at a time.
+     */
+    private static final class ServerProbe implements Runnable {
+        final ServerPool server;
+        private final PrimaryHistory history;
+        private final int timeoutMillis;
+        private Connection connection;
+
+        ServerProbe(ServerPool server, PrimaryHistory history) {
+            this.server = server;
+            this.history = history;
+            this.timeoutMillis = (int) Math.max(250, server.spec.connectionTimeout().toMillis());
         }
 
         @Override
         public void run() {
             try {
-                pollPrimary();
-                for (ServerProbe r : replicas) {
-                    pollReplica(r);
-                }
+                pollOnce();
             } catch (RuntimeException e) {
-                LOG.error("polling shard '{}' failed", shard.name, e);
+                LOG.error("polling {} failed", server.name, e);
+            } finally {
+                server.polls.increment();
             }
         }
 
-        private void pollPrimary() {
+        /**
+         * One poll. A failure on a connection that worked before is retried once on a new one: an administrator
+         * or a recovery conflict may have ended just the poller's session (57P01, 40001) on a healthy server. A
+         * failure to connect, or a timeout (a hung server), takes the server out of rotation.
+         */
+        private void pollOnce() {
+            boolean reused = connection != null;
+            try {
+                poll();
+            } catch (SQLException first) {
+                close();
+                if (!reused || isTimeout(first)) {
+                    server.markDown(first.getMessage());
+                    return;
+                }
+                try {
+                    poll();
+                } catch (SQLException second) {
+                    close();
+                    server.markDown(second.getMessage());
+                }
+            }
+        }
+
+        private void poll() throws SQLException {
             long before = System.nanoTime();
-            try (Statement st = primary.connection().createStatement(); ResultSet rs = st.executeQuery(PRIMARY_SQL)) {
+            boolean primary = server.role == Role.PRIMARY;
+            try (Statement st = connection().createStatement();
+                 ResultSet rs = st.executeQuery(primary ? PRIMARY_SQL : REPLICA_SQL)) {
                 rs.next();
-                if (rs.getBoolean(1)) {
-                    primary.server.markDown("the configured primary is in recovery (a standby)");
+                if (rs.getBoolean(1) == primary) {
+                    server.markDown(primary ? "the configured primary is in recovery (a standby)"
+                            : "the replica is not in recovery (promoted?)");
                     return;
                 }
                 long lsn = rs.getLong(2);
-                primary.server.identity = new ServerIdentity(rs.getLong(4), rs.getInt(3));
-                primary.server.lsn = lsn;
-                sampleNanos[samples % HISTORY] = before;
-                sampleLsns[samples % HISTORY] = lsn;
-                samples++;
-                primary.server.markUp();
-            } catch (SQLException e) {
-                primary.fail(e);
-            }
-        }
-
-        private void pollReplica(ServerProbe probe) {
-            ServerPool r = probe.server;
-            try (Statement st = probe.connection().createStatement(); ResultSet rs = st.executeQuery(REPLICA_SQL)) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    r.markDown("the replica is not in recovery (promoted?)");
-                    return;
-                }
-                long replayed = rs.getLong(2);
                 if (rs.wasNull()) {
-                    r.markDown("the replica has not replayed any WAL yet");
+                    server.markDown("the replica has not replayed any WAL yet");
                     return;
                 }
-                r.identity = new ServerIdentity(rs.getLong(4), rs.getInt(3));
-                r.lsn = replayed;
-                updateFreshness(r, replayed);
-                r.markUp();
-            } catch (SQLException e) {
-                probe.fail(e);
-            }
-        }
-
-        /** Newest primary sample the replica has replayed: its data is at least as new as that moment. */
-        private void updateFreshness(ServerPool r, long replayed) {
-            long fresh = ServerPool.STALENESS_UNKNOWN;
-            int kept = Math.min(samples, HISTORY);
-            for (int k = 1; k <= kept; k++) {
-                int i = (samples - k) % HISTORY;
-                if (Long.compareUnsigned(sampleLsns[i], replayed) <= 0) {
-                    fresh = sampleNanos[i];
-                    break;
+                ServerIdentity identity = new ServerIdentity(rs.getLong(4), rs.getInt(3));
+                long started = rs.getLong(5);
+                server.sawIncarnation(started);
+                if (primary) {
+                    history.add(before, lsn);
+                    server.sample = new ServerSample(identity, lsn, started, ServerSample.STALENESS_UNKNOWN);
+                } else {
+                    publishReplica(identity, lsn, started);
                 }
             }
-            r.freshAsOfNanos = fresh;
-            long newest = samples == 0 ? replayed : sampleLsns[(samples - 1) % HISTORY];
-            r.lagBytes = Math.max(0, newest - replayed);
-            r.lagSeconds = r.lagBytes == 0 ? 0
-                    : fresh == ServerPool.STALENESS_UNKNOWN ? Double.POSITIVE_INFINITY
+            if (!server.healthy && !server.poolServes()) {
+                LOG.debug("{} answers its poller but its pool does not serve yet; it stays out of rotation",
+                        server.name);
+                return;
+            }
+            server.markUp();
+        }
+
+        private void publishReplica(ServerIdentity identity, long replayed, long started) {
+            long fresh = history.freshAsOf(replayed);
+            server.sample = new ServerSample(identity, replayed, started, fresh);
+            server.lagBytes = Math.max(0, history.newest(replayed) - replayed);
+            server.lagSeconds = server.lagBytes == 0 ? 0
+                    : fresh == ServerSample.STALENESS_UNKNOWN ? Double.POSITIVE_INFINITY
                     : (System.nanoTime() - fresh) / 1e9;
         }
 
-        void close() {
-            primary.close();
-            for (ServerProbe r : replicas) {
-                r.close();
-            }
-        }
-    }
-
-    /** A dedicated connection to one server, outside its pool so polling never competes with the application. */
-    private static final class ServerProbe {
-        private static final long PROBE_SOCKET_TIMEOUT_SECONDS = 3;
-
-        final ServerPool server;
-        private Connection connection;
-
-        ServerProbe(ServerPool server) {
-            this.server = server;
-        }
-
-        Connection connection() throws SQLException {
+        private Connection connection() throws SQLException {
             if (connection == null) {
                 Properties props = DriverProperties.forDirectConnection(server.spec);
-                // a probe that hangs would stall its shard's polling: bound reads tighter than the pools do
-                props.setProperty("socketTimeout", Long.toString(PROBE_SOCKET_TIMEOUT_SECONDS));
+                props.setProperty("ApplicationName", "ringroute-poller");   // tells its sessions from the pools'
                 connection = DriverManager.getConnection(server.spec.url(), props);
+                // a poll bounded by the server's own timeout: a hung server is out of rotation after it
+                connection.setNetworkTimeout(Runnable::run, timeoutMillis);
             }
             return connection;
         }
 
-        void fail(SQLException e) {
-            server.markDown(e.getMessage());
-            close();
+        private static boolean isTimeout(SQLException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SocketTimeoutException) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void close() {

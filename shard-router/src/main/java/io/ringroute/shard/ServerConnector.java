@@ -1,44 +1,58 @@
 package io.ringroute.shard;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
+import java.sql.Statement;
+import java.util.Map;
 import java.util.Properties;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Opens the connections that live outside the pools (the topology catalog and its watcher, the resharder and its
- * CLI, tools), all the same way: connect and login bounded by the server's connection timeout, every network read
- * by its socket timeout, TCP keepalive on (a host that vanished is noticed even on an idle connection), and an
- * {@code application_name} saying which part of ringroute holds it ({@code pg_stat_activity} shows it).
+ * Opens the physical connections of one server's pool and notes which incarnation of the server each one reached
+ * ({@code pg_postmaster_start_time()}, one query per new connection). A connection to a restarted server is new,
+ * so once it exists the router knows that samples of the old incarnation no longer describe what it serves.
  */
-public final class ServerConnector {
+final class ServerConnector extends PGSimpleDataSource {
 
-    private ServerConnector() {
-    }
+    static final String STARTED_MICROS = "(extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint";
+    private static final String STARTED_SQL = "SELECT " + STARTED_MICROS;
 
-    /**
-     * A new connection to {@code spec} named {@code applicationName}; a failure keeps the driver's SQLState and
-     * names the server by its redacted URL.
-     */
-    public static Connection open(ServerSpec spec, String applicationName) throws SQLException {
-        return open(spec, applicationName, spec.socketTimeout());
-    }
+    private final transient ServerPool server;
 
-    /** The same with another bound on each network read ({@link Duration#ZERO}: none). */
-    public static Connection open(ServerSpec spec, String applicationName, Duration socketTimeout)
-            throws SQLException {
-        if (applicationName == null || applicationName.isBlank()) {
-            throw new IllegalArgumentException("applicationName must be non-empty");
+    ServerConnector(ServerPool server, ServerSpec spec) {
+        this.server = server;
+        setURL(spec.url());
+        setUser(spec.user());
+        if (!spec.password().isEmpty()) {
+            setPassword(spec.password());
         }
-        Properties p = DriverProperties.forDirectConnection(spec);
-        p.setProperty("ApplicationName", applicationName);
-        p.setProperty("socketTimeout", Long.toString((socketTimeout.toMillis() + 999) / 1000));
+        Properties p = new Properties();
+        DriverProperties.apply(spec, p);
         try {
-            return DriverManager.getConnection(spec.url(), p);
+            for (Map.Entry<Object, Object> e : p.entrySet()) {
+                setProperty((String) e.getKey(), (String) e.getValue());
+            }
         } catch (SQLException e) {
-            throw new SQLException(applicationName + " could not connect to " + spec.redactedUrl() + ": "
-                    + e.getMessage(), e.getSQLState(), e);
+            throw new IllegalArgumentException("bad driver property for " + spec.redactedUrl() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+        Connection c = super.getConnection(user, password);
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STARTED_SQL)) {
+            rs.next();
+            server.sawIncarnation(rs.getLong(1));
+            return c;
+        } catch (SQLException e) {
+            try {
+                c.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
     }
 }

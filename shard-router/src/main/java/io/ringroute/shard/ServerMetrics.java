@@ -12,7 +12,9 @@ package io.ringroute.shard;
  * @param fallbacksToPrimary reads of this shard that asked for a replica and got the primary (on the primary's row)
  * @param lagBytes           replica: WAL bytes behind the primary's last polled position
  * @param lagSeconds         replica: seconds since the primary state it serves (0 when caught up)
+ * @param polls              polls of this server by the router's poller that have finished, answered or failed
+ * @param ejections          times the server was taken out of rotation
  */
 public record ServerMetrics(String shard, Role role, String server, boolean healthy, long reads, long writes,
-                            long fallbacksToPrimary, long lagBytes, double lagSeconds) {
+                            long fallbacksToPrimary, long lagBytes, double lagSeconds, long polls, long ejections) {
 }

@@ -6,6 +6,7 @@ import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +19,6 @@ final class ServerPool implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerPool.class);
 
-    /** freshAsOfNanos of a replica whose staleness is unknown: fails every staleness bound. */
-    static final long STALENESS_UNKNOWN = Long.MIN_VALUE / 4;
-
     final String shard;
     final Role role;
     final ServerSpec spec;
@@ -29,14 +27,17 @@ final class ServerPool implements AutoCloseable {
 
     final LongAdder reads = new LongAdder();
     final LongAdder writes = new LongAdder();
+    /** Polls of this server finished, answered or failed. */
+    final LongAdder polls = new LongAdder();
+    /** Times this server was taken out of rotation. */
+    final LongAdder ejections = new LongAdder();
 
     volatile boolean healthy = true;
     private volatile boolean seen;            // polled successfully at least once
-    /** Primary: last insert LSN seen. Replica: last replay LSN seen (a lower bound of the real one). */
-    volatile long lsn;
-    volatile ServerIdentity identity;
-    /** Replica: the data it serves is at least as new as the primary's state at this System.nanoTime(). */
-    volatile long freshAsOfNanos = STALENESS_UNKNOWN;
+    /** The poller's last sample; routing trusts its LSN and freshness only while {@link #trusts} says so. */
+    volatile ServerSample sample = ServerSample.NONE;
+    /** Start time (µs) of the newest incarnation of the server any connection has reached: poller's or pool's. */
+    private final AtomicLong incarnation = new AtomicLong();
     volatile long lagBytes;
     volatile double lagSeconds;
 
@@ -47,9 +48,7 @@ final class ServerPool implements AutoCloseable {
         this.name = shard + "/" + (role == Role.PRIMARY ? "primary" : "replica" + index);
         HikariConfig c = new HikariConfig();
         c.setPoolName("ringroute-" + shard + "-" + (role == Role.PRIMARY ? "primary" : "replica" + index));
-        c.setJdbcUrl(spec.url());
-        c.setUsername(spec.user());
-        c.setPassword(spec.password());
+        c.setDataSource(new ServerConnector(this, spec));
         c.setMaximumPoolSize(spec.maxPoolSize());
         c.setMinimumIdle(spec.minIdle());
         c.setConnectionTimeout(spec.connectionTimeout().toMillis());
@@ -57,7 +56,6 @@ final class ServerPool implements AutoCloseable {
         // Start even when the server is down: the router reports it per call, it must not refuse to boot.
         c.setInitializationFailTimeout(-1);
         c.setReadOnly(role == Role.REPLICA);
-        DriverProperties.apply(spec, c.getDataSourceProperties());
         this.pool = new HikariDataSource(c);
     }
 
@@ -99,6 +97,35 @@ final class ServerPool implements AutoCloseable {
                 spec.connectionTimeout(), cause);
     }
 
+    /**
+     * Notes that a connection reached the incarnation of the server started at {@code startedMicros}. A server
+     * that restarted is on a new incarnation: samples of the old one stop being trusted.
+     */
+    void sawIncarnation(long startedMicros) {
+        incarnation.accumulateAndGet(startedMicros, Math::max);
+    }
+
+    /**
+     * Whether a sample describes what this server's connections serve now: it was taken on the newest incarnation
+     * any connection has reached. A connection to a later incarnation is new, and it is noted before the pool
+     * hands it out, so a read that checks this after borrowing never runs on a server the sample does not describe.
+     */
+    boolean trusts(ServerSample s) {
+        return s.startedMicros() == incarnation.get();
+    }
+
+    /**
+     * Whether the pool hands out a connection within its connection timeout (checked before a server is put back
+     * into rotation, so that no read waits on a pool that is still backing off). Runs on the poller's thread.
+     */
+    boolean poolServes() {
+        try (Connection c = pool.getConnection()) {
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** Hands the pool a metrics tracker (HikariCP allows it once, also on a running pool). */
     void metricsTrackerFactory(MetricsTrackerFactory factory) {
         pool.setMetricsTrackerFactory(factory);
@@ -108,6 +135,7 @@ final class ServerPool implements AutoCloseable {
     void markDown(String why) {
         if (healthy) {
             healthy = false;
+            ejections.increment();
             LOG.warn("{} ({}) is out of rotation: {}", name, spec.redactedUrl(), why);
             pool.getHikariPoolMXBean().softEvictConnections();
         }
@@ -136,6 +164,19 @@ final class ServerPool implements AutoCloseable {
             }
         }
         return hasServerFailureState(e);
+    }
+
+    /**
+     * True for a query canceled by a recovery conflict (SQLSTATE 40001; a hot standby refuses SERIALIZABLE, so on
+     * a replica this is no serialization failure): the replica is healthy, the read may run elsewhere.
+     */
+    static boolean isRecoveryConflict(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && "40001".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True if the cause chain has an SQLState saying the connection failed or the server is shutting down. */

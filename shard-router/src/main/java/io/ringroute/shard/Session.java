@@ -2,6 +2,8 @@ package io.ringroute.shard;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.stream.Collector;
 
 /**
@@ -13,6 +15,8 @@ public final class Session {
 
     private final ShardRouter router;
     private volatile ConsistencyToken token;
+    private long tickets;                                          // guarded by this
+    private final Map<String, Long> uncertainSince = new HashMap<>();   // shard -> ticket; guarded by this
 
     Session(ShardRouter router, ConsistencyToken token) {
         this.router = router;
@@ -49,8 +53,37 @@ public final class Session {
         return router.bind(key, consistency, this);
     }
 
-    synchronized void recordWrite(String shard, ServerIdentity identity, long lsn, long epoch) {
+    /**
+     * A number to take right before reading a commit position, and to pass to {@link #recordWrite}: it orders that
+     * read against commits of other threads of this session whose position could not be read.
+     */
+    synchronized long positionTicket() {
+        return ++tickets;
+    }
+
+    /**
+     * Records a commit position read after {@code ticket} was taken. A position read before an uncertain commit
+     * on the shard was noted ({@link #recordUncertain}) may be older than that commit, so it does not end the
+     * uncertainty: the shard's reads stay on the primary until a position read after it.
+     */
+    synchronized void recordWrite(long ticket, String shard, ServerIdentity identity, long lsn, long epoch) {
+        Long since = uncertainSince.get(shard);
+        if (since != null && ticket < since) {
+            token = token.withUncertainWrite(shard, epoch);
+            return;
+        }
+        uncertainSince.remove(shard);
         token = token.withWrite(shard, identity, lsn, epoch);
+    }
+
+    /**
+     * Notes a unit on the shard that may have committed at a position nobody read (its connection broke, its
+     * commit failed with a connection error): this session reads the shard from the primary until the next commit
+     * position read after now.
+     */
+    synchronized void recordUncertain(String shard, long epoch) {
+        uncertainSince.put(shard, ++tickets);
+        token = token.withUncertainWrite(shard, epoch);
     }
 
     @Override

@@ -59,7 +59,6 @@ public final class ShardRouter implements AutoCloseable {
     /** How long a write refused by a shard's fence waits for the catalog to publish the newer epoch. */
     private static final long FENCE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String REPLAY_SQL = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
-    private static final ServerIdentity UNKNOWN_IDENTITY = new ServerIdentity(0, 0);
     private static final Object NOT_SERVED = new Object();
     /** Scatter-gather: worker threads and queued shard queries per shard, beyond which calls are refused. */
     private static final int SCATTER_THREADS_PER_SHARD = 4;
@@ -74,6 +73,7 @@ public final class ShardRouter implements AutoCloseable {
     private final RoutingDataSource dataSource;
     private final long sessionWaitNanos;
     private final CatalogWatcher catalog;     // null for a static topology
+    private volatile boolean unroutableEpochSeen;
 
     private ShardRouter(RouterConfig config) {
         this.config = config;
@@ -122,7 +122,14 @@ public final class ShardRouter implements AutoCloseable {
             next = RoutingTable.of(snapshot.epoch(), snapshot.ring(), snapshot.handedOver(), servers);
         } catch (IllegalStateException e) {
             // Keep routing by the old epoch: the fences refuse its writes to moved ranges, nothing goes astray.
-            LOG.error("cannot switch to topology epoch {}: {}", snapshot.epoch(), e.getMessage());
+            // Expected of a router being replaced by one built with the new shards: said once, then at DEBUG.
+            if (!unroutableEpochSeen) {
+                unroutableEpochSeen = true;
+                LOG.info("keeps routing by topology epoch {}: epoch {} needs a router built with its shards ({})",
+                        table == null ? "none" : table.epoch, snapshot.epoch(), e.getMessage());
+            } else {
+                LOG.debug("cannot switch to topology epoch {}: {}", snapshot.epoch(), e.getMessage());
+            }
             return;
         }
         snapshot.floors().forEach((shard, lsn) -> {
@@ -237,11 +244,12 @@ public final class ShardRouter implements AutoCloseable {
                 try {
                     result = work.apply(c);
                     c.commit();
+                    c.setAutoCommit(true);
                 } catch (SQLException | RuntimeException | Error e) {
+                    recordIfUncertain(session, primary, t.epoch, e);
                     rollbackQuietly(c, e);
                     throw e;
                 }
-                c.setAutoCommit(true);
                 primary.writes.increment();
                 bound = false;
                 try {
@@ -266,6 +274,17 @@ public final class ShardRouter implements AutoCloseable {
                 }
                 closeQuietly(c);
             }
+        }
+    }
+
+    /**
+     * After a unit failed with a connection error: it may have committed (the server commits what it received
+     * before the connection broke) at a position nobody can read now, so the session's reads of the shard go to
+     * the primary until its next known position there.
+     */
+    private static void recordIfUncertain(Session session, ServerPool primary, long epoch, Throwable e) {
+        if (session != null && e instanceof SQLException s && ServerPool.isConnectionFailure(s)) {
+            session.recordUncertain(primary.shard, epoch);
         }
     }
 
@@ -360,14 +379,16 @@ public final class ShardRouter implements AutoCloseable {
      */
     private static void recordCommit(Connection c, ServerPool primary, Session session, long epoch,
                                      boolean releaseFence) throws SQLException {
+        long ticket = session.positionTicket();
         try (PreparedStatement ps = c.prepareStatement(releaseFence ? COMMIT_POSITION_AND_EXIT_SQL
                 : COMMIT_POSITION_SQL); ResultSet rs = ps.executeQuery()) {
             rs.next();
-            session.recordWrite(primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1), epoch);
+            session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1),
+                    epoch);
         } catch (SQLException e) {
             LOG.warn("could not read the commit position on {}; the session reads it from the primary", primary.name,
                     e);
-            session.recordWrite(primary.shard, UNKNOWN_IDENTITY, Long.MAX_VALUE, epoch);
+            session.recordUncertain(primary.shard, epoch);
             throw e;     // the caller drops the connection: its token binding and fence lock must not stay
         }
     }
@@ -398,20 +419,25 @@ public final class ShardRouter implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads on a qualifying replica, else on the primary. A replica read that fails because the replica is gone
+     * (which takes it out of rotation) or was canceled by a recovery conflict (SQLSTATE 40001: the replica is
+     * healthy and stays in rotation) is run again on the primary, so neither reaches the caller.
+     */
     private <T> T readOn(ShardServers shard, Consistency consistency, Session session, ShardWork<T> work)
             throws SQLException {
         ConsistencyToken token = session == null ? null : session.token();
         ServerPool replica = shard.replicaFor(consistency, token);
         FallbackReason why = null;
         if (replica != null) {
-            try {
-                return runRead(replica, work);
-            } catch (SQLException e) {
-                if (!ServerPool.isConnectionFailure(e)) {
-                    throw e;
+            try (Connection c = replica.connection()) {
+                if (shard.stillQualifies(replica, consistency, token)) {   // c may be the first to a restarted server
+                    T result = work.apply(c);
+                    replica.reads.increment();
+                    return result;
                 }
-                markDownUnlessBusy(replica, e);
-                why = failedReplica(e);
+            } catch (SQLException e) {
+                why = retryOnPrimaryOrThrow(replica, e);
             }
         } else if (sessionWaitNanos > 0 && consistency.level() == Consistency.Level.SESSION) {
             Object served = readAfterCatchUp(shard, token, work);
@@ -425,6 +451,22 @@ public final class ShardRouter implements AutoCloseable {
             shard.fallback(why != null ? why : shard.whyNoReplica());
         }
         return runRead(shard.primary, work);
+    }
+
+    /**
+     * After a replica read failed: why the read may run on the primary instead (the replica is gone, and is taken
+     * out of rotation unless merely busy; or a recovery conflict canceled the read), else throws.
+     */
+    private static FallbackReason retryOnPrimaryOrThrow(ServerPool replica, SQLException e) throws SQLException {
+        if (ServerPool.isRecoveryConflict(e)) {
+            LOG.debug("a read on {} was canceled by a recovery conflict; it runs on the primary", replica.name);
+            return FallbackReason.REPLICA_CONFLICT;
+        }
+        if (!ServerPool.isConnectionFailure(e)) {
+            throw e;
+        }
+        markDownUnlessBusy(replica, e);
+        return failedReplica(e);
     }
 
     private static FallbackReason failedReplica(SQLException e) {
@@ -481,10 +523,7 @@ public final class ShardRouter implements AutoCloseable {
             Thread.currentThread().interrupt();
             return NOT_SERVED;
         } catch (SQLException e) {
-            if (!ServerPool.isConnectionFailure(e)) {
-                throw e;
-            }
-            markDownUnlessBusy(replica, e);
+            retryOnPrimaryOrThrow(replica, e);
             return NOT_SERVED;
         }
     }
@@ -630,20 +669,31 @@ public final class ShardRouter implements AutoCloseable {
                     primary.evict(c);
                     throw e;
                 }
+            }, () -> {
+                if (s.session != null) {
+                    s.session.recordUncertain(primary.shard, t.epoch);
+                }
             });
         }
     }
 
-    /** A connection for a read scope: a qualifying replica's, falling back to the primary's. */
+    /**
+     * A connection for a read scope: a qualifying replica's, falling back to the primary's. What runs on it is the
+     * application's, so errors on it (a recovery conflict included) reach the application as they are.
+     */
     Connection openReadConnection(ShardScope s) throws SQLException {
         ShardServers shard = table.shardFor(s.token);
-        ServerPool replica = shard.replicaFor(s.consistency, s.session == null ? null : s.session.token());
+        ConsistencyToken token = s.session == null ? null : s.session.token();
+        ServerPool replica = shard.replicaFor(s.consistency, token);
         FallbackReason why = null;
         if (replica != null) {
             try {
                 Connection c = replica.connection();
-                replica.reads.increment();
-                return c;
+                if (shard.stillQualifies(replica, s.consistency, token)) {
+                    replica.reads.increment();
+                    return c;
+                }
+                closeQuietly(c);
             } catch (ShardUnavailableException e) {
                 markDownUnlessBusy(replica, e);
                 why = failedReplica(e);
@@ -664,10 +714,10 @@ public final class ShardRouter implements AutoCloseable {
         for (ShardServers s : servers.values()) {
             ServerPool p = s.primary;
             out.add(new ServerMetrics(s.name, Role.PRIMARY, p.spec.redactedUrl(), p.healthy, p.reads.sum(),
-                    p.writes.sum(), s.fallbacks.sum(), 0, 0));
+                    p.writes.sum(), s.fallbacks.sum(), 0, 0, p.polls.sum(), p.ejections.sum()));
             for (ServerPool r : s.replicas) {
                 out.add(new ServerMetrics(s.name, Role.REPLICA, r.spec.redactedUrl(), r.healthy, r.reads.sum(),
-                        r.writes.sum(), 0, r.lagBytes, r.lagSeconds));
+                        r.writes.sum(), 0, r.lagBytes, r.lagSeconds, r.polls.sum(), r.ejections.sum()));
             }
         }
         List<RouterMetrics.Fallbacks> fallbacks = new ArrayList<>();

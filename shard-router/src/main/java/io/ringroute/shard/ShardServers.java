@@ -70,16 +70,9 @@ final class ShardServers implements AutoCloseable {
         if (n == 0 || level == Consistency.Level.STRONG) {
             return null;
         }
-        int entry = -1;
-        long required = 0;
-        if (level == Consistency.Level.SESSION && token != null) {
-            entry = token.indexOf(name);
-            if (entry >= 0) {
-                if (!token.identityMatches(entry, primary.identity)) {
-                    return null;    // written on another history (failover, rebuilt server): only the primary is safe
-                }
-                required = token.lsnAt(entry);
-            }
+        int entry = entryOf(level, token);
+        if (entry >= 0 && !token.identityMatches(entry, primary.sample.identity())) {
+            return null;    // written on another history (failover, rebuilt server): only the primary is safe
         }
         long floor = level == Consistency.Level.EVENTUAL ? 0 : floorLsn;
         long now = level == Consistency.Level.BOUNDED_STALENESS ? System.nanoTime() : 0;
@@ -88,39 +81,68 @@ final class ShardServers implements AutoCloseable {
         long bestLsn = 0;
         for (int i = 0; i < n; i++) {
             ServerPool r = rs[(start + i) % n];
-            if (!r.healthy) {
-                continue;
-            }
-            long replayed = r.lsn;
-            if (entry >= 0 && (!token.identityMatches(entry, r.identity)
-                    || Long.compareUnsigned(replayed, required) < 0)) {
-                continue;
-            }
-            if (Long.compareUnsigned(replayed, floor) < 0) {
-                continue;
-            }
-            if (level == Consistency.Level.BOUNDED_STALENESS && now - r.freshAsOfNanos > consistency.maxLagNanos()) {
-                continue;
-            }
-            if (best == null || Long.compareUnsigned(replayed, bestLsn) > 0) {
+            ServerSample s = r.sample;
+            if (r.healthy && qualifies(r, s, consistency, token, entry, floor, now)
+                    && (best == null || Long.compareUnsigned(s.lsn(), bestLsn) > 0)) {
                 best = r;
-                bestLsn = replayed;
+                bestLsn = s.lsn();
             }
         }
         return best;
     }
 
+    /**
+     * Whether a replica {@link #replicaFor} chose still qualifies by what is known now: checked after borrowing
+     * its connection, which may be the first to reach a restarted server (whose samples then stop counting).
+     */
+    boolean stillQualifies(ServerPool replica, Consistency consistency, ConsistencyToken token) {
+        Consistency.Level level = consistency.level();
+        long now = level == Consistency.Level.BOUNDED_STALENESS ? System.nanoTime() : 0;
+        return qualifies(replica, replica.sample, consistency, token, entryOf(level, token),
+                level == Consistency.Level.EVENTUAL ? 0 : floorLsn, now);
+    }
+
+    /** The token's entry for this shard when the read is SESSION, else -1. */
+    private int entryOf(Consistency.Level level, ConsistencyToken token) {
+        return level == Consistency.Level.SESSION && token != null ? token.indexOf(name) : -1;
+    }
+
+    /**
+     * Whether a replica's sample lets it serve the read: any sample for an unconstrained read; otherwise only one
+     * from the server's current incarnation (a restarted standby may serve older data than it had replayed before)
+     * that has replayed the session's position, the cutover floor and, for bounded staleness, is fresh enough.
+     */
+    private static boolean qualifies(ServerPool r, ServerSample s, Consistency consistency, ConsistencyToken token,
+                                     int entry, long floor, long now) {
+        boolean bounded = consistency.level() == Consistency.Level.BOUNDED_STALENESS;
+        if (entry < 0 && floor == 0 && !bounded) {
+            return true;
+        }
+        if (!r.trusts(s)) {
+            return false;
+        }
+        if (entry >= 0 && (!token.identityMatches(entry, s.identity())
+                || Long.compareUnsigned(s.lsn(), token.lsnAt(entry)) < 0)) {
+            return false;
+        }
+        return Long.compareUnsigned(s.lsn(), floor) >= 0
+                && (!bounded || now - s.freshAsOfNanos() <= consistency.maxLagNanos());
+    }
+
     /** A healthy replica on the token's history to wait on for a SESSION read, or null. */
     ServerPool replicaToWaitOn(ConsistencyToken token) {
         int entry = token == null ? -1 : token.indexOf(name);
-        if (entry < 0 || !token.identityMatches(entry, primary.identity)) {
+        if (entry < 0 || !token.identityMatches(entry, primary.sample.identity())) {
             return null;
         }
         ServerPool best = null;
+        long bestLsn = 0;
         for (ServerPool r : replicas) {
-            if (r.healthy && token.identityMatches(entry, r.identity)
-                    && (best == null || Long.compareUnsigned(r.lsn, best.lsn) > 0)) {
+            ServerSample s = r.sample;
+            if (r.healthy && token.identityMatches(entry, s.identity())
+                    && (best == null || Long.compareUnsigned(s.lsn(), bestLsn) > 0)) {
                 best = r;
+                bestLsn = s.lsn();
             }
         }
         return best;

@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  * PostgreSQL database; every change that bumps the epoch also sends {@code NOTIFY <schema>_topology} so routers
  * learn of it at once.
  *
- * <p>One connection per instance, opened by {@link ServerConnector}; methods are synchronized. A lost connection
+ * <p>One connection per instance, opened by {@link DirectConnections}; methods are synchronized. A lost connection
  * fails the call with {@link CatalogUnavailableException} naming the step, and the next call reconnects, no sooner
  * than a backoff (100 ms doubling to 5 s) after the last failed attempt. Once {@link #tryLockResharder()} has
  * taken the resharder lock, a lost connection is final (the lock went with it). Every transaction runs under a
@@ -418,7 +418,7 @@ public final class TopologyCatalog implements AutoCloseable {
                     null);
         }
         try {
-            c = ServerConnector.open(spec.server(), applicationName);
+            c = DirectConnections.open(spec.server(), applicationName);
             backoffNanos = 0;
             return c;
         } catch (SQLException e) {

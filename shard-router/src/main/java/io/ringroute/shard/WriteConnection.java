@@ -21,7 +21,12 @@ final class WriteConnection {
     private WriteConnection() {
     }
 
-    static Connection wrap(Connection target, OnClose onClose) {
+    /**
+     * @param onClose  runs when the application closes the connection and it still works
+     * @param onBroken runs instead when the connection broke before the unit could be ended: what the unit
+     *                 committed (autocommit statements, a commit that failed with a connection error) is unknown
+     */
+    static Connection wrap(Connection target, OnClose onClose, Runnable onBroken) {
         boolean[] closed = {false};
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[]{Connection.class},
                 (proxy, method, args) -> {
@@ -29,7 +34,7 @@ final class WriteConnection {
                         case "close":
                             if (!closed[0]) {
                                 closed[0] = true;
-                                finish(target, onClose);
+                                finish(target, onClose, onBroken);
                             }
                             return null;
                         case "isClosed":
@@ -53,15 +58,22 @@ final class WriteConnection {
                 });
     }
 
-    private static void finish(Connection target, OnClose onClose) throws SQLException {
+    private static void finish(Connection target, OnClose onClose, Runnable onBroken) throws SQLException {
         try {
-            if (!target.isClosed()) {
+            if (target.isClosed()) {
+                onBroken.run();
+                return;
+            }
+            try {
                 if (!target.getAutoCommit()) {
                     target.rollback();        // the application did not commit: nothing of it may stay
                     target.setAutoCommit(true);
                 }
-                onClose.run();
+            } catch (SQLException e) {
+                onBroken.run();
+                throw e;
             }
+            onClose.run();
         } finally {
             target.close();
         }

@@ -132,7 +132,7 @@ class ReadYourWritesTest {
     void aTokenFromAnotherServerHistorySendsSessionReadsToThePrimary() {
         String key = keysByShard.get("shard-0").get(2);
         Session session = router.session();
-        session.recordWrite("shard-0", new ServerIdentity(42, 1), 1, 0);   // e.g. written before a failover
+        session.recordWrite(session.positionTicket(), "shard-0", new ServerIdentity(42, 1), 1, 0);   // e.g. written before a failover
         assertThat(router.serverFor(key, Consistency.SESSION, session)).isEqualTo("shard-0/primary");
         assertThat(router.serverFor(key, Consistency.SESSION, router.session())).isEqualTo("shard-0/replica0");
     }

@@ -12,8 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A loopback TCP relay in front of a server (a cache node, a PostgreSQL server), to cut it off the network while it
- * keeps running (and keeps its data), then let it back: a partition, which killing the process cannot show. Shared
- * by the tests and the soak programs; loopback only.
+ * keeps running (and keeps its data), then let it back: a partition, which killing the process cannot show. It can
+ * also hold every byte (a stalled server: connections stay open, nothing answers) or delay each one (a slow
+ * server). Shared by the tests and the soak programs; loopback only.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -21,6 +22,9 @@ public final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
+    private final Object gate = new Object();
+    private boolean paused;
+    private volatile long delayMillis;
 
     /** A relay on a free loopback port to {@code targetPort} on 127.0.0.1, accepting at once. */
     public TcpProxy(int targetPort) {
@@ -49,6 +53,37 @@ public final class TcpProxy implements AutoCloseable {
             closeQuietly(s);
         }
         sockets.clear();
+    }
+
+    /** Holds every byte in both directions until {@link #resume()}: the node looks frozen, its sockets stay open. */
+    public void pause() {
+        synchronized (gate) {
+            paused = true;
+        }
+    }
+
+    public void resume() {
+        synchronized (gate) {
+            paused = false;
+            gate.notifyAll();
+        }
+    }
+
+    /** Delays every relayed chunk by this much (0 for none): a slow node. */
+    public void delay(long millis) {
+        delayMillis = millis;
+    }
+
+    private void awaitGate() throws InterruptedException {
+        long d = delayMillis;
+        if (d > 0) {
+            Thread.sleep(d);
+        }
+        synchronized (gate) {
+            while (paused) {
+                gate.wait();
+            }
+        }
     }
 
     /** Accepts and relays again, on the same port. */
@@ -87,10 +122,13 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    awaitGate();
                     out.write(buf, 0, n);
                 }
             } catch (IOException e) {
                 // connection dropped
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);

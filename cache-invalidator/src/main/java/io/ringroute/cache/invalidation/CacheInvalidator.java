@@ -1,12 +1,15 @@
 package io.ringroute.cache.invalidation;
 
 import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.NodeLink;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -45,6 +48,8 @@ public final class CacheInvalidator implements AutoCloseable {
     private final CacheCluster<?> cache;
     private final PurgeList purgeList;
     private final NodeLinks links;
+    private final ReplayGate gate;
+    private final boolean purgeOnNewSlot;
     private final Duration retry;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread thread;
@@ -53,6 +58,9 @@ public final class CacheInvalidator implements AutoCloseable {
     private final LongAdder failedDeliveries = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final Histogram delay = new ConcurrentHistogram(MAX_DELAY_MICROS, 2);
+    /** Nodes whose last delivery failed; only the invalidator's thread uses it. */
+    private final Set<String> unreachable = new HashSet<>();
+    private boolean standbysBehind;
     private volatile boolean active;
     private volatile long confirmedLsn;
 
@@ -63,7 +71,10 @@ public final class CacheInvalidator implements AutoCloseable {
         this.cache = b.cache;
         this.purgeList = b.purgeList;
         this.retry = b.retry;
-        this.links = new NodeLinks(cache, b.callTimeout, "ringroute-invalidator-" + b.slot);
+        this.links = new NodeLinks(cache, NodeLink.opener(b.callTimeout, b.secret),
+                "ringroute-invalidator-" + b.slot);
+        this.gate = new ReplayGate(b.standbys, b.replayWait);
+        this.purgeOnNewSlot = b.purgeOnNewSlot;
         this.thread = new Thread(this::run, "ringroute-invalidator-" + b.slot);
         this.thread.setDaemon(true);
     }
@@ -92,6 +103,7 @@ public final class CacheInvalidator implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         links.close();
+        gate.close();
     }
 
     private boolean closed() {
@@ -103,7 +115,7 @@ public final class CacheInvalidator implements AutoCloseable {
         Duration wait = retry;
         String lastError = null;
         while (!closed()) {
-            try (SlotStream stream = SlotStream.open(settings, this::markEveryNode)) {
+            try (SlotStream stream = SlotStream.open(settings, purgeOnNewSlot ? this::markEveryNode : () -> { })) {
                 active = true;
                 wait = retry;
                 lastError = null;
@@ -151,6 +163,12 @@ public final class CacheInvalidator implements AutoCloseable {
 
     /** Delivers the batch, repeating until it is delivered or marked, then confirms its end. */
     private void deliver(Batch batch, SlotStream stream) throws SQLException {
+        List<String> behind = gate.await(batch.endLsn());
+        if (!behind.isEmpty() && !standbysBehind) {
+            LOG.warn("delivering invalidations up to {} before these standbys replayed them (a reload from them"
+                    + " may cache the old rows): {}", SlotStream.lsn(batch.endLsn()), behind);
+        }
+        standbysBehind = !behind.isEmpty();
         String lastError = null;
         while (!closed()) {
             try {
@@ -188,9 +206,14 @@ public final class CacheInvalidator implements AutoCloseable {
             failedDeliveries.increment();
             long generation = purgeList.mark(node, "invalidations up to " + SlotStream.lsn(batch.endLsn())
                     + " not delivered: " + error);
-            LOG.warn("cache node {} missed invalidations; marked for purge (generation {}): {}", node, generation,
-                    error);
+            if (unreachable.add(node)) { // once per outage; every later batch marks it again
+                LOG.warn("cache node {} missed invalidations; marked for purge (generation {}): {}", node,
+                        generation, error);
+            }
         });
+        if (!batch.keys().isEmpty() && unreachable.retainAll(failed.keySet())) {
+            LOG.info("invalidations reach every cache node again (unreachable now: {})", unreachable);
+        }
         if (!batch.truncated().isEmpty()) {
             for (String node : links.current().keySet()) {
                 purgeList.mark(node, "TRUNCATE of " + batch.truncated());
@@ -250,6 +273,10 @@ public final class CacheInvalidator implements AutoCloseable {
         private Duration callTimeout = Duration.ofSeconds(2);
         private Duration retry = Duration.ofMillis(500);
         private int maxBatchKeys = 10_000;
+        private String secret;
+        private final List<ReplayGate.Standby> standbys = new ArrayList<>();
+        private Duration replayWait = Duration.ofSeconds(5);
+        private boolean purgeOnNewSlot = true;
 
         private Builder() {
         }
@@ -261,7 +288,7 @@ public final class CacheInvalidator implements AutoCloseable {
         public Builder primary(String jdbcUrl, String user, String password) {
             if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
                 throw new IllegalArgumentException("primary URL must start with jdbc:postgresql:, was "
-                        + (jdbcUrl == null ? "null" : "'" + jdbcUrl.split("\\?")[0] + "'"));
+                        + (jdbcUrl == null ? "null" : "'" + InvalidatorSettings.redact(jdbcUrl) + "'"));
             }
             if (user == null || user.isBlank()) {
                 throw new IllegalArgumentException("user must not be blank");
@@ -269,6 +296,42 @@ public final class CacheInvalidator implements AutoCloseable {
             this.url = jdbcUrl;
             this.user = user;
             this.password = password;
+            return this;
+        }
+
+        /**
+         * A standby of this primary that readers load cache misses from: each delivery waits (at most
+         * {@link #replayWait}) until it has replayed the changes, so a reload after the delete cannot cache the
+         * old row again. Add every such standby; the invalidation delay then includes their replay lag.
+         */
+        public Builder standby(String jdbcUrl, String user, String password) {
+            if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("standby URL must start with jdbc:postgresql:, was "
+                        + (jdbcUrl == null ? "null" : "'" + InvalidatorSettings.redact(jdbcUrl) + "'"));
+            }
+            if (user == null || user.isBlank()) {
+                throw new IllegalArgumentException("standby user must not be blank");
+            }
+            standbys.add(new ReplayGate.Standby(jdbcUrl, user, password));
+            return this;
+        }
+
+        /**
+         * Whether creating the slot marks every node for purging (default true): a new slot decodes only what
+         * commits after it, so entries cached before may be stale. Turn it off only when nothing cached can predate
+         * the slot (new, empty cache nodes, or a new, empty primary).
+         */
+        public Builder purgeOnNewSlot(boolean purge) {
+            this.purgeOnNewSlot = purge;
+            return this;
+        }
+
+        /** The longest a delivery waits for the standbys to replay it (default 5 s); then it goes ahead. */
+        public Builder replayWait(Duration wait) {
+            if (wait == null || wait.isNegative()) {
+                throw new IllegalArgumentException("replayWait must be >= 0, was " + wait);
+            }
+            this.replayWait = wait;
             return this;
         }
 
@@ -325,6 +388,13 @@ public final class CacheInvalidator implements AutoCloseable {
                 throw new IllegalArgumentException("purgeList must not be null");
             }
             this.purgeList = list;
+            return this;
+        }
+
+        /** The secret the cache nodes were started with ({@code --secret-file}); default none. Never logged. */
+        public Builder secret(String nodeSecret) {
+            NodeLink.opener(callTimeout, nodeSecret); // says what is wrong with it, without showing it
+            this.secret = nodeSecret;
             return this;
         }
 

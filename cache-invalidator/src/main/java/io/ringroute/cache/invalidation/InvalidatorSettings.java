@@ -9,8 +9,12 @@ record InvalidatorSettings(String url, String user, String password, String slot
 
     /** The JDBC URL without its query (which may hold credentials). */
     String redactedUrl() {
-        int q = url.indexOf('?');
-        return q < 0 ? url : url.substring(0, q);
+        return redact(url);
+    }
+
+    static String redact(String jdbcUrl) {
+        int q = jdbcUrl.indexOf('?');
+        return q < 0 ? jdbcUrl : jdbcUrl.substring(0, q);
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.ringroute.cache.invalidation;
 
 import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.NodeLink;
 import io.ringroute.ring.Node;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,13 +20,13 @@ import java.util.function.Consumer;
 final class NodeLinks implements AutoCloseable {
 
     private final CacheCluster<?> cache;
-    private final Duration timeout;
+    private final NodeLink.Opener opener;
     private final Map<String, NodeLink> links = new HashMap<>();
     private final ExecutorService calls;
 
-    NodeLinks(CacheCluster<?> cache, Duration timeout, String threadName) {
+    NodeLinks(CacheCluster<?> cache, NodeLink.Opener opener, String threadName) {
         this.cache = cache;
-        this.timeout = timeout;
+        this.opener = opener;
         AtomicInteger n = new AtomicInteger();
         this.calls = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, threadName + "-" + n.incrementAndGet());
@@ -45,7 +45,7 @@ final class NodeLinks implements AutoCloseable {
                 if (link != null) {
                     link.close();
                 }
-                link = new NodeLink(node.id(), address, timeout);
+                link = opener.open(node.id(), address);
                 links.put(node.id(), link);
             }
             now.put(node.id(), link);

@@ -1,6 +1,7 @@
 package io.ringroute.cache.invalidation;
 
 import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.NodeLink;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +29,9 @@ public final class PurgeFollower implements AutoCloseable {
     private final LongAdder purges = new LongAdder();
     private volatile boolean listFailing;
 
-    private PurgeFollower(CacheCluster<?> cache, PurgeList list, Duration callTimeout) {
+    private PurgeFollower(CacheCluster<?> cache, PurgeList list, NodeLink.Opener opener) {
         this.list = list;
-        this.links = new NodeLinks(cache, callTimeout, "ringroute-purge");
+        this.links = new NodeLinks(cache, opener, "ringroute-purge");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ringroute-purge-follower");
             t.setDaemon(true);
@@ -44,6 +45,11 @@ public final class PurgeFollower implements AutoCloseable {
      * @param interval how often to read the list: the bound on how long a marked node keeps being read
      */
     public static PurgeFollower start(CacheCluster<?> cache, PurgeList list, Duration interval) {
+        return start(cache, list, interval, null);
+    }
+
+    /** As {@link #start(CacheCluster, PurgeList, Duration)}, for nodes started with a secret (never logged). */
+    public static PurgeFollower start(CacheCluster<?> cache, PurgeList list, Duration interval, String secret) {
         if (cache == null || list == null) {
             throw new IllegalArgumentException("a purge follower needs a cache and a purge list, got " + cache
                     + " and " + list);
@@ -51,7 +57,7 @@ public final class PurgeFollower implements AutoCloseable {
         if (interval == null || interval.toMillis() < 10) {
             throw new IllegalArgumentException("interval must be >= 10ms, was " + interval);
         }
-        PurgeFollower f = new PurgeFollower(cache, list, Duration.ofSeconds(2));
+        PurgeFollower f = new PurgeFollower(cache, list, NodeLink.opener(Duration.ofSeconds(2), secret));
         f.scheduler.scheduleWithFixedDelay(f::purgeMarked, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         return f;
     }

@@ -89,7 +89,10 @@ public final class LoadGenerator implements AutoCloseable {
         workers = new Thread[0];
     }
 
-    /** Rates are measured between calls; the page polls about once a second. */
+    /**
+     * Rate and latency are measured between calls at least half a second apart (the page and the history poll
+     * about once a second); whether it runs, the target and the counts are always current.
+     */
     public synchronized Stats stats() {
         long now = System.nanoTime();
         long total = ops.get();
@@ -99,11 +102,13 @@ public final class LoadGenerator implements AutoCloseable {
             double rate = (total - lastSampleOps) / seconds;
             lastSampleOps = total;
             lastSampleNanos = now;
-            lastStats = new Stats(workers.length > 0, targetRate, total, errors.get(), rate,
+            lastStats = new Stats(false, 0, 0, 0, rate,
                     h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50) / 1000.0,
-                    h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0, lastError);
+                    h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0, "");
         }
-        return lastStats;
+        boolean running = workers.length > 0;
+        return new Stats(running, targetRate, total, errors.get(), running ? lastStats.opsPerSecond() : 0,
+                lastStats.p50Millis(), lastStats.p99Millis(), lastError);
     }
 
     @Override

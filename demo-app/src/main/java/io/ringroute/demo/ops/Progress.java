@@ -4,7 +4,7 @@ package io.ringroute.demo.ops;
  * A topology change as the page shows it while it runs: what it is, how far it is, and how it ended.
  *
  * @param done   units done (ranges, entries or rows: see {@code unit})
- * @param total  units to do; 0 while unknown
+ * @param total  units to do, never below {@code done}; 0 while unknown
  * @param state  "running", "done" or "failed"
  */
 public record Progress(String what, String unit, long done, long total, String state, String message,
@@ -14,7 +14,8 @@ public record Progress(String what, String unit, long done, long total, String s
     }
 
     public Progress advanced(long done, long total, String message) {
-        return new Progress(what, unit, done, total, state, message, startedAtMillis, endedAtMillis);
+        return new Progress(what, unit, done, total == 0 ? 0 : Math.max(done, total), state, message,
+                startedAtMillis, endedAtMillis);
     }
 
     public Progress finished(String message) {

@@ -35,6 +35,7 @@ public interface Topology {
     record ShardView(String name, Map<String, Long> rows, long reads, long writes, List<ReplicaView> replicas) {
     }
 
-    record ReplicaView(String server, String state, long lagBytes, long lagMillis, long reads) {
+    /** {@code lagMillis} is null while the lag is unknown (the replica not yet polled, or out of rotation). */
+    record ReplicaView(String server, String state, long lagBytes, Long lagMillis, long reads) {
     }
 }

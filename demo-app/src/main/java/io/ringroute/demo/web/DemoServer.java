@@ -10,6 +10,7 @@ import io.javalin.http.SameSite;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.ringroute.demo.ops.LoadGenerator;
+import io.ringroute.demo.ops.MetricsHistory;
 import io.ringroute.demo.ops.Topology;
 import io.ringroute.demo.social.Rejected;
 import io.ringroute.demo.social.Session;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.function.Function;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,7 @@ public final class DemoServer implements AutoCloseable {
             "Referrer-Policy", "same-origin",
             "Cross-Origin-Resource-Policy", "same-origin",
             "Cross-Origin-Opener-Policy", "same-origin");
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Javalin app;
 
@@ -60,7 +63,8 @@ public final class DemoServer implements AutoCloseable {
     }
 
     public static DemoServer start(String host, int port, WebPolicy policy, Social social, Topology topology,
-                                   LoadGenerator load, String mode, ObjectMapper json) {
+                                   LoadGenerator load, String mode, ObjectMapper json, MetricsHistory history,
+                                   Supplier<String> prometheus) {
         Javalin app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = false;
@@ -90,6 +94,8 @@ public final class DemoServer implements AutoCloseable {
         Api api = new Api(social, topology, load, mode, JsonBody.strictReader(json), guard, policy);
         api.routes(app);
         app.exception(Refusal.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+        app.get("/api/ops/history", ctx -> ctx.json(history.window()));
+        app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(prometheus.get()));
         app.exception(Rejected.class, (e, ctx) -> error(ctx, status(e.why()), e.getMessage()));
         app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {

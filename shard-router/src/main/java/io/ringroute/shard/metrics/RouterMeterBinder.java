@@ -1,29 +1,33 @@
 package io.ringroute.shard.metrics;
 
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
-import io.ringroute.shard.FallbackReason;
-import io.ringroute.shard.Role;
-import io.ringroute.shard.RouterMetrics;
-import io.ringroute.shard.ServerMetrics;
-import io.ringroute.shard.ShardRouter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.ringroute.shard.FallbackReason;
+import io.ringroute.shard.Role;
+import io.ringroute.shard.RouterMetrics;
+import io.ringroute.shard.ServerMetrics;
+import io.ringroute.shard.ShardRouter;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Publishes a {@link ShardRouter}'s {@link RouterMetrics} as Micrometer meters, read when the registry is scraped,
  * and hands every pool of the router HikariCP's own {@link MicrometerMetricsTrackerFactory} ({@code hikaricp.*}
  * meters tagged with the pool name {@code ringroute-<shard>-<server>}). Bind a router once: HikariCP takes one
- * tracker per pool.
+ * tracker per pool. The meters hold the binder (and so the router supplier) strongly.
  *
  * <table>
  * <caption>Meters (tags: {@code shard}; {@code role} primary/replica; {@code server} primary, replica0, ...)</caption>
@@ -42,67 +46,99 @@ import java.util.function.ToDoubleFunction;
  */
 public final class RouterMeterBinder implements MeterBinder {
 
-    private final ShardRouter router;
+    private final Supplier<ShardRouter> router;
+    private final Set<ShardRouter> tracked = Collections.newSetFromMap(new WeakHashMap<>());
 
+    /** Meters of one router. */
     public RouterMeterBinder(ShardRouter router) {
+        this(requireRouter(router));
+    }
+
+    /**
+     * Meters of whichever router {@code current} returns when they are read, for an application that replaces its
+     * router (to add shards): call {@link #bindTo} again after a replacement to add the new servers' meters and
+     * give the new pools their HikariCP tracker. A server the current router lacks reads NaN.
+     */
+    public RouterMeterBinder(Supplier<ShardRouter> current) {
+        if (current == null) {
+            throw new IllegalArgumentException("router supplier must not be null");
+        }
+        this.router = current;
+    }
+
+    private static Supplier<ShardRouter> requireRouter(ShardRouter router) {
         if (router == null) {
             throw new IllegalArgumentException("router must not be null");
         }
-        this.router = router;
+        return () -> router;
     }
 
     @Override
-    public void bindTo(MeterRegistry registry) {
-        router.poolMetrics(new MicrometerMetricsTrackerFactory(registry));
-        List<ServerMetrics> servers = router.metrics().servers();
+    public synchronized void bindTo(MeterRegistry registry) {
+        ShardRouter current = router.get();
+        if (tracked.add(current)) {
+            current.poolMetrics(new MicrometerMetricsTrackerFactory(registry));
+        }
+        List<ServerMetrics> servers = current.metrics().servers();
         Map<String, Integer> replicasSeen = new HashMap<>();
-        for (int i = 0; i < servers.size(); i++) {
-            ServerMetrics s = servers.get(i);
+        for (ServerMetrics s : servers) {
             if (s.role() == Role.PRIMARY) {
-                bindServer(registry, i, s, "primary");
-                bindShard(registry, i, s.shard());
+                bindServer(registry, s, "primary", 0);
+                bindShard(registry, s.shard());
             } else {
-                bindServer(registry, i, s, "replica" + (replicasSeen.merge(s.shard(), 1, Integer::sum) - 1));
+                int i = replicasSeen.merge(s.shard(), 1, Integer::sum) - 1;
+                bindServer(registry, s, "replica" + i, i);
             }
         }
-        Gauge.builder("ringroute.router.epoch", router, r -> r.metrics().epoch())
-                .description("the topology epoch the router routes by").register(registry);
+        Gauge.builder("ringroute.router.epoch", this, b -> b.router.get().metrics().epoch())
+                .description("the topology epoch the router routes by").strongReference(true).register(registry);
     }
 
-    private void bindServer(MeterRegistry registry, int index, ServerMetrics s, String server) {
+    private void bindServer(MeterRegistry registry, ServerMetrics s, String server, int replica) {
         Tags tags = Tags.of("shard", s.shard(), "role", s.role().name().toLowerCase(Locale.ROOT), "server", server);
-        FunctionCounter.builder("ringroute.router.reads", router, value(index, ServerMetrics::reads))
-                .description("reads served").tags(tags).register(registry);
-        Gauge.builder("ringroute.router.server.healthy", router, value(index, m -> m.healthy() ? 1 : 0))
+        ToDoubleFunction<RouterMeterBinder> reads = value(s.shard(), s.role(), replica, ServerMetrics::reads);
+        FunctionCounter.builder("ringroute.router.reads", this, reads).description("reads served").tags(tags)
+                .register(registry);
+        Gauge.builder("ringroute.router.server.healthy", this,
+                        value(s.shard(), s.role(), replica, m -> m.healthy() ? 1 : 0))
                 .description("1 while the server is in rotation, 0 while it is not").tags(tags).register(registry);
         if (s.role() == Role.REPLICA) {
-            Tags replica = Tags.of("shard", s.shard(), "server", server);
-            TimeGauge.builder("ringroute.router.replica.lag", router, TimeUnit.SECONDS,
-                            value(index, ServerMetrics::lagSeconds))
+            Tags replicaTags = Tags.of("shard", s.shard(), "server", server);
+            TimeGauge.builder("ringroute.router.replica.lag", this, TimeUnit.SECONDS,
+                            value(s.shard(), Role.REPLICA, replica, ServerMetrics::lagSeconds))
                     .description("age of the primary state the replica serves; +Inf while unknown")
-                    .tags(replica).register(registry);
-            Gauge.builder("ringroute.router.replica.lag.wal", router, value(index, ServerMetrics::lagBytes))
-                    .description("WAL the replica has still to replay").baseUnit("bytes").tags(replica)
+                    .tags(replicaTags).register(registry);
+            Gauge.builder("ringroute.router.replica.lag.wal", this,
+                            value(s.shard(), Role.REPLICA, replica, ServerMetrics::lagBytes))
+                    .description("WAL the replica has still to replay").baseUnit("bytes").tags(replicaTags)
                     .register(registry);
         }
     }
 
-    private void bindShard(MeterRegistry registry, int primary, String shard) {
-        FunctionCounter.builder("ringroute.router.writes", router, value(primary, ServerMetrics::writes))
+    private void bindShard(MeterRegistry registry, String shard) {
+        FunctionCounter.builder("ringroute.router.writes", this,
+                        value(shard, Role.PRIMARY, 0, ServerMetrics::writes))
                 .description("write transactions committed on the primary").tags("shard", shard)
                 .register(registry);
         for (FallbackReason why : FallbackReason.values()) {
-            FunctionCounter.builder("ringroute.router.fallbacks", router, r -> r.metrics().fallbacks(shard, why))
+            FunctionCounter.builder("ringroute.router.fallbacks", this,
+                            b -> b.router.get().metrics().fallbacks(shard, why))
                     .description("reads that could have used a replica and went to the primary")
                     .tags("shard", shard, "reason", why.name().toLowerCase(Locale.ROOT)).register(registry);
         }
     }
 
-    /** Reads one server's value from a fresh snapshot; the router's servers keep their order for its lifetime. */
-    private static ToDoubleFunction<ShardRouter> value(int index, ToDoubleFunction<ServerMetrics> f) {
-        return r -> {
-            List<ServerMetrics> servers = r.metrics().servers();
-            return index < servers.size() ? f.applyAsDouble(servers.get(index)) : Double.NaN;
+    /** One server's value from a fresh snapshot of the current router: its primary, or its n-th replica. */
+    private static ToDoubleFunction<RouterMeterBinder> value(String shard, Role role, int replica,
+                                                            ToDoubleFunction<ServerMetrics> f) {
+        return b -> {
+            int seen = 0;
+            for (ServerMetrics s : b.router.get().metrics().servers()) {
+                if (s.shard().equals(shard) && s.role() == role && seen++ == replica) {
+                    return f.applyAsDouble(s);
+                }
+            }
+            return Double.NaN;
         };
     }
 }

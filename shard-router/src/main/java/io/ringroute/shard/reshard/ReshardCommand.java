@@ -6,7 +6,7 @@ import io.ringroute.shard.CatalogSnapshot;
 import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.MoveState;
 import io.ringroute.shard.RouterConfig;
-import io.ringroute.shard.ServerConnector;
+import io.ringroute.shard.DirectConnections;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.TopologyCatalog;
@@ -185,7 +185,7 @@ public final class ReshardCommand implements Callable<Integer> {
         if (shard == null) {
             return "shard '" + name + "': not defined in this configuration";
         }
-        try (Connection c = ServerConnector.open(shard.primary(), "ringroute-reshard-cli")) {
+        try (Connection c = DirectConnections.open(shard.primary(), "ringroute-reshard-cli")) {
             long min = WriteFence.minimumEpoch(c);
             return min > catalogEpoch ? "shard '" + name + "' REFUSES WRITES: its minimum epoch " + min + " is above"
                     + " the catalog epoch " + catalogEpoch + " (a resharding cutover was interrupted): run"
@@ -289,7 +289,7 @@ public final class ReshardCommand implements Callable<Integer> {
             RouterConfig c = config.load();
             ShardedTable t = new ShardedTable(table, keyColumn, tokenColumn, primaryKey);
             for (ShardSpec shard : c.topology().shards()) {
-                try (Connection conn = ServerConnector.open(shard.primary(), "ringroute-reshard-cli")) {
+                try (Connection conn = DirectConnections.open(shard.primary(), "ringroute-reshard-cli")) {
                     if (addColumn) {
                         t.addTokenColumn(conn);
                     }

@@ -10,7 +10,7 @@ import io.ringroute.shard.CatalogSnapshot;
 import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.MoveState;
 import io.ringroute.shard.CatalogUnavailableException;
-import io.ringroute.shard.ServerConnector;
+import io.ringroute.shard.DirectConnections;
 import io.ringroute.shard.ServerSpec;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardTopology;
@@ -593,7 +593,7 @@ public final class Resharder implements AutoCloseable {
                     + "' is in the catalog but not in this configuration (defined: " + servers.shardNames() + ")"));
             ServerSpec p = spec.primary();
             try {
-                c = ServerConnector.open(p, APPLICATION_NAME);
+                c = DirectConnections.open(p, APPLICATION_NAME);
             } catch (SQLException e) {
                 throw new SQLException("shard '" + shard + "' primary " + p.redactedUrl() + " is unreachable: "
                         + e.getMessage(), e.getSQLState(), e);

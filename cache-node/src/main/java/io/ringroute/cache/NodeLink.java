@@ -1,4 +1,4 @@
-package io.ringroute.cache.invalidation;
+package io.ringroute.cache;
 
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
@@ -6,7 +6,6 @@ import com.hazelcast.client.config.ClientConnectionStrategyConfig.ReconnectMode;
 import com.hazelcast.client.config.RoutingMode;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import io.ringroute.cache.CacheNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,12 +16,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A confirmed path to one cache node: every call either completes on the node within the timeout or throws. Unlike
- * the cluster client's, which turns failures into missed keys, this one must know, because the slot advances only
- * over what it confirmed. A node that could not be reached is not tried again before a backoff (doubling to 5 s),
- * so a dead node fails fast instead of costing every batch a connect timeout.
+ * A confirmed path to one cache node, for tools that must know whether a call landed (the WAL-driven cache
+ * invalidator advances its replication slot only over deletes every node confirmed): each call either completes on
+ * the node within the timeout or throws. The cluster client, by contrast, turns failures into missed keys and never
+ * throws. The link connects on first use, presents the nodes' secret as {@link CacheCluster} does, and refuses Java
+ * deserialization; after a failed connect it does not try again before a backoff (doubling to 5 s), so a dead node
+ * fails fast instead of costing every call a connect timeout. Thread-safe.
  */
-final class NodeLink implements AutoCloseable {
+public final class NodeLink implements AutoCloseable {
 
     private static final int IN_FLIGHT = 256;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
@@ -30,28 +31,63 @@ final class NodeLink implements AutoCloseable {
     private final String id;
     private final String address;
     private final Duration timeout;
+    private final ClusterSecret secret;
     private HazelcastInstance client;
     private IMap<Object, byte[]> map;
     private long retryAtNanos;
     private long backoffMillis;
     private boolean closed;
 
-    NodeLink(String id, String address, Duration timeout) {
+    private NodeLink(String id, String address, Duration timeout, ClusterSecret secret) {
         this.id = id;
         this.address = address;
         this.timeout = timeout;
+        this.secret = secret;
     }
 
-    String id() {
+    /**
+     * Makes links with one call timeout and the secret the nodes were started with.
+     *
+     * @param callTimeout bound of every call, and of connecting
+     * @param secret the nodes' secret, or null for none; checked here, never shown
+     */
+    public static Opener opener(Duration callTimeout, String secret) {
+        if (callTimeout == null || callTimeout.toMillis() < 100) {
+            throw new IllegalArgumentException("callTimeout must be >= 100ms, was " + callTimeout);
+        }
+        return new Opener(callTimeout, secret == null ? ClusterSecret.NONE : ClusterSecret.of(secret));
+    }
+
+    /** Makes {@link NodeLink}s that share a timeout and a secret. */
+    public static final class Opener {
+        private final Duration timeout;
+        private final ClusterSecret secret;
+
+        private Opener(Duration timeout, ClusterSecret secret) {
+            this.timeout = timeout;
+            this.secret = secret;
+        }
+
+        /** A link to the node {@code nodeId} at {@code host:port}; it connects on first use. */
+        public NodeLink open(String nodeId, String address) {
+            if (nodeId == null || nodeId.isEmpty() || address == null || address.isEmpty()) {
+                throw new IllegalArgumentException("a node link needs a node id and an address, got " + nodeId
+                        + " at " + address);
+            }
+            return new NodeLink(nodeId, address, timeout, secret);
+        }
+    }
+
+    public String id() {
         return id;
     }
 
-    String address() {
+    public String address() {
         return address;
     }
 
     /** Deletes the keys on the node, pipelined; throws unless every delete was confirmed in time. */
-    void deleteAll(Collection<String> keys) {
+    public void deleteAll(Collection<String> keys) {
         IMap<Object, byte[]> m = connected();
         long deadline = System.nanoTime() + timeout.toNanos();
         List<CompletableFuture<Boolean>> window = new ArrayList<>(Math.min(keys.size(), IN_FLIGHT));
@@ -65,7 +101,7 @@ final class NodeLink implements AutoCloseable {
     }
 
     /** Empties the node; throws unless it was confirmed. */
-    void clear() {
+    public void clear() {
         IMap<Object, byte[]> m = connected();
         try {
             CompletableFuture.runAsync(m::clear).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -130,7 +166,7 @@ final class NodeLink implements AutoCloseable {
     private ClientConfig config() {
         long millis = timeout.toMillis();
         ClientConfig cc = new ClientConfig();
-        cc.setClusterName(CacheNode.clusterName(id));
+        cc.setClusterName(secret.clusterName(id));
         cc.setInstanceName("ringroute-invalidator-" + id + "-" + System.identityHashCode(this));
         cc.getNetworkConfig().addAddress(address).setConnectionTimeout((int) millis);
         cc.getNetworkConfig().getClusterRoutingConfig().setRoutingMode(RoutingMode.SINGLE_MEMBER);
@@ -150,6 +186,10 @@ final class NodeLink implements AutoCloseable {
                 {"hazelcast.client.response.thread.count", "1"}}) {
             cc.setProperty(p[0], p[1]);
         }
+        if (secret.isSet()) {
+            cc.setProperty("hazelcast.logging.details.enabled", "false"); // log lines would show the cluster name
+        }
+        WireFormat.configure(cc.getSerializationConfig());
         return cc;
     }
 

@@ -1,0 +1,29 @@
+package io.ringroute.cache;
+
+import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/**
+ * The types of the coherence protocol that cross the wire between a cluster client and its nodes, with Hazelcast's
+ * {@code IdentifiedDataSerializable} (no Java serialization, no reflection): factory {@value #FACTORY_ID}. Both the
+ * member and every client register it ({@link #register}).
+ */
+final class CoherenceSerializables implements DataSerializableFactory {
+
+    static final int FACTORY_ID = 2;
+    static final int VERSIONED_WRITE = 1;
+
+    /** Adds this factory to a member's or a client's serialization config. */
+    static SerializationConfig register(SerializationConfig config) {
+        return config.addDataSerializableFactory(FACTORY_ID, new CoherenceSerializables());
+    }
+
+    @Override
+    public IdentifiedDataSerializable create(int typeId) {
+        return switch (typeId) {
+            case VERSIONED_WRITE -> new VersionedWrite();
+            default -> throw new IllegalArgumentException("unknown coherence type id " + typeId);
+        };
+    }
+}

@@ -1,0 +1,61 @@
+package io.ringroute.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The stored form of entries and which write wins. */
+class VersionedTest {
+
+    private static final byte[] PAYLOAD = "x".getBytes(StandardCharsets.UTF_8);
+
+    @Test
+    void aValueKeepsItsVersionAndPayload() {
+        byte[] stored = Versioned.value(-3, PAYLOAD);
+        assertThat(Versioned.version(stored)).isEqualTo(-3);
+        assertThat(Versioned.payload(stored)).isEqualTo(PAYLOAD);
+        assertThat(Versioned.isTombstone(stored)).isFalse();
+        assertThat(Versioned.version(Versioned.tombstone(Long.MAX_VALUE))).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void newerWinsAndATombstoneBeatsAValueOfTheSameVersion() {
+        assertThat(Versioned.blocks(Versioned.value(2, PAYLOAD), Versioned.value(1, PAYLOAD), false)).isTrue();
+        assertThat(Versioned.blocks(Versioned.value(1, PAYLOAD), Versioned.value(2, PAYLOAD), false)).isFalse();
+        assertThat(Versioned.blocks(Versioned.value(2, PAYLOAD), Versioned.value(2, PAYLOAD), false)).isTrue();
+        assertThat(Versioned.blocks(Versioned.value(2, PAYLOAD), Versioned.tombstone(2), false)).isFalse();
+        assertThat(Versioned.blocks(Versioned.tombstone(2), Versioned.value(2, PAYLOAD), false)).isTrue();
+        assertThat(Versioned.blocks(Versioned.tombstone(2), Versioned.value(3, PAYLOAD), false)).isFalse();
+    }
+
+    @Test
+    void putIfAbsentYieldsToAnyValueAndToNewerTombstones() {
+        assertThat(Versioned.blocks(Versioned.value(1, PAYLOAD), Versioned.value(9, PAYLOAD), true)).isTrue();
+        assertThat(Versioned.blocks(Versioned.tombstone(9), Versioned.value(9, PAYLOAD), true)).isTrue();
+        assertThat(Versioned.blocks(Versioned.tombstone(8), Versioned.value(9, PAYLOAD), true)).isFalse();
+    }
+
+    @Test
+    void bytesWithoutAHeaderAreOlderThanAnyVersionAndNotAPayload() {
+        assertThat(Versioned.version(PAYLOAD)).isEqualTo(Versioned.UNVERSIONED);
+        assertThat(Versioned.blocks(PAYLOAD, Versioned.value(Long.MIN_VALUE + 1, PAYLOAD), false)).isFalse();
+        assertThatThrownBy(() -> Versioned.payload(PAYLOAD)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a versioned cache value");
+    }
+
+    @Test
+    void theClockNeverRepeatsOrGoesBack() {
+        long[] now = {1000};
+        HybridClock clock = new HybridClock(() -> now[0]);
+        long a = clock.next();
+        now[0] = 900; // the wall clock stepped back
+        long b = clock.next();
+        now[0] = 2000;
+        long c = clock.next();
+        assertThat(a).isEqualTo(1000L << HybridClock.COUNTER_BITS);
+        assertThat(b).isEqualTo(a + 1);
+        assertThat(c).isEqualTo(2000L << HybridClock.COUNTER_BITS);
+    }
+}
