@@ -310,8 +310,10 @@ public final class ShardFaultSoak implements Callable<Integer> {
         return file;
     }
 
+    /** A server of the resharder's configuration; a long connect timeout, as the machine may be saturated. */
     private static void server(StringBuilder props, String prefix, ServerSpec spec) {
         props.append(prefix).append("url=").append(spec.url()).append('\n');
+        props.append(prefix).append("connectionTimeout=10s\n");
         props.append(prefix).append("user=").append(spec.user()).append('\n');
         if (!spec.password().isEmpty()) {
             props.append(prefix).append("password=").append(spec.password()).append('\n');

@@ -132,7 +132,8 @@ final class SoakFaults {
         boolean finished = p.waitFor(after, TimeUnit.MILLISECONDS);
         String what;
         if (finished) {
-            what = "resharder (" + change + ") finished before the kill, exit " + p.exitValue();
+            what = "resharder (" + change + ") ended before the kill, " + (p.exitValue() == 0 ? "done"
+                    : "failed (exit " + p.exitValue() + ", see its log)");
         } else {
             p.destroyForcibly().waitFor();     // SIGKILL
             what = "kill -9 resharder (" + change + ") " + after + " ms into its run";
