@@ -108,6 +108,11 @@ public final class CacheCluster<V> implements AutoCloseable {
                     public boolean closed() {
                         return closed;
                     }
+
+                    @Override
+                    public Object lock() {
+                        return membership;
+                    }
                 }, b.membershipPoll, scheduler);
     }
 
@@ -172,6 +177,7 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     /** Null for a tombstone, and for bytes the codec (or the version header) cannot read, which are counted. */
     private V decode(byte[] stored, Object key) {
+        clock.observe(Versioned.version(stored));
         if (Versioned.isTombstone(stored)) {
             return null;
         }

@@ -5,9 +5,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Versions for writes that bring none of their own: wall-clock milliseconds shifted left by {@value #COUNTER_BITS}
- * bits plus a counter, never going backwards in this process. Across processes on hosts whose clocks agree within
- * a few milliseconds, a later write gets a higher version; a clock that runs behind makes its writes lose to
- * earlier ones from other processes for that long (last writer wins by clock). Applications that have a row version
+ * bits plus a counter, never going backwards in this process, and pushed past every version this process reads
+ * (a hybrid logical clock): a write made after reading another process's write or delete gets a higher version, even
+ * within the same millisecond or with a clock that runs behind. Writes with no such causal order are ordered by the
+ * hosts' clocks (last writer wins by clock; within one millisecond, arbitrarily). Applications that have a row version
  * (an updated-at, a sequence, a commit LSN) should pass it instead.
  */
 final class HybridClock {
@@ -25,7 +26,14 @@ final class HybridClock {
         return new HybridClock(System::currentTimeMillis);
     }
 
-    /** A version higher than every one this clock gave before, and than {@code now << 16}. */
+    /** Makes every later {@link #next()} higher than {@code version}, a version this process has seen. */
+    void observe(long version) {
+        if (version > last.get()) {
+            last.accumulateAndGet(version, Math::max);
+        }
+    }
+
+    /** A version higher than every one this clock gave or observed before, and than {@code now << 16}. */
     long next() {
         long physical = millis.getAsLong() << COUNTER_BITS;
         return last.accumulateAndGet(physical, (prev, p) -> Math.max(prev + 1, p));

@@ -33,6 +33,9 @@ final class SharedMembership implements Rebalancer.Stages {
         void follow(MembershipRecord record);
 
         boolean closed();
+
+        /** The lock membership changes and {@link #follow} hold, so following and changing never interleave. */
+        Object lock();
     }
 
     private final String owner = "client-" + UUID.randomUUID();
@@ -96,12 +99,14 @@ final class SharedMembership implements Rebalancer.Stages {
         }
     }
 
-    private synchronized void adopt(MembershipRecord record) {
-        if (record.epoch() > epoch) {
-            follower.follow(record);
-            epoch = record.epoch();
-            LOG.debug("following membership epoch {} ({}, {} nodes)", record.epoch(), record.stage(),
-                    record.nodes().size());
+    private void adopt(MembershipRecord record) {
+        synchronized (follower.lock()) {
+            if (record.epoch() > epoch) {
+                follower.follow(record);
+                epoch = record.epoch();
+                LOG.debug("following membership epoch {} ({}, {} nodes)", record.epoch(), record.stage(),
+                        record.nodes().size());
+            }
         }
     }
 

@@ -57,5 +57,7 @@ class VersionedTest {
         assertThat(a).isEqualTo(1000L << HybridClock.COUNTER_BITS);
         assertThat(b).isEqualTo(a + 1);
         assertThat(c).isEqualTo(2000L << HybridClock.COUNTER_BITS);
+        clock.observe(5000L << HybridClock.COUNTER_BITS); // read from a process whose clock runs ahead
+        assertThat(clock.next()).isEqualTo((5000L << HybridClock.COUNTER_BITS) + 1);
     }
 }

@@ -81,11 +81,10 @@ class VersionedWritesTest {
     }
 
     @Test
-    void clockVersionsOfLaterWritesWinAcrossClients() {
+    void aClockVersionedWriteMadeAfterSeeingAnotherClientsDeleteWins() {
         first.put("user:3", "from first");
-        second.put("user:3", "from second");
         first.delete("user:3");
-        assertThat(second.get("user:3")).isNull();
+        assertThat(second.get("user:3")).isNull(); // second saw the delete: its next write is ordered after it
         second.put("user:3", "again");
         assertThat(first.get("user:3")).isEqualTo("again");
     }

@@ -1,0 +1,234 @@
+package io.ringroute.bench.cache;
+
+import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.CacheEntry;
+import io.ringroute.cache.ValueCodec;
+import io.ringroute.testsupport.TcpProxy;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The multi-process chaos run: four node processes started with the node CLI (and a fifth to add), three client
+ * JVMs ({@link ChaosClient}) writing versioned values and reading a shared key space with R=2 and a shared
+ * membership, and a schedule drawn from a seed: kill -9 and restart of a node, SIGSTOP/SIGCONT of another, a
+ * partition between one client and one node (a {@link TcpProxy} that client goes through), the restart of a
+ * client midway, an add and a remove of a node. Then it counts, from the clients' logs, stale reads beyond the
+ * bound and of a process's own writes, the largest staleness, acknowledged writes lost, failed calls, p99/max
+ * latency, hit rate and time to eject. Progress on stderr, the report on stdout. Not part of the build's tests.
+ */
+@Command(name = "cache-chaos", mixinStandardHelpOptions = true,
+        description = "Multi-process cache chaos run: node kills, stalls, a partition, membership changes.")
+public final class CacheChaos implements Callable<Integer> {
+
+    @Option(names = "--seed", defaultValue = "42", description = "Schedule seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--seconds", defaultValue = "60", description = "Client run time (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--keys", defaultValue = "2000", description = "Shared keys (default: ${DEFAULT-VALUE}).")
+    int keys;
+
+    @Option(names = "--bound-ms", defaultValue = "1000",
+            description = "Staleness bound for other processes' writes (default: ${DEFAULT-VALUE}).")
+    long boundMillis;
+
+    private final List<Process> started = new ArrayList<>();
+    private final Map<String, Long> faults = new LinkedHashMap<>();
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new CacheChaos()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("cache-chaos");
+        Random random = new Random(seed);
+        try {
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            Map<String, Process> nodes = new LinkedHashMap<>();
+            for (String id : List.of("a", "b", "c", "d", "e")) {
+                ports.put(id, BenchNodes.freePort());
+                nodes.put(id, startNode(id, ports.get(id), dir));
+            }
+            for (String id : nodes.keySet()) {
+                awaitReady(id, nodes.get(id), dir);
+            }
+            List<String> first4 = List.of("a", "b", "c", "d");
+            String killed = first4.get(random.nextInt(4));
+            String stopped = other(first4, random, killed);
+            String partitioned = other(first4, random, killed, stopped);
+            String removed = other(first4, random, killed, stopped, partitioned);
+            try (TcpProxy relay = new TcpProxy(ports.get(partitioned));
+                 CacheCluster<String> admin = cluster(first4, ports, null, null)) {
+                List<Path> logs = new ArrayList<>();
+                Map<String, Process> clients = new LinkedHashMap<>();
+                for (String c : List.of("c1", "c2", "c3")) {
+                    Path log = dir.resolve(c + ".log");
+                    logs.add(log);
+                    clients.put(c, startClient(c, first4, ports, c.equals("c1") ? partitioned : null,
+                            relay.address(), seconds, log, dir));
+                }
+                long t0 = System.currentTimeMillis();
+                long unit = seconds * 1000L / 12;
+                at(t0 + unit, "kill -9 node " + killed);
+                faults.put(killed, System.currentTimeMillis());
+                nodes.get(killed).destroyForcibly().waitFor();
+                at(t0 + 2 * unit, "restart node " + killed);
+                nodes.put(killed, startNode(killed, ports.get(killed), dir));
+                awaitReady(killed, nodes.get(killed), dir);
+                at(t0 + 3 * unit, "SIGSTOP node " + stopped);
+                faults.put(stopped, System.currentTimeMillis());
+                signal(nodes.get(stopped), "STOP");
+                at(t0 + 4 * unit, "SIGCONT node " + stopped);
+                signal(nodes.get(stopped), "CONT");
+                at(t0 + 5 * unit, "partition c1 from node " + partitioned);
+                relay.cut();
+                at(t0 + 6 * unit, "heal partition");
+                relay.restore();
+                at(t0 + 7 * unit, "add node e");
+                progress(admin.addNode("e", "127.0.0.1:" + ports.get("e"), 1.0, null).toString());
+                at(t0 + 8 * unit, "kill -9 client c3, start c3b");
+                clients.get("c3").destroyForcibly().waitFor();
+                Path log3b = dir.resolve("c3b.log");
+                logs.add(log3b);
+                long left = Math.max(5, (t0 + seconds * 1000L - System.currentTimeMillis()) / 1000);
+                clients.put("c3b", startClient("c3b", first4, ports, null, null, (int) left, log3b, dir));
+                at(t0 + 9 * unit, "remove node " + removed);
+                progress(admin.removeNode(removed).toString());
+                for (Process p : clients.values()) {
+                    p.waitFor(seconds + 120L, TimeUnit.SECONDS);
+                }
+                progress("clients done; checking every key");
+                report(new ChaosReport(logs, boundMillis), admin);
+            }
+        } finally {
+            for (Process p : started) {
+                p.destroyForcibly();
+            }
+        }
+        return 0;
+    }
+
+    private void report(ChaosReport r, CacheCluster<String> admin) {
+        long lost = 0;
+        for (Map.Entry<String, Long> e : r.newestPuts().entrySet()) {
+            CacheEntry<String> now = admin.getEntry(e.getKey());
+            if (now == null || now.version() < e.getValue()) {
+                lost++;
+            }
+        }
+        System.out.printf("seed %d, %d s, %d keys, R=2, bound %d ms%n", seed, seconds, keys, boundMillis);
+        System.out.printf("calls %d, failed %d, reads %d, hit rate %.3f%n", r.calls, r.failures, r.reads,
+                r.reads == 0 ? 0 : (double) r.hits / r.reads);
+        System.out.printf("stale reads beyond %d ms: %d; stale reads of own writes: %d; largest staleness %d ms%n",
+                boundMillis, r.staleBeyondBound, r.staleOwn, r.largestStalenessMillis);
+        System.out.printf("acknowledged writes lost by the cache (newest put not readable at the end): %d of %d%n",
+                lost, r.newestPuts().size());
+        System.out.printf("call latency p99 %.1f ms, max %.1f ms (worst client)%n", r.p99Micros / 1000.0,
+                r.maxMicros / 1000.0);
+        faults.forEach((node, at) -> {
+            long eject = r.ejections.getOrDefault(node, List.of()).stream().filter(t -> t >= at).mapToLong(t -> t)
+                    .min().orElse(-1);
+            System.out.printf("time to eject node %s after its fault: %s%n", node,
+                    eject < 0 ? "never" : (eject - at) + " ms");
+        });
+    }
+
+    private static String other(List<String> ids, Random random, String... taken) {
+        List<String> free = new ArrayList<>(ids);
+        free.removeAll(List.of(taken));
+        return free.get(random.nextInt(free.size()));
+    }
+
+    private static CacheCluster<String> cluster(List<String> ids, Map<String, Integer> ports, String relayed,
+                                                String relayAddress) {
+        CacheCluster.Builder<String> b = CacheCluster.builder().codec(ValueCodec.utf8()).replicationFactor(2)
+                .sharedMembership(Duration.ofMillis(500));
+        for (String id : ids) {
+            b.node(id, id.equals(relayed) ? relayAddress : "127.0.0.1:" + ports.get(id));
+        }
+        return b.build();
+    }
+
+    private Process startNode(String id, int port, Path dir) throws IOException {
+        return java(dir.resolve("node-" + id + ".out"), "io.ringroute.cache.CacheNodeMain", "--name", id,
+                "--port", Integer.toString(port), "--max-size", "1m", "--ttl", "1h");
+    }
+
+    /** Waits for the node's "ready" line: up to 5 minutes, for a machine under heavy load. */
+    private static void awaitReady(String id, Process p, Path dir) throws IOException {
+        try (BufferedReader out = Files.newBufferedReader(dir.resolve("node-" + id + ".out"))) {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (System.nanoTime() < deadline) {
+                String line = out.readLine();
+                if (line != null && line.contains("ready")) {
+                    progress("node " + id + " ready (pid " + p.pid() + ")");
+                    return;
+                }
+                if (line == null) {
+                    Thread.sleep(50);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("node " + id + " did not start; see " + dir.resolve("node-" + id + ".out"));
+    }
+
+    private Process startClient(String id, List<String> ids, Map<String, Integer> ports, String relayed,
+                                String relayAddress, int runSeconds, Path log, Path dir) throws IOException {
+        StringBuilder nodes = new StringBuilder();
+        for (String n : ids) {
+            nodes.append(nodes.length() == 0 ? "" : ",").append(n).append('=')
+                    .append(n.equals(relayed) ? relayAddress : "127.0.0.1:" + ports.get(n));
+        }
+        Process p = java(dir.resolve(id + ".out"), ChaosClient.class.getName(), "--id", id, "--nodes",
+                nodes.toString(), "--keys", Integer.toString(keys), "--seconds", Integer.toString(runSeconds),
+                "--seed", Long.toString(seed + id.hashCode()), "--log", log.toString());
+        progress("client " + id + " started (pid " + p.pid() + ")" + (relayed == null ? "" : ", reaching node "
+                + relayed + " through the relay"));
+        return p;
+    }
+
+    private Process java(Path output, String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-Dhazelcast.logging.type=slf4j",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        started.add(p);
+        return p;
+    }
+
+    private static void signal(Process p, String signal) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+    }
+
+    private static void at(long millis, String what) throws InterruptedException {
+        long wait = millis - System.currentTimeMillis();
+        if (wait > 0) {
+            Thread.sleep(wait);
+        }
+        progress(what);
+    }
+
+    private static void progress(String s) {
+        System.err.println("[chaos] " + s);
+    }
+}
