@@ -1,5 +1,6 @@
 package io.ringroute.cache;
 
+import io.ringroute.testsupport.TcpProxy;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 

@@ -3,6 +3,7 @@ package io.ringroute.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ringroute.testsupport.TcpProxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -15,13 +15,13 @@ import io.ringroute.demo.social.Schema;
 import io.ringroute.demo.social.Social;
 import io.ringroute.demo.web.DemoServer;
 import io.ringroute.shard.RouterConfig;
+import io.ringroute.shard.DirectConnections;
 import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.metrics.RouterMeterBinder;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -181,8 +181,7 @@ public final class DemoApp implements AutoCloseable {
      */
     private static void prepareShards(RouterConfig config) {
         for (ShardSpec shard : config.topology().shards()) {
-            try (Connection c = DriverManager.getConnection(shard.primary().url(), shard.primary().user(),
-                    shard.primary().password())) {
+            try (Connection c = DirectConnections.open(shard.primary(), "ringroute-demo-setup")) {
                 Schema.apply(c);
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot create the tables on shard " + shard.name() + " ("

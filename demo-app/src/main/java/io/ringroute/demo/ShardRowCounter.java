@@ -1,10 +1,10 @@
 package io.ringroute.demo;
 
+import io.ringroute.shard.DirectConnections;
 import io.ringroute.shard.ServerSpec;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardTopology;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -51,7 +51,7 @@ final class ShardRowCounter implements AutoCloseable {
         Connection c = connections.get(shard.name());
         if (c == null) {
             ServerSpec primary = shard.primary();
-            c = DriverManager.getConnection(primary.url(), primary.user(), primary.password());
+            c = DirectConnections.open(primary, "ringroute-demo-row-counter");
             c.setReadOnly(true);
             connections.put(shard.name(), c);
         }

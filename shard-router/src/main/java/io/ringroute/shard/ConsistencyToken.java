@@ -12,11 +12,14 @@ import java.util.OptionalLong;
  * (LSN) right after its last commit there and the {@link ServerIdentity} that LSN belongs to, plus the topology
  * epoch it was taken at. Immutable.
  *
- * <p>The text form ({@link #toString()}, read back with {@link #parse(String)}) is URL-safe base64 without
- * padding of: a version byte (1), the epoch (unsigned LEB128), the entry count, then per entry the shard name
- * (length-prefixed UTF-8), the system identifier (8 bytes, big-endian), the timeline and the LSN (both LEB128).
- * Two shards come to about 60 characters. It is opaque, not secret or signed: a client that edits its own token
- * can only make its own reads staler (lower LSN) or costlier (higher LSN, read from the primary).
+ * <p>The text form ({@link #toString()}, read back with {@link #parse(String, TokenKeys)}) is URL-safe base64
+ * without padding of: a version byte (2), the epoch (unsigned LEB128), the entry count, then per entry the shard
+ * name (length-prefixed UTF-8), the system identifier (8 bytes, big-endian), the timeline and the LSN (both
+ * LEB128), and last a {@value TokenKeys#TAG_BYTES}-byte tag over all of it: HMAC-SHA256 under the router's first
+ * {@link TokenKeys} secret, or a SHA-256 checksum when it has none. A token whose tag does not match (one edited,
+ * truncated or mangled by a proxy, or forged without the secret) is refused with {@link InvalidTokenException};
+ * so are version-1 tokens, which had no tag. Two shards come to about 80 characters. It is not secret: anyone
+ * can decode the positions.
  *
  * <p>Safety of old tokens: an entry is honoured on a replica only if its identity equals both the shard primary's
  * current identity and the replica's (a failover changes the timeline, a rebuilt server the system identifier);
@@ -25,23 +28,30 @@ import java.util.OptionalLong;
  */
 public final class ConsistencyToken {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
     private static final int MAX_ENTRIES = 4096;
-    private static final ConsistencyToken EMPTY = new ConsistencyToken(0, new Position[0]);
+    private static final ConsistencyToken EMPTY = new ConsistencyToken(0, new Position[0], TokenKeys.none());
     /** The LSN of an uncertain write: above every real position, so only the primary serves the shard. */
     private static final long UNCERTAIN = Long.MAX_VALUE;
     private static final ServerIdentity UNKNOWN_IDENTITY = new ServerIdentity(0, 0);
 
     private final long epoch;
     private final Position[] positions; // sorted by shard name
+    private final TokenKeys keys;       // seal the text form; not part of the value
 
     /** Where a session's last write on one shard ended, and on which WAL history. */
     private record Position(String shard, ServerIdentity identity, long lsn) {
     }
 
-    private ConsistencyToken(long epoch, Position[] positions) {
+    private ConsistencyToken(long epoch, Position[] positions, TokenKeys keys) {
         this.epoch = epoch;
         this.positions = positions;
+        this.keys = keys;
+    }
+
+    /** The same positions, sealed by {@code keys} in the text form. */
+    ConsistencyToken sealedWith(TokenKeys keys) {
+        return keys == this.keys ? this : new ConsistencyToken(epoch, positions, keys);
     }
 
     /** The token of a session that has written nothing. */
@@ -113,7 +123,7 @@ public final class ConsistencyToken {
             Position[] next = positions.clone();
             next[i] = new Position(shard, id,
                     sameHistory && old != UNCERTAIN && lsn != UNCERTAIN ? Math.max(old, lsn) : lsn);
-            return new ConsistencyToken(newEpoch, next);
+            return new ConsistencyToken(newEpoch, next, keys);
         }
         int at = 0;
         while (at < positions.length && positions[at].shard().compareTo(shard) < 0) {
@@ -123,7 +133,7 @@ public final class ConsistencyToken {
         System.arraycopy(positions, 0, next, 0, at);
         next[at] = new Position(shard, id, lsn);
         System.arraycopy(positions, at, next, at + 1, positions.length - at);
-        return new ConsistencyToken(newEpoch, next);
+        return new ConsistencyToken(newEpoch, next, keys);
     }
 
     /** This token with an uncertain write on {@code shard} ({@link #isUncertain}), replacing its position. */
@@ -131,47 +141,66 @@ public final class ConsistencyToken {
         return withWrite(shard, UNKNOWN_IDENTITY, UNCERTAIN, atEpoch);
     }
 
-    /** Parses the text form; names what is wrong with a malformed token. */
+    /** Parses a text form sealed with a checksum only ({@link TokenKeys#none()}). */
     public static ConsistencyToken parse(String text) {
+        return parse(text, TokenKeys.none());
+    }
+
+    /**
+     * Parses the text form, checking its tag against {@code keys}.
+     *
+     * @throws InvalidTokenException naming the problem: empty, not base64, another format version, a tag that
+     *                               does not match (corrupted, forged, or another secret), or malformed content
+     */
+    public static ConsistencyToken parse(String text, TokenKeys keys) {
         if (text == null || text.isEmpty()) {
-            throw new IllegalArgumentException("consistency token is empty");
+            throw new InvalidTokenException(InvalidTokenException.Problem.EMPTY, "it is empty");
         }
         byte[] b;
         try {
             b = Base64.getUrlDecoder().decode(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("consistency token is not URL-safe base64: " + e.getMessage());
+            throw new InvalidTokenException(InvalidTokenException.Problem.NOT_BASE64,
+                    "it is not URL-safe base64: " + e.getMessage());
         }
-        Reader in = new Reader(b);
-        int version = in.u8();
-        if (version != VERSION) {
-            throw new IllegalArgumentException("consistency token has version " + version + ", expected " + VERSION);
+        if (b.length == 0 || b[0] != VERSION) {
+            throw new InvalidTokenException(InvalidTokenException.Problem.UNSUPPORTED_VERSION, "it has format"
+                    + " version " + (b.length == 0 ? "none" : Integer.toString(b[0] & 0xFF)) + ", this router reads "
+                    + VERSION + " (version 1 had no integrity check): start a new session");
         }
+        int body = b.length - TokenKeys.TAG_BYTES;
+        if (body < 1 || !keys.verifies(b, body)) {
+            throw new InvalidTokenException(InvalidTokenException.Problem.INTEGRITY, "its integrity tag does not"
+                    + " match: it was altered or truncated, or sealed " + (keys.signed()
+                    ? "with a secret this router does not accept" : "with a secret (this router has none)"));
+        }
+        Reader in = new Reader(b, body);
+        in.u8();
         long epoch = in.varLong();
         long n = in.varLong();
         if (n < 0 || n > MAX_ENTRIES) {
-            throw new IllegalArgumentException("consistency token claims " + n + " shards");
+            throw Reader.malformed("it claims " + n + " shards");
         }
         Position[] positions = new Position[(int) n];
         for (int i = 0; i < n; i++) {
             String shard = in.string();
             if (i > 0 && shard.compareTo(positions[i - 1].shard()) <= 0) {
-                throw new IllegalArgumentException("consistency token lists shards out of order");
+                throw Reader.malformed("it lists shards out of order");
             }
             long systemId = in.fixed64();
             int timeline = (int) in.varLong();
             positions[i] = new Position(shard, new ServerIdentity(systemId, timeline), in.varLong());
         }
         if (!in.atEnd()) {
-            throw new IllegalArgumentException("consistency token has trailing bytes");
+            throw Reader.malformed("it has trailing bytes");
         }
-        return new ConsistencyToken(epoch, positions);
+        return new ConsistencyToken(epoch, positions, keys);
     }
 
-    /** The compact, URL-safe text form. */
+    /** The compact, URL-safe text form, sealed with this token's keys (its router's). */
     @Override
     public String toString() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + positions.length * 24);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + TokenKeys.TAG_BYTES + positions.length * 24);
         out.write(VERSION);
         writeVar(out, epoch);
         writeVar(out, positions.length);
@@ -185,6 +214,8 @@ public final class ConsistencyToken {
             writeVar(out, Integer.toUnsignedLong(p.identity().timeline()));
             writeVar(out, p.lsn());
         }
+        byte[] body = out.toByteArray();
+        out.write(keys.tag(body, body.length), 0, TokenKeys.TAG_BYTES);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
     }
 
@@ -209,15 +240,21 @@ public final class ConsistencyToken {
     /** Bounds-checked reads of the binary form. */
     private static final class Reader {
         private final byte[] b;
+        private final int end;
         private int pos;
 
-        Reader(byte[] b) {
+        Reader(byte[] b, int end) {
             this.b = b;
+            this.end = end;
+        }
+
+        static InvalidTokenException malformed(String message) {
+            return new InvalidTokenException(InvalidTokenException.Problem.MALFORMED, message);
         }
 
         int u8() {
-            if (pos >= b.length) {
-                throw new IllegalArgumentException("consistency token is truncated");
+            if (pos >= end) {
+                throw malformed("it is truncated");
             }
             return b[pos++] & 0xFF;
         }
@@ -231,7 +268,7 @@ public final class ConsistencyToken {
                     return v;
                 }
             }
-            throw new IllegalArgumentException("consistency token has an over-long number");
+            throw malformed("it has an over-long number");
         }
 
         long fixed64() {
@@ -244,8 +281,8 @@ public final class ConsistencyToken {
 
         String string() {
             long len = varLong();
-            if (len < 1 || len > 63 || pos + len > b.length) {
-                throw new IllegalArgumentException("consistency token has a bad shard name length " + len);
+            if (len < 1 || len > 63 || pos + len > end) {
+                throw malformed("it has a bad shard name length " + len);
             }
             String s = new String(b, pos, (int) len, StandardCharsets.UTF_8);
             pos += (int) len;
@@ -253,7 +290,7 @@ public final class ConsistencyToken {
         }
 
         boolean atEnd() {
-            return pos == b.length;
+            return pos == end;
         }
     }
 }

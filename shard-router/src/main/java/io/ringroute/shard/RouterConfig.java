@@ -3,6 +3,7 @@ package io.ringroute.shard;
 import io.ringroute.ring.HashRing;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -20,6 +21,8 @@ import java.util.Properties;
  * shards.a.replicas.0.url=jdbc:postgresql://db-a-r0:5432/app
  * router.replicaPollInterval=100ms
  * router.sessionWait=0ms
+ * router.fenceWait=2s
+ * router.tokenSecrets=first-secret-signs,older-secret-still-accepted
  * catalog.url=jdbc:postgresql://db-catalog:5432/app     (optional: enables online resharding)
  * catalog.schema=ringroute_catalog
  * </pre>
@@ -29,11 +32,15 @@ import java.util.Properties;
  * @param replicaPollInterval how often replica replay positions and health are polled
  * @param sessionWait         how long a SESSION read may wait for a replica to catch up before using the primary
  * @param catalog             the topology catalog, when routers share a resharding-capable topology
+ * @param fenceWait           how long a write unit waits for a shard's write gate (held by a resharding cutover)
+ *                            before it fails with {@link WriteFenceTimeoutException}
+ * @param tokenKeys           the secrets that sign consistency tokens (first signs, all verify), or none
  */
 public record RouterConfig(ShardTopology topology, Duration replicaPollInterval, Duration sessionWait,
-                           Optional<CatalogSpec> catalog) {
+                           Optional<CatalogSpec> catalog, Duration fenceWait, TokenKeys tokenKeys) {
 
     public static final Duration DEFAULT_REPLICA_POLL_INTERVAL = Duration.ofMillis(100);
+    public static final Duration DEFAULT_FENCE_WAIT = Duration.ofSeconds(2);
 
     public RouterConfig {
         if (topology == null) {
@@ -48,6 +55,18 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
         if (catalog == null) {
             throw new IllegalArgumentException("catalog must not be null (use Optional.empty())");
         }
+        if (fenceWait == null || fenceWait.toMillis() < 1 || fenceWait.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("fenceWait must be between 1ms and 24 days, was " + fenceWait);
+        }
+        if (tokenKeys == null) {
+            throw new IllegalArgumentException("tokenKeys must not be null (use TokenKeys.none())");
+        }
+    }
+
+    /** Default fence wait, tokens checksummed but not signed. */
+    public RouterConfig(ShardTopology topology, Duration replicaPollInterval, Duration sessionWait,
+                        Optional<CatalogSpec> catalog) {
+        this(topology, replicaPollInterval, sessionWait, catalog, DEFAULT_FENCE_WAIT, TokenKeys.none());
     }
 
     /** A static topology with default router settings and no catalog. */
@@ -92,7 +111,15 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
         }
         Duration poll = in.duration("router.replicaPollInterval", DEFAULT_REPLICA_POLL_INTERVAL);
         Duration wait = in.duration("router.sessionWait", Duration.ZERO);
-        in.rejectUnknown("router.", "replicaPollInterval, sessionWait");
+        Duration fenceWait = in.duration("router.fenceWait", DEFAULT_FENCE_WAIT);
+        String secrets = in.optional("router.tokenSecrets");
+        TokenKeys keys;
+        try {
+            keys = secrets == null ? TokenKeys.none() : TokenKeys.of(List.of(secrets.split(",", -1)));
+        } catch (IllegalArgumentException e) {
+            throw in.error("router.tokenSecrets: " + e.getMessage());
+        }
+        in.rejectUnknown("router.", "replicaPollInterval, sessionWait, fenceWait, tokenSecrets");
         Optional<CatalogSpec> catalog = Optional.empty();
         if (!in.children("catalog.").isEmpty()) {
             String schema = in.optional("catalog.schema");
@@ -107,7 +134,7 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
         }
         in.rejectUnknown("", "vnodesPerShard, shards.<name>.*, router.*, catalog.*");
         try {
-            return new RouterConfig(topology.build(), poll, wait, catalog);
+            return new RouterConfig(topology.build(), poll, wait, catalog, fenceWait, keys);
         } catch (IllegalArgumentException e) {
             throw in.error(e.getMessage());
         }

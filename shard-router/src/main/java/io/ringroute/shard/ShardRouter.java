@@ -7,16 +7,19 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collector;
@@ -44,17 +47,22 @@ public final class ShardRouter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardRouter.class);
 
+    /** Session-level, so that a write scope's autocommit statements see it; {@link #UNBIND_TOKEN_SQL} undoes it. */
     private static final String BIND_TOKEN_SQL = "SELECT set_config('ringroute.token', ?, false)";
+    private static final String UNBIND_TOKEN_SQL = "SELECT " + WriteFence.UNBIND_TOKEN;
     private static final String COMMIT_POSITION_COLUMNS = " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint,"
             + " ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int,"
             + " (SELECT system_identifier FROM pg_control_system())";
-    private static final String COMMIT_POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS;
-    private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", pg_advisory_unlock_shared("
-            + WriteFence.LOCK_KEY + ")";
+    private static final String COMMIT_POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", " + WriteFence.UNBIND_TOKEN;
+    private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", "
+            + WriteFence.EXIT_COLUMNS;
     /** How long a write refused by a shard's fence waits for the catalog to publish the newer epoch. */
     private static final long FENCE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String REPLAY_SQL = "SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint";
     private static final Object NOT_SERVED = new Object();
+    /** Scatter-gather: worker threads and queued shard queries per shard, beyond which calls are refused. */
+    private static final int SCATTER_THREADS_PER_SHARD = 4;
+    private static final int SCATTER_QUEUE_PER_SHARD = 64;
 
     private final RouterConfig config;
     private final Map<String, ShardServers> servers;
@@ -90,11 +98,15 @@ public final class ShardRouter implements AutoCloseable {
             this.table = RoutingTable.of(0, config.topology().ring(), List.of(), all);
             this.catalog = null;
         }
-        this.scatterWorkers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "ringroute-scatter");
-            t.setDaemon(true);
-            return t;
-        });
+        int scatterThreads = SCATTER_THREADS_PER_SHARD * all.size();
+        ThreadPoolExecutor scatter = new ThreadPoolExecutor(scatterThreads, scatterThreads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(SCATTER_QUEUE_PER_SHARD * all.size()), r -> {
+                    Thread t = new Thread(r, "ringroute-scatter");
+                    t.setDaemon(true);
+                    return t;
+                });
+        scatter.allowCoreThreadTimeOut(true);
+        this.scatterWorkers = scatter;
         this.poller = new ReplicaPoller(all.values(), config.replicaPollInterval());
         this.poller.start();
         this.dataSource = new RoutingDataSource(this);
@@ -182,20 +194,26 @@ public final class ShardRouter implements AutoCloseable {
 
     /** A new session that has written nothing. */
     public Session session() {
-        return new Session(this, ConsistencyToken.empty());
+        return new Session(this, ConsistencyToken.empty().sealedWith(config.tokenKeys()));
     }
 
-    /** A session continuing from a token (e.g. one a client sent back). */
+    /** A session continuing from a token object (trusted as it is; its text form is sealed by this router). */
     public Session session(ConsistencyToken token) {
         if (token == null) {
             throw new IllegalArgumentException("consistency token must not be null");
         }
-        return new Session(this, token);
+        return new Session(this, token.sealedWith(config.tokenKeys()));
     }
 
-    /** A session continuing from a token's text form; a malformed token is rejected with the reason. */
+    /**
+     * A session continuing from a token's text form (e.g. one a client sent back), checked against this router's
+     * token secrets.
+     *
+     * @throws InvalidTokenException naming the problem when the token is malformed, altered, forged, signed with a
+     *                               secret this router does not accept, or of the old unchecked format
+     */
     public Session session(String token) {
-        return session(ConsistencyToken.parse(token));
+        return session(ConsistencyToken.parse(token, config.tokenKeys()));
     }
 
     // ---- writes --------------------------------------------------------------------------------------------
@@ -217,10 +235,10 @@ public final class ShardRouter implements AutoCloseable {
             RoutingTable t = table;
             ServerPool primary = t.shardFor(token).primary;
             Connection c = primary.connection();
-            boolean gated = false;
+            boolean bound = false;     // the connection holds the key's token (and, with a catalog, the fence)
             try {
-                enter(c, token, t.epoch);
-                gated = catalog != null;
+                enter(c, primary.shard, token, t.epoch);
+                bound = true;
                 c.setAutoCommit(false);
                 T result;
                 try {
@@ -233,7 +251,7 @@ public final class ShardRouter implements AutoCloseable {
                     throw e;
                 }
                 primary.writes.increment();
-                gated = false;
+                bound = false;
                 try {
                     leave(c, primary, session, t.epoch);
                 } catch (SQLException e) {
@@ -251,7 +269,7 @@ public final class ShardRouter implements AutoCloseable {
                 throw ServerPool.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)
                         ? primary.unavailable(e) : e;
             } finally {
-                if (gated) {
+                if (bound) {
                     leaveQuietly(c, primary);
                 }
                 closeQuietly(c);
@@ -273,9 +291,10 @@ public final class ShardRouter implements AutoCloseable {
     /**
      * Binds the key's token to the connection (the token column's default) and, with a catalog, passes the
      * shard's write fence for the router's epoch: held until {@link #leave}. Runs with autocommit on, before the
-     * unit's transaction, so the fence check sees the shard's current minimum epoch.
+     * unit's transaction, so the fence check sees the shard's current minimum epoch. Waits for the fence at most
+     * the configured fence wait, then fails with {@link WriteFenceTimeoutException}.
      */
-    private void enter(Connection c, long token, long epoch) throws SQLException {
+    private void enter(Connection c, String shard, long token, long epoch) throws SQLException {
         if (catalog == null) {
             try (PreparedStatement ps = c.prepareStatement(BIND_TOKEN_SQL)) {
                 ps.setString(1, Long.toString(token));
@@ -286,35 +305,49 @@ public final class ShardRouter implements AutoCloseable {
         try (PreparedStatement ps = c.prepareStatement(WriteFence.ENTER_SQL)) {
             ps.setLong(1, epoch);
             ps.setString(2, Long.toString(token));
+            ps.setInt(3, (int) config.fenceWait().toMillis());
             ps.execute();
         } catch (SQLException e) {
+            if (WriteFence.GATE_TIMEOUT_STATE.equals(e.getSQLState())) {
+                throw new WriteFenceTimeoutException(shard, config.fenceWait(), e);
+            }
             if (!"42883".equals(e.getSQLState())) {   // undefined_function: the fence is not installed yet
                 throw e;
             }
             WriteFence.install(c);
-            enter(c, token, epoch);
+            enter(c, shard, token, epoch);
         }
     }
 
-    /** Ends a write unit after its commit: releases the fence and records the commit position in the session. */
+    /**
+     * Ends a write unit after its commit: records the commit position in the session, releases the fence and
+     * unbinds the key's token, so the pooled connection goes back as it was borrowed.
+     */
     private void leave(Connection c, ServerPool primary, Session session, long epoch) throws SQLException {
         if (session != null) {
             recordCommit(c, primary, session, epoch, catalog != null);
-        } else if (catalog != null) {
-            try (PreparedStatement ps = c.prepareStatement(WriteFence.EXIT_SQL)) {
+        } else {
+            try (PreparedStatement ps = c.prepareStatement(exitSql())) {
                 ps.execute();
             }
         }
     }
 
-    /** Releases the fence after a failed unit; a connection whose lock state is unknown is dropped, not reused. */
-    private static void leaveQuietly(Connection c, ServerPool primary) {
+    private String exitSql() {
+        return catalog != null ? WriteFence.EXIT_SQL : UNBIND_TOKEN_SQL;
+    }
+
+    /**
+     * Releases the fence and unbinds the token after a failed unit; a connection whose state is unknown is
+     * dropped, not reused.
+     */
+    private void leaveQuietly(Connection c, ServerPool primary) {
         try {
             if (!c.getAutoCommit()) {
                 c.rollback();
                 c.setAutoCommit(true);
             }
-            try (PreparedStatement ps = c.prepareStatement(WriteFence.EXIT_SQL)) {
+            try (PreparedStatement ps = c.prepareStatement(exitSql())) {
                 ps.execute();
             }
         } catch (SQLException e) {
@@ -324,26 +357,19 @@ public final class ShardRouter implements AutoCloseable {
 
     /**
      * After a fence refusal: waits (up to {@link #FENCE_WAIT_NANOS} from the first refusal) for the catalog to
-     * publish an epoch newer than the one that was refused, then lets the caller route again.
+     * publish an epoch newer than the one that was refused, then lets the caller route again. Fails naming the
+     * shard, and the catalog's failure if it cannot be read.
      */
     private long awaitNewerEpoch(long refusedEpoch, long refusedSince, ServerPool primary) throws SQLException {
         long since = refusedSince == 0 ? System.nanoTime() : refusedSince;
-        while (true) {
-            if (catalog.refresh() > refusedEpoch) {
-                return since;
-            }
-            if (System.nanoTime() - since > FENCE_WAIT_NANOS) {
-                throw new ShardUnavailableException(primary.shard, Role.PRIMARY, "it refuses writes at topology"
-                        + " epoch " + refusedEpoch + " and the catalog has published no newer epoch: a resharding"
-                        + " cutover is unfinished, resume it", null);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while waiting for a newer topology epoch", e);
-            }
+        if (catalog.awaitEpochAfter(refusedEpoch, since + FENCE_WAIT_NANOS) > refusedEpoch) {
+            return since;
         }
+        SQLException failure = catalog.lastFailure();
+        throw new ShardUnavailableException(primary.shard, Role.PRIMARY, "it refuses writes at topology epoch "
+                + refusedEpoch + (failure != null ? " and the router cannot learn a newer one: " + failure.getMessage()
+                : " and the catalog has published no newer epoch: a resharding cutover is unfinished, resume it"),
+                failure);
     }
 
     /**
@@ -363,9 +389,7 @@ public final class ShardRouter implements AutoCloseable {
             LOG.warn("could not read the commit position on {}; the session reads it from the primary", primary.name,
                     e);
             session.recordUncertain(primary.shard, epoch);
-            if (releaseFence) {
-                throw e;     // the caller drops the connection: its fence lock must not stay held
-            }
+            throw e;     // the caller drops the connection: its token binding and fence lock must not stay
         }
     }
 
@@ -389,9 +413,9 @@ public final class ShardRouter implements AutoCloseable {
      * A session that wrote at a newer epoch than this router knows (through another router) may have written
      * where this router would not look: learn that epoch first.
      */
-    private void catchUpWith(Session session) throws SQLException {
+    private void catchUpWith(Session session) {
         if (catalog != null && session != null && session.token().epoch() > table.epoch) {
-            catalog.refresh();
+            catalog.catchUp(session.token().epoch());
         }
     }
 
@@ -537,11 +561,19 @@ public final class ShardRouter implements AutoCloseable {
         ShardServers[] shards = table.shards;
         List<Future<T>> futures = new ArrayList<>(shards.length);
         for (ShardServers shard : shards) {
-            futures.add(scatterWorkers.submit(() -> readOn(shard, consistency, session, c -> {
-                c.setNetworkTimeout(scatterWorkers, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(
-                        deadline - System.nanoTime())));
-                return work.apply(c);
-            })));
+            try {
+                futures.add(scatterWorkers.submit(() -> readOn(shard, consistency, session, c -> {
+                    c.setNetworkTimeout(scatterWorkers, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(
+                            deadline - System.nanoTime())));
+                    return work.apply(c);
+                })));
+            } catch (RejectedExecutionException e) {
+                futures.forEach(f -> f.cancel(true));
+                throw new SQLTransientException("scatter-gather refused: its " + SCATTER_THREADS_PER_SHARD
+                        * servers.size() + " worker threads are busy and " + SCATTER_QUEUE_PER_SHARD * servers.size()
+                        + " shard queries are queued; retry later or make fewer concurrent scatter-gathers", "53300",
+                        e);
+            }
         }
         List<T> results = new ArrayList<>(shards.length);
         List<String> late = new ArrayList<>();
@@ -603,11 +635,7 @@ public final class ShardRouter implements AutoCloseable {
     ShardScope bind(String key, Consistency consistency, Session session) {
         if (consistency != null) {
             requireSession(consistency, session);
-            try {
-                catchUpWith(session);
-            } catch (SQLException e) {
-                LOG.warn("could not refresh the topology for a session from a newer epoch: {}", e.getMessage());
-            }
+            catchUpWith(session);
         }
         return new ShardScope(scope, KeyHash.token(key), consistency, session);
     }
@@ -624,7 +652,7 @@ public final class ShardRouter implements AutoCloseable {
             ServerPool primary = t.shardFor(s.token).primary;
             Connection c = primary.connection();
             try {
-                enter(c, s.token, t.epoch);
+                enter(c, primary.shard, s.token, t.epoch);
             } catch (SQLException e) {
                 closeQuietly(c);
                 if (WriteFence.isRefusal(e)) {
@@ -752,6 +780,8 @@ public final class ShardRouter implements AutoCloseable {
         private Duration replicaPollInterval = RouterConfig.DEFAULT_REPLICA_POLL_INTERVAL;
         private Duration sessionWait = Duration.ZERO;
         private Optional<CatalogSpec> catalog = Optional.empty();
+        private Duration fenceWait = RouterConfig.DEFAULT_FENCE_WAIT;
+        private TokenKeys tokenKeys = TokenKeys.none();
 
         private Builder() {
         }
@@ -765,6 +795,29 @@ public final class ShardRouter implements AutoCloseable {
             this.replicaPollInterval = config.replicaPollInterval();
             this.sessionWait = config.sessionWait();
             this.catalog = config.catalog();
+            this.fenceWait = config.fenceWait();
+            this.tokenKeys = config.tokenKeys();
+            return this;
+        }
+
+        /**
+         * How long a write unit waits for a shard's write gate while a resharding cutover holds it (default 2 s);
+         * then it fails with {@link WriteFenceTimeoutException}, and nothing of it has run.
+         */
+        public Builder fenceWait(Duration wait) {
+            if (wait == null || wait.toMillis() < 1) {
+                throw new IllegalArgumentException("fenceWait must be >= 1ms, was " + wait);
+            }
+            this.fenceWait = wait;
+            return this;
+        }
+
+        /** Signs consistency tokens with these secrets (the first signs, all verify); default: checksum only. */
+        public Builder tokenKeys(TokenKeys keys) {
+            if (keys == null) {
+                throw new IllegalArgumentException("tokenKeys must not be null (use TokenKeys.none())");
+            }
+            this.tokenKeys = keys;
             return this;
         }
 
@@ -810,7 +863,8 @@ public final class ShardRouter implements AutoCloseable {
             if (topology == null) {
                 throw new IllegalStateException("a topology is required: call topology(...) or config(...)");
             }
-            return new ShardRouter(new RouterConfig(topology, replicaPollInterval, sessionWait, catalog));
+            return new ShardRouter(new RouterConfig(topology, replicaPollInterval, sessionWait, catalog, fenceWait,
+                    tokenKeys));
         }
     }
 }

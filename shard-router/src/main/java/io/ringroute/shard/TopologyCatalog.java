@@ -4,48 +4,79 @@ import io.ringroute.ring.Node;
 import io.ringroute.ring.RangeMove;
 import io.ringroute.ring.TokenRange;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * The topology shared by every router and the resharder: the ring members and epoch, the moves of an unfinished
  * resharding and their state, the per-shard cutover floors, and the registered sharded tables. A schema in a
  * PostgreSQL database; every change that bumps the epoch also sends {@code NOTIFY <schema>_topology} so routers
- * learn of it at once. One connection per instance; methods are synchronized.
+ * learn of it at once.
+ *
+ * <p>One connection per instance, opened by {@link DirectConnections}; methods are synchronized. A lost connection
+ * fails the call with {@link CatalogUnavailableException} naming the step, and the next call reconnects, no sooner
+ * than a backoff (100 ms doubling to 5 s) after the last failed attempt. Once {@link #tryLockResharder()} has
+ * taken the resharder lock, a lost connection is final (the lock went with it). Every transaction runs under a
+ * statement and lock timeout (the step timeout), so a locked catalog row cannot stall a caller.
  */
 public final class TopologyCatalog implements AutoCloseable {
 
     private static final long RESHARDER_LOCK = 0x72696e67726f7574L + 2;
+    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** The step timeout of {@link #connect(CatalogSpec)}. */
+    public static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofSeconds(5);
 
     private final CatalogSpec spec;
     private final String s;
-    private final Connection c;
+    private final String applicationName;
+    private final Duration stepTimeout;
+    private Connection c;                 // null while disconnected
+    private boolean holdsResharderLock;
+    private long backoffNanos;
+    private long retryAtNanos;
+    private String lastFailure;
 
-    private TopologyCatalog(CatalogSpec spec, Connection c) {
+    private TopologyCatalog(CatalogSpec spec, String applicationName, Duration stepTimeout) {
         this.spec = spec;
         this.s = spec.schema();
-        this.c = c;
+        this.applicationName = applicationName;
+        this.stepTimeout = stepTimeout;
     }
 
     /** Connects; an unreachable catalog fails with its (redacted) URL named. */
     public static TopologyCatalog connect(CatalogSpec spec) throws SQLException {
-        try {
-            return new TopologyCatalog(spec, DriverManager.getConnection(spec.server().url(),
-                    DriverProperties.forDirectConnection(spec.server())));
-        } catch (SQLException e) {
-            throw new SQLException("the topology catalog at " + spec.server().redactedUrl() + " is unreachable: "
-                    + e.getMessage(), "08001", e);
+        return connect(spec, "ringroute-catalog", DEFAULT_STEP_TIMEOUT);
+    }
+
+    /**
+     * Connects as {@code applicationName}, bounding every catalog transaction by {@code stepTimeout} (statement
+     * and lock timeout); an unreachable catalog fails with its (redacted) URL named.
+     */
+    public static TopologyCatalog connect(CatalogSpec spec, String applicationName, Duration stepTimeout)
+            throws SQLException {
+        if (spec == null) {
+            throw new IllegalArgumentException("catalog spec must not be null");
         }
+        if (stepTimeout == null || stepTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("catalog stepTimeout must be >= 1ms, was " + stepTimeout);
+        }
+        TopologyCatalog catalog = new TopologyCatalog(spec, applicationName, stepTimeout);
+        synchronized (catalog) {
+            catalog.connection();
+        }
+        return catalog;
     }
 
     public CatalogSpec spec() {
@@ -62,7 +93,7 @@ public final class TopologyCatalog implements AutoCloseable {
      * epoch 1. An existing topology is kept: the catalog, not a router's configuration, says who owns what.
      */
     public synchronized CatalogSnapshot initialize(ShardTopology initial) throws SQLException {
-        inTransaction(() -> {
+        inTransaction("creating the catalog schema", () -> {
             try (Statement st = c.createStatement()) {
                 st.execute("SELECT pg_advisory_xact_lock(" + (RESHARDER_LOCK + 1) + ")");
                 st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
@@ -90,58 +121,54 @@ public final class TopologyCatalog implements AutoCloseable {
 
     /** Everything, read in one snapshot. */
     public synchronized CatalogSnapshot snapshot() throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
-            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-            long epoch;
-            int vnodes;
-            Map<String, Double> members;
-            Optional<Map<String, Double>> target;
-            try (ResultSet rs = st.executeQuery("SELECT epoch, vnodes, members, target FROM " + s
-                    + ".topology WHERE id = 1")) {
-                if (!rs.next()) {
-                    throw new SQLException("the topology catalog " + s + " at " + spec.server().redactedUrl()
-                            + " holds no topology: initialize it first");
+        return inTransaction("reading the topology", () -> {
+            try (Statement st = c.createStatement()) {
+                long epoch;
+                int vnodes;
+                Map<String, Double> members;
+                Optional<Map<String, Double>> target;
+                try (ResultSet rs = st.executeQuery("SELECT epoch, vnodes, members, target FROM " + s
+                        + ".topology WHERE id = 1")) {
+                    if (!rs.next()) {
+                        throw new SQLException("the topology catalog " + s + " at " + spec.server().redactedUrl()
+                                + " holds no topology: initialize it first");
+                    }
+                    epoch = rs.getLong(1);
+                    vnodes = rs.getInt(2);
+                    members = parse(rs.getString(3));
+                    target = Optional.ofNullable(rs.getString(4)).map(TopologyCatalog::parse);
                 }
-                epoch = rs.getLong(1);
-                vnodes = rs.getInt(2);
-                members = parse(rs.getString(3));
-                target = Optional.ofNullable(rs.getString(4)).map(TopologyCatalog::parse);
-            }
-            List<CatalogMove> moves = new ArrayList<>();
-            try (ResultSet rs = st.executeQuery("SELECT idx, range_start, range_end, from_shard, to_shard, state,"
-                    + " rows_copied FROM " + s + ".moves ORDER BY idx")) {
-                while (rs.next()) {
-                    moves.add(new CatalogMove(rs.getInt(1), new TokenRange(rs.getLong(2), rs.getLong(3)),
-                            rs.getString(4), rs.getString(5), MoveState.valueOf(rs.getString(6)), rs.getLong(7)));
+                List<CatalogMove> moves = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery("SELECT idx, range_start, range_end, from_shard, to_shard,"
+                        + " state, rows_copied FROM " + s + ".moves ORDER BY idx")) {
+                    while (rs.next()) {
+                        moves.add(new CatalogMove(rs.getInt(1), new TokenRange(rs.getLong(2), rs.getLong(3)),
+                                rs.getString(4), rs.getString(5), MoveState.valueOf(rs.getString(6)),
+                                rs.getLong(7)));
+                    }
                 }
-            }
-            Map<String, Long> floors = new HashMap<>();
-            try (ResultSet rs = st.executeQuery("SELECT shard, lsn FROM " + s + ".floors")) {
-                while (rs.next()) {
-                    floors.put(rs.getString(1), rs.getLong(2));
+                Map<String, Long> floors = new HashMap<>();
+                try (ResultSet rs = st.executeQuery("SELECT shard, lsn FROM " + s + ".floors")) {
+                    while (rs.next()) {
+                        floors.put(rs.getString(1), rs.getLong(2));
+                    }
                 }
+                return new CatalogSnapshot(epoch, vnodes, members, target, moves, floors);
             }
-            c.commit();
-            return new CatalogSnapshot(epoch, vnodes, members, target, moves, floors);
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
+        }, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     }
 
     /** The current epoch only: the cheap check routers poll. */
     public synchronized long epoch() throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT epoch FROM " + s + ".topology WHERE id = 1")) {
-            if (!rs.next()) {
-                throw new SQLException("the topology catalog " + s + " holds no topology");
+        return call("reading the epoch", () -> {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT epoch FROM " + s + ".topology WHERE id = 1")) {
+                if (!rs.next()) {
+                    throw new SQLException("the topology catalog " + s + " holds no topology");
+                }
+                return rs.getLong(1);
             }
-            return rs.getLong(1);
-        }
+        });
     }
 
     // ---- resharding ----------------------------------------------------------------------------------------
@@ -151,16 +178,19 @@ public final class TopologyCatalog implements AutoCloseable {
      * when this catalog is closed (or its process dies).
      */
     public synchronized boolean tryLockResharder() throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + RESHARDER_LOCK + ")")) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
+        return call("taking the resharder lock", () -> {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + RESHARDER_LOCK + ")")) {
+                rs.next();
+                holdsResharderLock |= rs.getBoolean(1);
+                return rs.getBoolean(1);
+            }
+        });
     }
 
     /** Records the target and the plan's moves, all PENDING. Refused if a resharding is already recorded. */
     public synchronized void beginResharding(Map<String, Double> target, List<RangeMove> moves) throws SQLException {
-        inTransaction(() -> {
+        inTransaction("recording the resharding", () -> {
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT target FROM " + s + ".topology WHERE id = 1 FOR UPDATE")) {
                 rs.next();
@@ -191,21 +221,25 @@ public final class TopologyCatalog implements AutoCloseable {
     }
 
     public synchronized void setMoveState(int index, MoveState state) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET state = ?, updated_at = now()"
-                + " WHERE idx = ?")) {
-            ps.setString(1, state.name());
-            ps.setInt(2, index);
-            ps.executeUpdate();
-        }
+        call("marking move " + index + " " + state, () -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET state = ?,"
+                    + " updated_at = now() WHERE idx = ?")) {
+                ps.setString(1, state.name());
+                ps.setInt(2, index);
+                return ps.executeUpdate();
+            }
+        });
     }
 
     public synchronized void addRowsCopied(int index, long rows) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET rows_copied = rows_copied + ?,"
-                + " updated_at = now() WHERE idx = ?")) {
-            ps.setLong(1, rows);
-            ps.setInt(2, index);
-            ps.executeUpdate();
-        }
+        call("counting the rows of move " + index, () -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET rows_copied = rows_copied"
+                    + " + ?, updated_at = now() WHERE idx = ?")) {
+                ps.setLong(1, rows);
+                ps.setInt(2, index);
+                return ps.executeUpdate();
+            }
+        });
     }
 
     /**
@@ -213,7 +247,7 @@ public final class TopologyCatalog implements AutoCloseable {
      * the new owner's floor raised to {@code floorLsn}, and a notification, in one transaction.
      */
     public synchronized void handOver(int index, long newEpoch, String newOwner, long floorLsn) throws SQLException {
-        inTransaction(() -> {
+        inTransaction("handing move " + index + " over to '" + newOwner + "' at epoch " + newEpoch, () -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET epoch = ?,"
                     + " updated_at = now() WHERE id = 1 AND epoch = ?")) {
                 ps.setLong(1, newEpoch);
@@ -237,7 +271,7 @@ public final class TopologyCatalog implements AutoCloseable {
 
     /** Ends a resharding: the target becomes the members, the moves are dropped, the epoch grows by one. */
     public synchronized long complete() throws SQLException {
-        return inTransaction(() -> {
+        return inTransaction("completing the resharding", () -> {
             long epoch;
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("UPDATE " + s + ".topology SET members = target, target = NULL,"
@@ -258,37 +292,37 @@ public final class TopologyCatalog implements AutoCloseable {
 
     /** Registers (or re-registers) a sharded table for resharding. */
     public synchronized void registerTable(ShardedTable table) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".sharded_tables (name, key_column,"
-                + " token_column, primary_key) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-                + " key_column = EXCLUDED.key_column, token_column = EXCLUDED.token_column,"
-                + " primary_key = EXCLUDED.primary_key")) {
-            ps.setString(1, table.name());
-            ps.setString(2, table.keyColumn());
-            ps.setString(3, table.tokenColumn());
-            ps.setString(4, String.join(",", table.primaryKey()));
-            ps.executeUpdate();
-        }
+        call("registering table " + table.name(), () -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".sharded_tables (name,"
+                    + " key_column, token_column, primary_key) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                    + " key_column = EXCLUDED.key_column, token_column = EXCLUDED.token_column,"
+                    + " primary_key = EXCLUDED.primary_key")) {
+                ps.setString(1, table.name());
+                ps.setString(2, table.keyColumn());
+                ps.setString(3, table.tokenColumn());
+                ps.setString(4, String.join(",", table.primaryKey()));
+                return ps.executeUpdate();
+            }
+        });
     }
 
     public synchronized List<ShardedTable> tables() throws SQLException {
-        List<ShardedTable> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name, key_column,"
-                + " token_column, primary_key FROM " + s + ".sharded_tables ORDER BY name")) {
-            while (rs.next()) {
-                out.add(new ShardedTable(rs.getString(1), rs.getString(2), rs.getString(3),
-                        List.of(rs.getString(4).split(","))));
+        return call("reading the sharded tables", () -> {
+            List<ShardedTable> out = new ArrayList<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name, key_column,"
+                    + " token_column, primary_key FROM " + s + ".sharded_tables ORDER BY name")) {
+                while (rs.next()) {
+                    out.add(new ShardedTable(rs.getString(1), rs.getString(2), rs.getString(3),
+                            List.of(rs.getString(4).split(","))));
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     @Override
     public synchronized void close() {
-        try {
-            c.close();
-        } catch (SQLException e) {
-            // closing a catalog connection that already failed
-        }
+        drop();
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
@@ -306,24 +340,106 @@ public final class TopologyCatalog implements AutoCloseable {
         T run() throws SQLException;
     }
 
-    private <T> T inTransaction(Work<T> work) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            T result = work.run();
-            c.commit();
-            return result;
-        } catch (SQLException | RuntimeException e) {
+    private <T> T inTransaction(String step, Work<T> work) throws SQLException {
+        return inTransaction(step, work, null);
+    }
+
+    /** Runs {@code work} in one transaction bounded by the step timeout, after {@code first} (if not null). */
+    private <T> T inTransaction(String step, Work<T> work, String first) throws SQLException {
+        return call(step, () -> {
+            Connection tx = c;
+            boolean auto = tx.getAutoCommit();
+            tx.setAutoCommit(false);
             try {
-                c.rollback();
-            } catch (SQLException r) {
-                e.addSuppressed(r);
+                try (Statement st = tx.createStatement()) {
+                    if (first != null) {
+                        st.execute(first);
+                    }
+                    st.execute("SET LOCAL statement_timeout = " + stepTimeout.toMillis());
+                    st.execute("SET LOCAL lock_timeout = " + stepTimeout.toMillis());
+                }
+                T result = work.run();
+                tx.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    tx.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
+                throw e;
+            } finally {
+                if (!tx.isClosed()) {
+                    tx.setAutoCommit(auto);
+                }
+            }
+        });
+    }
+
+    /**
+     * Runs {@code work} on the connection, (re)connecting first; a lost connection is dropped and reported as
+     * {@link CatalogUnavailableException} naming the step.
+     */
+    private <T> T call(String step, Work<T> work) throws SQLException {
+        connection();
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            if (e instanceof CatalogUnavailableException) {
+                throw e;
+            }
+            if (ServerPool.isConnectionFailure(e) || c == null || c.isClosed()) {
+                drop();
+                lastFailure = e.getMessage();
+                throw new CatalogUnavailableException(spec, "is unavailable: " + step + " failed, the connection was"
+                        + " lost (" + e.getMessage() + ")", e);
+            }
+            if ("57014".equals(e.getSQLState()) || "55P03".equals(e.getSQLState())) {
+                throw new SQLException(step + " in the topology catalog at " + spec.server().redactedUrl()
+                        + " did not finish within its step timeout of " + stepTimeout.toMillis() + " ms", e.getSQLState(),
+                        e);
             }
             throw e;
-        } finally {
-            c.setAutoCommit(auto);
         }
     }
+
+    private Connection connection() throws SQLException {
+        if (c != null) {
+            return c;
+        }
+        if (holdsResharderLock) {
+            throw new CatalogUnavailableException(spec, "is unavailable: the connection that held the resharder"
+                    + " lock was lost (" + lastFailure + "): this run cannot go on; resume it", null);
+        }
+        long now = System.nanoTime();
+        if (now - retryAtNanos < 0) {
+            throw new CatalogUnavailableException(spec, "is unreachable, reconnecting in "
+                    + TimeUnit.NANOSECONDS.toMillis(retryAtNanos - now) + " ms (last failure: " + lastFailure + ")",
+                    null);
+        }
+        try {
+            c = DirectConnections.open(spec.server(), applicationName);
+            backoffNanos = 0;
+            return c;
+        } catch (SQLException e) {
+            backoffNanos = backoffNanos == 0 ? FIRST_BACKOFF_NANOS : Math.min(2 * backoffNanos, MAX_BACKOFF_NANOS);
+            retryAtNanos = now + backoffNanos;
+            lastFailure = e.getMessage();
+            throw new CatalogUnavailableException(spec, "is unreachable: " + e.getMessage(), e);
+        }
+    }
+
+    private void drop() {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // closing a catalog connection that already failed
+            }
+            c = null;
+        }
+    }
+
 
     static Map<String, Double> weights(ShardTopology topology) {
         Map<String, Double> out = new TreeMap<>(Node.ID_ORDER);

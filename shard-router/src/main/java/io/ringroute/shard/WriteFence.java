@@ -13,6 +13,9 @@ import java.sql.Statement;
  * publishes the new epoch in the catalog before it lets go: a router that has not seen the new epoch cannot write
  * to the shard that lost the range. Lives in schema {@value #SCHEMA} of every shard database.
  *
+ * <p>A unit waits for the gate at most the router's fence wait ({@code lock_timeout}, SQLSTATE
+ * {@value #GATE_TIMEOUT_STATE}), so a cutover that stalls holds writers for a bounded time.
+ *
  * <p>The minimum epoch is a sequence, not a table row, because sequences are read outside MVCC snapshots: a
  * write unit that waited for the lock sees the raised value whatever its isolation level.
  */
@@ -25,16 +28,24 @@ public final class WriteFence {
     /** SQLSTATE of a write refused because the router's epoch is older than the shard's minimum. */
     public static final String REFUSED_STATE = "RR001";
 
-    static final String ENTER_SQL = "SELECT " + SCHEMA + ".enter_write(?, ?)";
-    static final String EXIT_SQL = "SELECT pg_advisory_unlock_shared(" + LOCK_KEY + ")";
+    /** Arguments: the router's epoch, the key's token, how long to wait for the gate (ms). */
+    static final String ENTER_SQL = "SELECT " + SCHEMA + ".enter_write(?, ?, ?)";
+    /** SQLSTATE of a unit that waited longer than its lock timeout for the gate (lock_not_available). */
+    static final String GATE_TIMEOUT_STATE = "55P03";
+    /** Resets the key's token bound by {@code enter_write}: a pooled connection must not carry it to its next unit. */
+    static final String UNBIND_TOKEN = "set_config('ringroute.token', '', false)";
+    static final String EXIT_COLUMNS = "pg_advisory_unlock_shared(" + LOCK_KEY + "), " + UNBIND_TOKEN;
+    static final String EXIT_SQL = "SELECT " + EXIT_COLUMNS;
 
     private static final String[] DDL = {
         "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
         "CREATE SEQUENCE IF NOT EXISTS " + SCHEMA + ".min_epoch MINVALUE 0 START 0",
-        "CREATE OR REPLACE FUNCTION " + SCHEMA + ".enter_write(router_epoch bigint, token text) RETURNS void"
-            + " LANGUAGE plpgsql AS $$\n"
+        "CREATE OR REPLACE FUNCTION " + SCHEMA + ".enter_write(router_epoch bigint, token text, wait_ms int)"
+            + " RETURNS void LANGUAGE plpgsql AS $$\n"
             + "DECLARE required bigint;\n"
             + "BEGIN\n"
+            // local to the statement's own transaction (the unit enters with autocommit on)
+            + "  PERFORM set_config('lock_timeout', wait_ms || 'ms', true);\n"
             + "  PERFORM pg_advisory_lock_shared(" + LOCK_KEY + ");\n"
             + "  SELECT last_value INTO required FROM " + SCHEMA + ".min_epoch;\n"
             + "  IF required > router_epoch THEN\n"
@@ -74,6 +85,16 @@ public final class WriteFence {
             ps.setLong(1, epoch);
             ps.setLong(2, epoch);
             ps.execute();
+        }
+    }
+
+    /** The shard's minimum epoch, or 0 if the fence is not installed there. */
+    public static long minimumEpoch(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT CASE WHEN"
+                + " to_regclass('" + SCHEMA + ".min_epoch') IS NULL THEN 0 ELSE (SELECT last_value FROM " + SCHEMA
+                + ".min_epoch) END")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

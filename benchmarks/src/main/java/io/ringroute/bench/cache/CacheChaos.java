@@ -2,8 +2,8 @@ package io.ringroute.bench.cache;
 
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheEntry;
-import io.ringroute.cache.TcpProxy;
 import io.ringroute.cache.ValueCodec;
+import io.ringroute.testsupport.TcpProxy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;

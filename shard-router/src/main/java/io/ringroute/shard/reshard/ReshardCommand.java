@@ -6,19 +6,23 @@ import io.ringroute.shard.CatalogSnapshot;
 import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.MoveState;
 import io.ringroute.shard.RouterConfig;
+import io.ringroute.shard.DirectConnections;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.WriteFence;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -140,7 +144,8 @@ public final class ReshardCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", description = "Print the catalog's epoch, shards and any unfinished resharding.")
+    @Command(name = "status", description = "Print the catalog's epoch, shards, any unfinished resharding and"
+            + " whether each shard takes writes.")
     static final class Status implements Callable<Integer> {
         @Mixin
         ConfigOption config = new ConfigOption();
@@ -164,8 +169,29 @@ public final class ReshardCommand implements Callable<Integer> {
                 } else {
                     out.println("no resharding in progress");
                 }
+                Set<String> shards = new TreeSet<>(s.members().keySet());
+                s.target().ifPresent(t -> shards.addAll(t.keySet()));
+                for (String name : shards) {
+                    out.println(gate(name, c, s.epoch()));
+                }
                 return 0;
             }
+        }
+    }
+
+    /** Whether a shard takes writes: a minimum epoch above the catalog's means a cutover was interrupted. */
+    static String gate(String name, RouterConfig config, long catalogEpoch) {
+        ShardSpec shard = config.topology().shard(name).orElse(null);
+        if (shard == null) {
+            return "shard '" + name + "': not defined in this configuration";
+        }
+        try (Connection c = DirectConnections.open(shard.primary(), "ringroute-reshard-cli")) {
+            long min = WriteFence.minimumEpoch(c);
+            return min > catalogEpoch ? "shard '" + name + "' REFUSES WRITES: its minimum epoch " + min + " is above"
+                    + " the catalog epoch " + catalogEpoch + " (a resharding cutover was interrupted): run"
+                    + " `run --resume`" : "shard '" + name + "': takes writes from epoch " + min + " on";
+        } catch (SQLException e) {
+            return "shard '" + name + "': primary unreachable (" + e.getMessage() + ")";
         }
     }
 
@@ -263,8 +289,7 @@ public final class ReshardCommand implements Callable<Integer> {
             RouterConfig c = config.load();
             ShardedTable t = new ShardedTable(table, keyColumn, tokenColumn, primaryKey);
             for (ShardSpec shard : c.topology().shards()) {
-                try (Connection conn = DriverManager.getConnection(shard.primary().url(), shard.primary().user(),
-                        shard.primary().password())) {
+                try (Connection conn = DirectConnections.open(shard.primary(), "ringroute-reshard-cli")) {
                     if (addColumn) {
                         t.addTokenColumn(conn);
                     }

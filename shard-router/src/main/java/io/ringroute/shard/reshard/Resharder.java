@@ -9,6 +9,8 @@ import io.ringroute.shard.CatalogMove;
 import io.ringroute.shard.CatalogSnapshot;
 import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.MoveState;
+import io.ringroute.shard.CatalogUnavailableException;
+import io.ringroute.shard.DirectConnections;
 import io.ringroute.shard.ServerSpec;
 import io.ringroute.shard.ShardSpec;
 import io.ringroute.shard.ShardTopology;
@@ -16,7 +18,6 @@ import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.WriteFence;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -29,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,6 +62,7 @@ public final class Resharder implements AutoCloseable {
     private static final int CATCH_UP_TAIL = 20;
     private static final int CATCH_UP_BATCH = 5000;
     private static final int FENCE_ATTEMPTS = 5;
+    private static final String APPLICATION_NAME = "ringroute-resharder";
 
     private final CatalogSpec catalogSpec;
     private final ShardTopology servers;
@@ -69,6 +70,7 @@ public final class Resharder implements AutoCloseable {
     private final int rangesPerCutover;
     private final Duration cleanupGrace;
     private final Duration fenceLockTimeout;
+    private final Duration cutoverStepTimeout;
     private final ReshardListener listener;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -80,6 +82,7 @@ public final class Resharder implements AutoCloseable {
         this.rangesPerCutover = b.rangesPerCutover;
         this.cleanupGrace = b.cleanupGrace;
         this.fenceLockTimeout = b.fenceLockTimeout;
+        this.cutoverStepTimeout = b.cutoverStepTimeout;
         this.listener = b.listener;
     }
 
@@ -89,7 +92,7 @@ public final class Resharder implements AutoCloseable {
 
     /** The shard weights the catalog records now (the members of the current epoch). */
     public Map<String, Double> currentMembers() throws SQLException {
-        try (TopologyCatalog catalog = TopologyCatalog.connect(catalogSpec)) {
+        try (TopologyCatalog catalog = openCatalog()) {
             return catalog.snapshot().members();
         }
     }
@@ -97,7 +100,7 @@ public final class Resharder implements AutoCloseable {
     /** The dry run: the moves from the catalog's members to {@code target} and the rows each would move. */
     public ReshardPlan plan(Map<String, Double> target) throws SQLException {
         Map<String, Double> to = sorted(target);
-        try (TopologyCatalog catalog = TopologyCatalog.connect(catalogSpec)) {
+        try (TopologyCatalog catalog = openCatalog()) {
             CatalogSnapshot snap = catalog.snapshot();
             List<ShardedTable> tables = catalog.tables();
             Map<String, Connection> shards = new HashMap<>();
@@ -139,7 +142,7 @@ public final class Resharder implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this resharder is closed");
         }
-        try (TopologyCatalog catalog = TopologyCatalog.connect(catalogSpec)) {
+        try (TopologyCatalog catalog = openCatalog()) {
             if (!catalog.tryLockResharder()) {
                 throw new IllegalStateException("another resharder is running against the catalog at "
                         + catalogSpec.server().redactedUrl());
@@ -161,11 +164,20 @@ public final class Resharder implements AutoCloseable {
                 } else {
                     LOG.info("resuming the resharding {} -> {}", snap.members(), to);
                 }
-                return new Run(catalog, snap, tables, shards).execute();
+                Run run = new Run(catalog, snap, tables, shards);
+                try {
+                    return run.execute();
+                } catch (SQLException e) {
+                    throw run.stoppedBy(e);
+                }
             } finally {
                 shards.values().forEach(this::closeQuietly);
             }
         }
+    }
+
+    private TopologyCatalog openCatalog() throws SQLException {
+        return TopologyCatalog.connect(catalogSpec, APPLICATION_NAME, cutoverStepTimeout);
     }
 
     /** Aborts a running {@link #run} by closing its connections (as a crash would); the catalog keeps its state. */
@@ -196,6 +208,7 @@ public final class Resharder implements AutoCloseable {
         private long rowsDeleted;
         private int rangesDone;
         private Map<String, RowCopier> copiers;
+        private String step = "preparing";      // what the run does now, for the message if it fails
 
         Run(TopologyCatalog catalog, CatalogSnapshot snap, List<ShardedTable> tables,
             Map<String, Connection> shards) {
@@ -210,6 +223,7 @@ public final class Resharder implements AutoCloseable {
 
         ReshardResult execute() throws SQLException, InterruptedException {
             progress(ReshardProgress.Phase.PREPARING);
+            step = "installing the write fences and change capture";
             Set<String> involved = new LinkedHashSet<>(members.keySet());
             involved.addAll(target.keySet());
             for (String shard : involved) {
@@ -239,6 +253,7 @@ public final class Resharder implements AutoCloseable {
             }
             progress(ReshardProgress.Phase.CLEANING_UP);
             cleanUp(true);
+            step = "ending change capture";
             Set<String> sources = new LinkedHashSet<>();
             moves.forEach(m -> sources.add(m.from()));
             for (String shard : sources) {
@@ -249,6 +264,7 @@ public final class Resharder implements AutoCloseable {
                     requireEmpty(removed);
                 }
             }
+            step = "completing the resharding in the catalog";
             long finalEpoch = catalog.complete();
             progress(ReshardProgress.Phase.DONE);
             ReshardResult result = new ReshardResult(finalEpoch, rangesDone, rowsCopied, rowsCaughtUp, rowsDeleted,
@@ -263,7 +279,9 @@ public final class Resharder implements AutoCloseable {
         private void move(MoveGroup g) throws SQLException, InterruptedException {
             Connection from = connection(shards, g.from());
             Connection to = connection(shards, g.to());
+            String ranges = g.size() + " range(s) from '" + g.from() + "' to '" + g.to() + "'";
             if (!g.fencing()) {
+                step = "copying " + ranges;
                 // PENDING, or copied partly by an interrupted run: start over on a clean target range
                 for (RowCopier c : copiers.values()) {
                     c.delete(to, g.tokens(), batchSize);
@@ -272,6 +290,7 @@ public final class Resharder implements AutoCloseable {
                 for (RowCopier c : copiers.values()) {
                     bulkCopy(c, from, to, g);
                 }
+                step = "catching up " + ranges;
                 for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
                     checkInterrupted();
                     if (catchUp(from, to, g.tokens()) <= CATCH_UP_TAIL) {
@@ -291,6 +310,7 @@ public final class Resharder implements AutoCloseable {
                         catalog.setMoveState(m.index(), MoveState.FENCING);
                     }
                 }
+                step = "cutting over " + cut.size() + " range(s) from '" + g.from() + "' to '" + g.to() + "'";
                 handOver(cut, from, to);
                 ChangeCapture.forget(from, cut.tokens());
                 toClean.add(new HandedOver(cut, System.nanoTime()));
@@ -349,6 +369,68 @@ public final class Resharder implements AutoCloseable {
         private void handOver(MoveGroup g, Connection from, Connection to) throws SQLException, InterruptedException {
             Segments tokens = g.tokens();
             long floor = insertPosition(to);   // above every copy so far; read again only if the drain copies
+            bound(from, true);
+            bound(to, true);
+            try {
+                fence(g, from, to, tokens, floor);
+            } catch (SQLException | InterruptedException | RuntimeException e) {
+                unboundQuietly(from, e);
+                unboundQuietly(to, e);
+                throw e;
+            }
+            bound(from, false);
+            bound(to, false);
+        }
+
+        private void unboundQuietly(Connection c, Exception failure) {
+            try {
+                if (!c.isClosed()) {
+                    bound(c, false);
+                }
+            } catch (SQLException e) {
+                failure.addSuppressed(e);
+            }
+        }
+
+        /**
+         * The failure of this run, saying which step it was in and which server failed (a lost shard connection
+         * or the catalog), so that stopping the source, the target or the catalog do not all read the same.
+         */
+        SQLException stoppedBy(SQLException e) {
+            String who = "";
+            if (!isCatalogFailure(e)) {
+                for (Map.Entry<String, Connection> s : shards.entrySet()) {
+                    if (isBroken(s.getValue())) {
+                        who = "the connection to shard '" + s.getKey() + "' primary " + servers.shard(s.getKey())
+                                .map(sh -> sh.primary().redactedUrl()).orElse("?") + " failed: ";
+                        break;
+                    }
+                }
+            }
+            return new SQLException("resharding stopped while " + step + ": " + who + e.getMessage()
+                    + " (nothing is lost: run again with the same target, or `run --resume`, to resume)",
+                    e.getSQLState(), e);
+        }
+
+        private static boolean isCatalogFailure(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof CatalogUnavailableException) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static boolean isBroken(Connection c) {
+            try {
+                return c.isClosed() || !c.isValid(1);
+            } catch (SQLException e) {
+                return true;
+            }
+        }
+
+        private void fence(MoveGroup g, Connection from, Connection to, Segments tokens, long floor)
+                throws SQLException, InterruptedException {
             for (int attempt = 1; ; attempt++) {
                 long start = System.nanoTime();
                 if (lockGate(from)) {
@@ -382,6 +464,18 @@ public final class Resharder implements AutoCloseable {
         }
 
         /**
+         * Bounds (or unbounds) every statement on a shard connection by the cutover step timeout, and makes the
+         * server end the session when it sits idle that long, so a resharder that hangs inside a cutover releases
+         * the write gate it holds.
+         */
+        private void bound(Connection c, boolean on) throws SQLException {
+            long ms = on ? cutoverStepTimeout.toMillis() : 0;
+            try (Statement st = c.createStatement()) {
+                st.execute("SET statement_timeout = " + ms + "; SET idle_session_timeout = " + ms);
+            }
+        }
+
+        /**
          * Takes the write gate exclusively, waiting at most the fence lock timeout, in one round trip: the three
          * statements run as one implicit transaction, so a timeout also rolls the {@code SET} back.
          */
@@ -391,7 +485,7 @@ public final class Resharder implements AutoCloseable {
                         + WriteFence.LOCK_KEY + "); SET lock_timeout = 0");
                 return true;
             } catch (SQLException e) {
-                if ("55P03".equals(e.getSQLState())) {    // lock_not_available
+                if ("55P03".equals(e.getSQLState()) || "57014".equals(e.getSQLState())) {   // lock or statement timeout
                     return false;
                 }
                 throw e;
@@ -419,6 +513,8 @@ public final class Resharder implements AutoCloseable {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
                 checkInterrupted();
+                String before = step;
+                step = "deleting the old copies of " + h.group().size() + " range(s) on '" + h.group().from() + "'";
                 Connection from = connection(shards, h.group().from());
                 for (RowCopier c : copiers.values()) {
                     rowsDeleted += c.delete(from, h.group().tokens(), batchSize);
@@ -427,6 +523,7 @@ public final class Resharder implements AutoCloseable {
                     catalog.setMoveState(m.index(), MoveState.CLEANED);
                 }
                 toClean.remove();
+                step = before;
             }
         }
 
@@ -495,15 +592,8 @@ public final class Resharder implements AutoCloseable {
             ShardSpec spec = servers.shard(shard).orElseThrow(() -> new IllegalArgumentException("shard '" + shard
                     + "' is in the catalog but not in this configuration (defined: " + servers.shardNames() + ")"));
             ServerSpec p = spec.primary();
-            Properties props = new Properties();
-            props.setProperty("user", p.user());
-            if (!p.password().isEmpty()) {
-                props.setProperty("password", p.password());
-            }
-            props.setProperty("connectTimeout", Long.toString(Math.max(1, p.connectionTimeout().toSeconds())));
-            props.setProperty("ApplicationName", "ringroute-resharder");
             try {
-                c = DriverManager.getConnection(p.url(), props);
+                c = DirectConnections.open(p, APPLICATION_NAME);
             } catch (SQLException e) {
                 throw new SQLException("shard '" + shard + "' primary " + p.redactedUrl() + " is unreachable: "
                         + e.getMessage(), e.getSQLState(), e);
@@ -602,6 +692,7 @@ public final class Resharder implements AutoCloseable {
         private int rangesPerCutover = 2;
         private Duration cleanupGrace = Duration.ofSeconds(2);
         private Duration fenceLockTimeout = Duration.ofSeconds(2);
+        private Duration cutoverStepTimeout = Duration.ofSeconds(5);
         private ReshardListener listener = p -> { };
 
         private Builder() {
@@ -667,6 +758,21 @@ public final class Resharder implements AutoCloseable {
                 throw new IllegalArgumentException("fenceLockTimeout must be >= 1ms, was " + timeout);
             }
             this.fenceLockTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The bound on every step inside a cutover (default 5 s): each statement on the old and new owner and
+         * each catalog transaction gets it as statement and lock timeout, and the old owner's server ends the
+         * resharder's session (releasing the write gate) when it sits idle that long inside a cutover, as it does
+         * when the resharder hangs or is stopped. Writers then resume, or, if the old owner's minimum epoch was
+         * already raised, are refused until the run is resumed.
+         */
+        public Builder cutoverStepTimeout(Duration timeout) {
+            if (timeout == null || timeout.toMillis() < 1) {
+                throw new IllegalArgumentException("cutoverStepTimeout must be >= 1ms, was " + timeout);
+            }
+            this.cutoverStepTimeout = timeout;
             return this;
         }
 

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A loopback TCP relay in front of a node, to cut a node off the network while it keeps running (and keeps its
- * data), then let it back: a partition, which killing the member cannot show. It can also hold every byte (a
- * stalled node: connections stay open, nothing answers) or delay each one (a slow node). Public for the chaos
- * program in benchmarks, which uses it from cache-node's test-jar.
+ * A loopback TCP relay in front of a server (a cache node, a PostgreSQL server), to cut it off the network while it
+ * keeps running (and keeps its data), then let it back: a partition, which killing the process cannot show. It can
+ * also hold every byte (a stalled server: connections stay open, nothing answers) or delay each one (a slow
+ * server). Shared by the tests and the soak programs; loopback only.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -26,10 +26,16 @@ public final class TcpProxy implements AutoCloseable {
     private boolean paused;
     private volatile long delayMillis;
 
+    /** A relay on a free loopback port to {@code targetPort} on 127.0.0.1, accepting at once. */
     public TcpProxy(int targetPort) {
-        this.port = TestNodes.freePort();
+        this.port = freePort();
         this.targetPort = targetPort;
         restore();
+    }
+
+    /** The port the relay listens on. */
+    public int port() {
+        return port;
     }
 
     public String address() {
@@ -130,6 +136,14 @@ public final class TcpProxy implements AutoCloseable {
         }, "proxy-pump-" + port);
         t.setDaemon(true);
         t.start();
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
     }
 
     private static void closeQuietly(Socket s) {

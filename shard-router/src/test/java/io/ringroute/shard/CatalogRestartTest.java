@@ -1,0 +1,158 @@
+package io.ringroute.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ringroute.shard.embedded.EmbeddedServer;
+import io.ringroute.shard.embedded.EmbeddedShard;
+import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import io.ringroute.shard.reshard.ReshardResult;
+import io.ringroute.shard.reshard.Resharder;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A router keeps working while its topology catalog server is down and follows it again after a restart: it
+ * reconnects, learns the epochs a resharding published since, and reads and writes moved keys on their new owner.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CatalogRestartTest {
+
+    private static final String A = "shard-a";
+    private static final String B = "shard-b";
+    private static final String C = "shard-c";
+    private static final int KEYS = 300;
+    private static final ShardedTable ACCOUNTS = ShardedTable.of("accounts", "k", "k");
+
+    private EmbeddedShardCluster cluster;
+    private EmbeddedServer catalogServer;
+    private CatalogSpec catalog;
+    private ShardRouter router;
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = EmbeddedShardCluster.builder().shardNames(A, B, C).replicasPerShard(0).vnodesPerShard(16).start();
+        catalogServer = cluster.startStandalone("catalog");
+        catalog = new CatalogSpec(catalogServer.spec(), "rr_catalog", Duration.ofMillis(200));
+        for (EmbeddedShard s : cluster.shards()) {
+            try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE accounts (k text PRIMARY KEY, v bigint NOT NULL)");
+                ACCOUNTS.addTokenColumn(c);
+            }
+        }
+        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
+            cat.initialize(cluster.topology().withoutShard(C));
+            cat.registerTable(ACCOUNTS);
+        }
+        router = ShardRouter.builder().topology(cluster.topology()).catalog(catalog).build();
+        for (int i = 0; i < KEYS; i++) {
+            router.write("acct-" + i, put("acct-" + i, i));
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        router.close();
+        cluster.close();
+    }
+
+    @Test
+    @Order(1)
+    void readsAndWritesGoOnWhileTheCatalogIsDownEvenForATokenFromANewerEpoch() throws Exception {
+        Session fromTheFuture = router.session(ConsistencyToken.empty()
+                .withWrite(A, new ServerIdentity(0, 0), 1, router.epoch() + 1_000_000));
+        catalogServer.stop();
+        try {
+            for (int i = 0; i < 20; i++) {
+                String key = "acct-" + i;
+                assertThat(fromTheFuture.read(key, Consistency.SESSION, get(key))).isEqualTo((long) i);
+                router.write(key, put(key, i));
+            }
+            assertThat(router.epoch()).isEqualTo(1);
+        } finally {
+            catalogServer.start();
+        }
+    }
+
+    @Test
+    @Order(2)
+    void afterTheCatalogRestartsTheRouterFollowsANewEpochAndReadsMovedKeysOnTheirNewOwner() throws Exception {
+        catalogServer.stop();
+        catalogServer.start();
+        Map<String, String> ownerBefore = new HashMap<>();
+        for (int i = 0; i < KEYS; i++) {
+            ownerBefore.put("acct-" + i, router.shardOf("acct-" + i));
+        }
+
+        ReshardResult result = Resharder.builder().catalog(catalog).shards(cluster.topology()).batchSize(500)
+                .cleanupGrace(Duration.ofMillis(300)).build().run(weights(A, B, C));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> router.epoch() == result.epoch());
+        int moved = 0;
+        for (int i = 0; i < KEYS; i++) {
+            String key = "acct-" + i;
+            if (!router.shardOf(key).equals(ownerBefore.get(key))) {
+                moved++;
+                assertThat(router.shardOf(key)).isEqualTo(C);
+            }
+            assertThat(router.read(key, Consistency.STRONG, get(key))).as(key).isEqualTo((long) i);
+            router.write(key, put(key, i + 1));      // also to the shards that lost ranges: no refusal left
+            assertThat(router.read(key, Consistency.STRONG, get(key))).as(key).isEqualTo(i + 1L);
+        }
+        assertThat(moved).as("keys moved to the new shard").isPositive();
+        assertThat(rowsOn(C)).isEqualTo(moved);
+    }
+
+    private long rowsOn(String shard) throws SQLException {
+        try (Connection c = cluster.shard(shard).primary().connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM accounts")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Map<String, Double> weights(String... shards) {
+        Map<String, Double> out = new TreeMap<>();
+        for (String s : shards) {
+            out.put(s, 1.0);
+        }
+        return out;
+    }
+
+    private static ShardWork<Integer> put(String key, long value) {
+        return c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (k, v) VALUES (?, ?)"
+                    + " ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")) {
+                ps.setString(1, key);
+                ps.setLong(2, value);
+                return ps.executeUpdate();
+            }
+        };
+    }
+
+    private static ShardWork<Long> get(String key) {
+        return c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT v FROM accounts WHERE k = ?")) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : -1L;
+                }
+            }
+        };
+    }
+}
