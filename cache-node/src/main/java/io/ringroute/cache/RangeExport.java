@@ -1,28 +1,19 @@
 package io.ringroute.cache;
 
 import com.hazelcast.core.EntryView;
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.IMap;
-import com.hazelcast.nio.ObjectDataInput;
-import com.hazelcast.nio.ObjectDataOutput;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 /**
  * Runs on the source node: reads the entries whose tokens fall in the given ranges, with their remaining
  * time-to-live. Reading the entry views on the member costs no network round trip per key. Travels as
  * {@code IdentifiedDataSerializable} ({@link WireFormat}).
  */
-final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAware, WireFormat.Type {
-
-    private final TokenRangePredicate ranges;
-    private HazelcastInstance member;
+final class RangeExport extends NodeTask<RangeEntries, TokenRangePredicate> {
 
     RangeExport(TokenRangePredicate ranges) {
-        this.ranges = ranges;
+        super(ranges);
     }
 
     /** For {@link WireFormat}: {@link #readData} fills it. */
@@ -31,14 +22,9 @@ final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAwar
     }
 
     @Override
-    public void setHazelcastInstance(HazelcastInstance instance) {
-        this.member = instance;
-    }
-
-    @Override
     public RangeEntries call() {
-        IMap<Object, byte[]> map = member.getMap(CacheNode.MAP_NAME);
-        Set<Object> keys = map.keySet(ranges);
+        IMap<Object, byte[]> map = map();
+        Set<Object> keys = map.keySet(payload);
         Object[] outKeys = new Object[keys.size()];
         byte[][] values = new byte[keys.size()][];
         long[] ttl = new long[keys.size()];
@@ -64,16 +50,6 @@ final class RangeExport implements Callable<RangeEntries>, HazelcastInstanceAwar
             n++;
         }
         return new RangeEntries(Arrays.copyOf(outKeys, n), Arrays.copyOf(values, n), Arrays.copyOf(ttl, n));
-    }
-
-    @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
-        ranges.writeData(out);
-    }
-
-    @Override
-    public void readData(ObjectDataInput in) throws IOException {
-        ranges.readData(in);
     }
 
     @Override

@@ -182,7 +182,7 @@ class CacheNodeSecurityTest {
             try {
                 // Claims 2^31-1 entries and sends none: read as a RangeImport, it must not reserve room for them.
                 assertThatThrownBy(() -> attacker.getExecutorService(CacheNode.WARMING_EXECUTOR)
-                        .submit(new Forged(WireFormat.RANGE_IMPORT, Integer.MAX_VALUE)).get(30, TimeUnit.SECONDS))
+                        .submit(new ForgedImport(Integer.MAX_VALUE)).get(30, TimeUnit.SECONDS))
                         .isInstanceOf(ExecutionException.class);
                 IMap<Object, byte[]> map = attacker.getMap(CacheNode.MAP_NAME);
                 map.set("k", new byte[] {1});
@@ -244,24 +244,12 @@ class CacheNodeSecurityTest {
         }
     }
 
-    /** Our wire ids with a body of the sender's choosing: a count and nothing after it. */
-    static final class Forged implements Callable<Integer>, IdentifiedDataSerializable {
+    /** Our wire ids with a body of the sender's choosing; only ever written. */
+    abstract static class Forged implements IdentifiedDataSerializable {
         private final int classId;
-        private final int count;
 
-        Forged(int classId, int count) {
+        Forged(int classId) {
             this.classId = classId;
-            this.count = count;
-        }
-
-        @Override
-        public Integer call() {
-            throw new AssertionError("never runs on the attacker's side");
-        }
-
-        @Override
-        public void writeData(ObjectDataOutput out) throws IOException {
-            out.writeInt(count);
         }
 
         @Override
@@ -280,9 +268,33 @@ class CacheNodeSecurityTest {
         }
     }
 
+    /** A range import that claims {@code count} entries and sends none. */
+    static final class ForgedImport extends Forged implements Callable<Integer> {
+        private final int count;
+
+        ForgedImport(int count) {
+            super(WireFormat.RANGE_IMPORT);
+            this.count = count;
+        }
+
+        @Override
+        public Integer call() {
+            throw new AssertionError("never runs on the attacker's side");
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            out.writeInt(count);
+        }
+    }
+
     /** Claims to be a {@link TokenRangePredicate} with two interval starts and one end. */
-    static final class ForgedPredicate implements Predicate<Object, byte[]>, IdentifiedDataSerializable {
+    static final class ForgedPredicate extends Forged implements Predicate<Object, byte[]> {
         private static final long serialVersionUID = 1L;
+
+        ForgedPredicate() {
+            super(WireFormat.TOKEN_RANGE_PREDICATE);
+        }
 
         @Override
         public boolean apply(Map.Entry<Object, byte[]> entry) {
@@ -293,21 +305,6 @@ class CacheNodeSecurityTest {
         public void writeData(ObjectDataOutput out) throws IOException {
             out.writeLongArray(new long[] {1, 5});
             out.writeLongArray(new long[] {2});
-        }
-
-        @Override
-        public void readData(ObjectDataInput in) {
-            throw new UnsupportedOperationException("only sent");
-        }
-
-        @Override
-        public int getFactoryId() {
-            return WireFormat.FACTORY_ID;
-        }
-
-        @Override
-        public int getClassId() {
-            return WireFormat.TOKEN_RANGE_PREDICATE;
         }
     }
 

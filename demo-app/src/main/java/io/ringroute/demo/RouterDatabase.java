@@ -6,6 +6,7 @@ import io.ringroute.demo.social.Session;
 import io.ringroute.demo.social.ShardedDatabase;
 import io.ringroute.demo.social.SqlWork;
 import io.ringroute.shard.Consistency;
+import io.ringroute.shard.ScatterTimeoutException;
 import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.ShardUnavailableException;
 import java.sql.SQLException;
@@ -97,6 +98,8 @@ final class RouterDatabase implements ShardedDatabase, AutoCloseable {
     public <T> List<T> everyShard(SqlWork<T> work) {
         try {
             return router.scatterGather(Consistency.EVENTUAL, SCATTER_TIMEOUT, work::run, Collectors.toList());
+        } catch (ScatterTimeoutException | ShardUnavailableException e) {
+            throw new Rejected(Rejected.Why.UNAVAILABLE, e.getMessage());     // a shard down or not answering: 503
         } catch (SQLException e) {
             throw new IllegalStateException("a query on every shard failed: " + e.getMessage(), e);
         }

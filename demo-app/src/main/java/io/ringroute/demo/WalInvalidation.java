@@ -92,6 +92,8 @@ final class WalInvalidation implements AutoCloseable {
                 // The nodes start empty with the demo, and a shard added later starts empty: nothing cached can
                 // predate its slot, so creating the slot need not empty the cache.
                 .purgeOnNewSlot(false)
+                // One JVM runs every server and the load: a slow node is not a lost one (a miss marks it for purge).
+                .callTimeout(Duration.ofSeconds(5))
                 .tables(Schema.TABLES.stream().map(ShardedTable::name).toArray(String[]::new))
                 .keys(new SocialRowKeys())
                 .cache(cache)

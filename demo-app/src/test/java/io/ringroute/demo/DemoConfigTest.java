@@ -30,6 +30,23 @@ class DemoConfigTest {
     }
 
     @Test
+    void theWebPolicyKeysSetAllowedHostsOperationsAccessCapsAndIdleTimeout() throws IOException {
+        DemoConfig c = DemoConfig.load(file("http.host=0.0.0.0\nhttp.allowedHosts=demo.example, [::1]\n"
+                + "ops.token=0123456789abcdef\nops.maxCacheNodes=4\nops.maxShards=3\nhttp.idleTimeoutSeconds=9\n"))
+                .build();
+        assertThat(c.webPolicy().allowedHosts()).containsExactlyInAnyOrder("demo.example", "[::1]");
+        assertThat(c.webPolicy().opsToken()).contains("0123456789abcdef");
+        assertThat(c.webPolicy().maxCacheNodes()).isEqualTo(4);
+        assertThat(c.webPolicy().maxShards()).isEqualTo(3);
+        assertThat(c.webPolicy().idleTimeout()).hasSeconds(9);
+        assertThat(DemoConfig.load(file("ops.enabled=false\n")).build().webPolicy().opsEnabled()).isFalse();
+        assertThatThrownBy(() -> DemoConfig.load(file("ops.token=short\n")))
+                .hasMessageContaining("ops.token must be at least 16");
+        assertThatThrownBy(() -> DemoConfig.load(file("http.allowedHosts=evil.example:80\n")))
+                .hasMessageContaining("'evil.example:80' is not a host name");
+    }
+
+    @Test
     void aMisspeltKeyIsRefusedByName() throws IOException {
         assertThatThrownBy(() -> DemoConfig.load(file("timeline.celebrityTreshold=10\n")))
                 .hasMessageContaining("unknown key(s) [timeline.celebrityTreshold]");

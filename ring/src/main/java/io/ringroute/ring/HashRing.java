@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
  * An immutable consistent-hash ring: nodes placed on a 64-bit token circle, keys mapped to the first token at or
  * clockwise after their own token ({@link KeyHash}).
  *
- * <p>Lookups read sorted primitive arrays: {@link #primary} is a binary search that allocates nothing and takes no
- * lock. Replica lists up to {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is a
+ * <p>Lookups read sorted primitive arrays: {@link #primary} looks the key's token up in an index on the tokens' top
+ * bits and scans the few tokens of its bucket; it allocates nothing and takes no lock. Replica lists up to {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is a
  * binary search plus an array view. Changes ({@link #withNode}, {@link #withoutNode}, {@link #withWeight}) return
  * new rings; swap them with {@link LiveRing}.
  */
@@ -36,6 +36,8 @@ public final class HashRing {
     private final int prefWidth;                // min(maxReplicas, nodes.length)
     private final int[] preferences;            // prefWidth node indices per token, primary first
     private final double[] ownedFraction;       // per node, from arc lengths
+    private final int indexShift;               // 64 - index bits
+    private final int[] index;                  // index[b] = first token index whose top bits (sign flipped) >= b
 
     private HashRing(TokenPlacement placement, int maxReplicas, List<Node> nodeList) {
         // a layout is fitted to the nodes in the order given, so that nodes join it in that order
@@ -89,6 +91,28 @@ public final class HashRing {
         for (int i = 0; i < total; i++) {
             ownedFraction[owners[i]] += arc(i).fraction();
         }
+        int bits = indexBits(total);
+        this.indexShift = 64 - bits;
+        this.index = buildIndex(tokens, bits);
+    }
+
+    /** About two buckets per token, at most 2^16: a lookup scans a bucket of 0-2 tokens on average. */
+    static int indexBits(int tokenCount) {
+        return Math.max(1, Math.min(16, 33 - Integer.numberOfLeadingZeros(Math.max(1, tokenCount))));
+    }
+
+    private static int[] buildIndex(long[] tokens, int bits) {
+        int buckets = 1 << bits;
+        int[] index = new int[buckets + 1];
+        int i = 0;
+        for (int b = 0; b < buckets; b++) {
+            while (i < tokens.length && ((tokens[i] ^ Long.MIN_VALUE) >>> (64 - bits)) < b) {
+                i++;
+            }
+            index[b] = i;
+        }
+        index[buckets] = tokens.length;
+        return index;
     }
 
     public static Builder builder() {
@@ -184,19 +208,23 @@ public final class HashRing {
         return size;
     }
 
+    /**
+     * The index of the first token at or after {@code token}, wrapping to 0: the token's top bits (sign bit flipped,
+     * so that unsigned order is signed order) pick a bucket of the index, and a short scan finds the token within
+     * it or at the start of the next non-empty bucket.
+     */
     private int tokenIndex(long token) {
         long[] t = tokens;
         if (t.length == 0) {
             throw new IllegalStateException("the ring has no nodes: add a node before looking up keys");
         }
-        int i = Arrays.binarySearch(t, token);
-        if (i < 0) {
-            i = -i - 1;
-            if (i == t.length) {
-                i = 0;
-            }
+        int b = (int) ((token ^ Long.MIN_VALUE) >>> indexShift);
+        int i = index[b];
+        int end = index[b + 1];
+        while (i < end && t[i] < token) {
+            i++;
         }
-        return i;
+        return i == t.length ? 0 : i;
     }
 
     // ---- structure -----------------------------------------------------------------------------------------

@@ -226,8 +226,8 @@ final class TokenAllocator {
 
     /**
      * The restore step: moves one token of the node with the highest relative load (ties: the first in layout
-     * order): removes the token whose removal leaves the lowest imbalance, then places a new one for that node with
-     * an allocation step. Returns false, leaving the ring unchanged, when the move would not lower the imbalance.
+     * order): removes its token whose arc passes to the node of lowest relative load, then places a new one for
+     * that node with an allocation step. Returns false, leaving the ring unchanged, when the move would not lower the imbalance.
      */
     boolean relocateHottest() {
         int hottest = -1;
@@ -247,7 +247,7 @@ final class TokenAllocator {
         double before = imbalance();
         long[] savedTokens = Arrays.copyOf(tok, size);
         int[] savedOwners = Arrays.copyOf(own, size);
-        removeToken(bestRemoval(hottest));
+        removeToken(coldestSuccessor(hottest));
         recompute();
         step(hottest, 1.0, tokenCount[hottest] + 1);
         recompute();
@@ -262,6 +262,23 @@ final class TokenAllocator {
         }
         recompute();
         return false;
+    }
+
+    /** Node n's token whose arc would pass to the node of lowest relative load (ties: the lowest token). */
+    private long coldestSuccessor(int n) {
+        long best = 0;
+        double coldest = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < size; i++) {
+            if (own[i] == n) {
+                int next = own[(i + 1) % size];
+                double s = next == n ? Double.POSITIVE_INFINITY : relativeLoad(next);
+                if (s < coldest) {
+                    coldest = s;
+                    best = tok[i];
+                }
+            }
+        }
+        return coldest == Double.POSITIVE_INFINITY ? tokensOf(n)[0] : best;
     }
 
     private long bestRemoval(int n) {

@@ -35,6 +35,31 @@ class HashRingTest {
         assertThat(ids(ring.replicas("user:5", 2))).containsExactly("a", "c");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3, 50, 700})
+    void indexedLookupFindsTheFirstTokenAtOrAfterTheKeyAsABinarySearchDoes(int nodeCount) {
+        HashRing ring = HashRing.builder().vnodesPerNode(7)
+                .nodes(IntStream.range(0, nodeCount).mapToObj(i -> Node.of("n" + i)).collect(Collectors.toList()))
+                .build();
+        long[] tokens = ring.tokens();
+        Random random = new Random(nodeCount);
+        List<Long> probes = new ArrayList<>(List.of(Long.MIN_VALUE, Long.MAX_VALUE, 0L, -1L, 1L));
+        for (long t : tokens) {
+            probes.add(t);
+            probes.add(t - 1);
+            probes.add(t + 1);
+        }
+        for (int k = 0; k < 20_000; k++) {
+            probes.add(random.nextLong());
+        }
+        List<OwnedRange> ranges = ring.ranges();
+        for (long probe : probes) {
+            int i = java.util.Arrays.binarySearch(tokens, probe);
+            int expected = i >= 0 ? i : (-i - 1) % tokens.length;
+            assertThat(ring.primaryForToken(probe)).as("token %d", probe).isEqualTo(ranges.get(expected).owner());
+        }
+    }
+
     @Test
     void vnodeTokenIsMurmurOfIdAndBigEndianIndex() {
         HashRing ring = HashRing.builder().vnodesPerNode(1).node(Node.of("a")).build();

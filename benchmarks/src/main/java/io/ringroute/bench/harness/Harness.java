@@ -7,9 +7,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** The key-movement and balance harness: {@code harness movement ...} and {@code harness balance ...}. */
+/** The key-movement and balance harness: {@code harness movement|balance|growth ...}. */
 @Command(name = "harness", mixinStandardHelpOptions = true,
-        subcommands = {MovementCommand.class, BalanceCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {MovementCommand.class, BalanceCommand.class, GrowthCommand.class,
+                CommandLine.HelpCommand.class},
         description = "Measures key movement and load balance of consistent-hashing schemes: modulo, jump "
                 + "(Guava), JumpBackHash and JumpBackAnchorHash (hash4j), rendezvous, ketama (spymemcached) and "
                 + "the ringroute ring at several vnode counts, all on the same keys.")
@@ -20,7 +21,7 @@ public final class Harness implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a command: movement or balance");
+        throw new ParameterException(spec.commandLine(), "name a command: movement, balance or growth");
     }
 
     /**

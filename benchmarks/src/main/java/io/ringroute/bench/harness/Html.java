@@ -30,6 +30,12 @@ public final class Html {
         return this;
     }
 
+    /** Appends markup as given (an SVG chart drawn elsewhere). */
+    public Html raw(String markup) {
+        body.append(markup);
+        return this;
+    }
+
     public Html table(Table table) {
         body.append(table.toHtml());
         return this;

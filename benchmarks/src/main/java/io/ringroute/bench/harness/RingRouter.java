@@ -5,24 +5,37 @@ import io.ringroute.ring.Node;
 import io.ringroute.ring.RebalancePlan;
 import io.ringroute.ring.ReplicaChange;
 import io.ringroute.ring.ReplicaSet;
+import io.ringroute.ring.TokenPlacement;
 import java.util.Map;
 import java.util.OptionalDouble;
 
-/** Our {@link HashRing} at a given vnode count; the only scheme with exact shares and exact movement. */
+/**
+ * Our {@link HashRing} with random vnodes or balanced allocation; the only scheme with exact shares and exact
+ * movement. A change rebuilds the ring with the same placement, so an allocated ring's layout grows with it.
+ */
 final class RingRouter implements KeyRouter {
 
-    private final int vnodes;
     private final int maxReplicas;
     private final HashRing ring;
 
-    RingRouter(int vnodes, int maxReplicas, Membership membership) {
-        this.vnodes = vnodes;
+    RingRouter(TokenPlacement placement, int maxReplicas, Membership membership) {
         this.maxReplicas = maxReplicas;
         this.ring = HashRing.builder()
-                .vnodesPerNode(vnodes)
+                .placement(placement)
                 .maxReplicas(maxReplicas)
                 .nodes(membership.members().stream().map(m -> Node.of(m.id(), m.weight())).toList())
                 .build();
+    }
+
+    private RingRouter(HashRing ring, int maxReplicas) {
+        this.ring = ring;
+        this.maxReplicas = maxReplicas;
+    }
+
+    /** This router with the ring's layout re-balanced by {@code moves} restore steps (allocated rings only). */
+    RingRouter rebalanced(int moves) {
+        return ring.layout().map(l -> new RingRouter(HashRing.builder().layout(l.rebalanced(moves))
+                .maxReplicas(maxReplicas).build(), maxReplicas)).orElse(this);
     }
 
     HashRing ring() {
@@ -45,7 +58,7 @@ final class RingRouter implements KeyRouter {
 
     @Override
     public KeyRouter with(Membership next) {
-        return new RingRouter(vnodes, maxReplicas, next);
+        return new RingRouter(ring.placement(), maxReplicas, next);
     }
 
     /** From {@link RebalancePlan}: the arcs whose primary (r = 1) or replica set (r > 1) changes. */
@@ -66,6 +79,11 @@ final class RingRouter implements KeyRouter {
     @Override
     public Map<String, Double> exactShares() {
         return ring.ownership();
+    }
+
+    /** Each node's exact share of the keys it holds a replica of, with r replicas per key. */
+    Map<String, Double> exactShares(int r) {
+        return ring.ownership(r);
     }
 
     /**

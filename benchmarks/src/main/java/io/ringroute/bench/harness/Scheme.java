@@ -4,6 +4,8 @@ import com.dynatrace.hash4j.consistent.ConsistentBucketHasher;
 import com.dynatrace.hash4j.consistent.ConsistentHashing;
 import com.dynatrace.hash4j.random.PseudoRandomGeneratorProvider;
 import com.google.common.hash.Hashing;
+import io.ringroute.ring.TokenLayout;
+import io.ringroute.ring.TokenPlacement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,9 +23,12 @@ import java.util.function.Function;
  */
 public record Scheme(String name, boolean weighted, boolean replicated, Function<Membership, KeyRouter> factory) {
 
-    /** The names {@code --schemes} accepts; "ring" stands for one ring per {@code --vnodes} value. */
+    /**
+     * The names {@code --schemes} accepts; "ring" stands for one random-vnode ring per {@code --vnodes} value,
+     * "alloc" for one balanced-allocation ring per {@code --alloc-tokens} value.
+     */
     public static final List<String> NAMES =
-            List.of("modulo", "jump", "jumpback", "anchor", "rendezvous", "ketama", "ring");
+            List.of("modulo", "jump", "jumpback", "anchor", "rendezvous", "ketama", "ring", "alloc");
 
     public KeyRouter create(Membership membership) {
         return factory.apply(membership);
@@ -67,15 +72,30 @@ public record Scheme(String name, boolean weighted, boolean replicated, Function
         if (vnodes < 1) {
             throw new HarnessException("vnode counts must be >= 1, was " + vnodes);
         }
-        return new Scheme("ring-v" + vnodes, true, true, m -> new RingRouter(vnodes, maxReplicas, m));
+        return new Scheme("ring-v" + vnodes, true, true,
+                m -> new RingRouter(TokenPlacement.vnodes(vnodes), maxReplicas, m));
     }
 
     /**
-     * The schemes for a list of names (see {@link #NAMES}), in the order given, one ring per vnode count.
-     *
-     * @throws HarnessException naming an unknown scheme or a vnode count below 1
+     * Our ring with balanced allocation ({@link TokenPlacement#allocated}) at {@code tokens} per unit weight,
+     * balanced for r = 1..3; nodes join in membership order.
      */
-    public static List<Scheme> select(List<String> names, List<Integer> vnodes, int maxReplicas) {
+    public static Scheme allocated(int tokens, int maxReplicas) {
+        if (tokens < 1) {
+            throw new HarnessException("--alloc-tokens values must be >= 1, was " + tokens);
+        }
+        return new Scheme("alloc-t" + tokens, true, true, m -> new RingRouter(
+                TokenPlacement.allocated(TokenLayout.empty(tokens, TokenLayout.DEFAULT_REPLICAS)), maxReplicas, m));
+    }
+
+    /**
+     * The schemes for a list of names (see {@link #NAMES}), in the order given, one ring per vnode count and one
+     * allocated ring per token count.
+     *
+     * @throws HarnessException naming an unknown scheme or a vnode or token count below 1
+     */
+    public static List<Scheme> select(List<String> names, List<Integer> vnodes, List<Integer> allocTokens,
+                                      int maxReplicas) {
         Set<String> wanted = new LinkedHashSet<>();
         for (String name : names) {
             String n = name.trim().toLowerCase(Locale.ROOT);
@@ -90,6 +110,9 @@ public record Scheme(String name, boolean weighted, boolean replicated, Function
         if (vnodes.isEmpty() && wanted.contains("ring")) {
             throw new HarnessException("give at least one vnode count for the ring");
         }
+        if (allocTokens.isEmpty() && wanted.contains("alloc")) {
+            throw new HarnessException("give at least one token count for the allocated ring");
+        }
         List<Scheme> out = new ArrayList<>();
         for (String n : wanted) {
             switch (n) {
@@ -100,6 +123,7 @@ public record Scheme(String name, boolean weighted, boolean replicated, Function
                 case "rendezvous" -> out.add(rendezvous());
                 case "ketama" -> out.add(ketama());
                 case "ring" -> vnodes.forEach(v -> out.add(ring(v, maxReplicas)));
+                case "alloc" -> allocTokens.forEach(t -> out.add(allocated(t, maxReplicas)));
                 default -> throw new IllegalStateException("NAMES and this switch disagree on " + n);
             }
         }

@@ -8,12 +8,18 @@ final class SchemeOptions {
 
     @Option(names = "--schemes", split = ",", paramLabel = "NAME", defaultValue = "all",
             description = "Schemes to compare: all, modulo, jump (Guava), jumpback (hash4j), anchor (hash4j "
-                    + "JumpBackAnchorHash), rendezvous, ketama (spymemcached), ring (default: ${DEFAULT-VALUE}).")
+                    + "JumpBackAnchorHash), rendezvous, ketama (spymemcached), ring (random vnodes), alloc (balanced "
+                    + "allocation) (default: ${DEFAULT-VALUE}).")
     List<String> names;
 
     @Option(names = "--vnodes", split = ",", paramLabel = "V", defaultValue = "1,16,64,100,160,256,1000",
             description = "Vnode counts of the ring; one ring per value (default: ${DEFAULT-VALUE}).")
     List<Integer> vnodes;
+
+    @Option(names = "--alloc-tokens", split = ",", paramLabel = "T", defaultValue = "8,16,32",
+            description = "Tokens per unit weight of the balanced-allocation ring; one ring per value "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<Integer> allocTokens;
 
     List<Scheme> select(int maxReplicas) {
         for (int v : vnodes) {
@@ -21,6 +27,6 @@ final class SchemeOptions {
                 throw new HarnessException("--vnodes values must be >= 1, was " + v);
             }
         }
-        return Scheme.select(names, vnodes, Math.max(maxReplicas, 1));
+        return Scheme.select(names, vnodes, allocTokens, Math.max(maxReplicas, 1));
     }
 }

@@ -4,12 +4,12 @@ import io.ringroute.bench.harness.KeySample;
 import java.util.SplittableRandom;
 
 /**
- * Keys the lookup benchmarks cycle through: 1024 of them, so the branch predictor cannot learn one key's path and
- * the ring's arrays are read at varied places, yet the keys themselves stay in cache.
+ * Keys the lookup benchmarks cycle through: 8192 of them (at least 4096, issue 13), so the branch predictor cannot
+ * learn the search paths and the ring's arrays are read at varied places, yet the keys themselves stay in cache.
  */
 final class LookupKeys {
 
-    static final int COUNT = 1024;
+    static final int COUNT = 8192;
     static final int MASK = COUNT - 1;
     private static final long SEED = 42;
 

@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Issue 2's lookup targets: primary and replicas(3) at the default vnode count (256) for 10, 100 and 1000 nodes,
- * with 16-char String keys and long keys. Run with {@code -prof gc} for B/op. Each call takes the next of 1024
+ * with 16-char String keys and long keys. Run with {@code -prof gc} for B/op. Each call takes the next of 8192
  * keys, which costs about a nanosecond of the figure.
  */
 @BenchmarkMode(Mode.AverageTime)

@@ -6,10 +6,7 @@ import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -46,21 +43,15 @@ public final class CacheInvalidator implements AutoCloseable {
     private final InvalidatorSettings settings;
     private final RowKeys mapping;
     private final CacheCluster<?> cache;
-    private final PurgeList purgeList;
-    private final NodeLinks links;
-    private final ReplayGate gate;
+    private final Delivery delivery;
     private final boolean purgeOnNewSlot;
     private final Duration retry;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread thread;
     private final LongAdder transactions = new LongAdder();
     private final LongAdder keysDeleted = new LongAdder();
-    private final LongAdder failedDeliveries = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final Histogram delay = new ConcurrentHistogram(MAX_DELAY_MICROS, 2);
-    /** Nodes whose last delivery failed; only the invalidator's thread uses it. */
-    private final Set<String> unreachable = new HashSet<>();
-    private boolean standbysBehind;
     private volatile boolean active;
     private volatile long confirmedLsn;
 
@@ -69,11 +60,9 @@ public final class CacheInvalidator implements AutoCloseable {
                 b.callTimeout, b.maxBatchKeys);
         this.mapping = b.mapping;
         this.cache = b.cache;
-        this.purgeList = b.purgeList;
         this.retry = b.retry;
-        this.links = new NodeLinks(cache, NodeLink.opener(b.callTimeout, b.secret),
-                "ringroute-invalidator-" + b.slot);
-        this.gate = new ReplayGate(b.standbys, b.replayWait);
+        this.delivery = new Delivery(new NodeLinks(cache, NodeLink.opener(b.callTimeout, b.secret),
+                "ringroute-invalidator-" + b.slot), new ReplayGate(b.standbys, b.replayWait), b.purgeList);
         this.purgeOnNewSlot = b.purgeOnNewSlot;
         this.thread = new Thread(this::run, "ringroute-invalidator-" + b.slot);
         this.thread.setDaemon(true);
@@ -89,7 +78,7 @@ public final class CacheInvalidator implements AutoCloseable {
     }
 
     public InvalidatorStats stats() {
-        return new InvalidatorStats(active, transactions.sum(), keysDeleted.sum(), failedDeliveries.sum(),
+        return new InvalidatorStats(active, transactions.sum(), keysDeleted.sum(), delivery.failedDeliveries(),
                 retries.sum(), SlotStream.lsn(confirmedLsn), delay.copy());
     }
 
@@ -102,8 +91,7 @@ public final class CacheInvalidator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        links.close();
-        gate.close();
+        delivery.close();
     }
 
     private boolean closed() {
@@ -163,16 +151,11 @@ public final class CacheInvalidator implements AutoCloseable {
 
     /** Delivers the batch, repeating until it is delivered or marked, then confirms its end. */
     private void deliver(Batch batch, SlotStream stream) throws SQLException {
-        List<String> behind = gate.await(batch.endLsn());
-        if (!behind.isEmpty() && !standbysBehind) {
-            LOG.warn("delivering invalidations up to {} before these standbys replayed them (a reload from them"
-                    + " may cache the old rows): {}", SlotStream.lsn(batch.endLsn()), behind);
-        }
-        standbysBehind = !behind.isEmpty();
+        delivery.awaitStandbys(batch);
         String lastError = null;
         while (!closed()) {
             try {
-                deliverOnce(batch);
+                delivery.deliver(batch);
                 break;
             } catch (RuntimeException e) {
                 retries.increment();
@@ -200,36 +183,13 @@ public final class CacheInvalidator implements AutoCloseable {
         batch.delivered();
     }
 
-    private void deliverOnce(Batch batch) {
-        Map<String, String> failed = batch.keys().isEmpty() ? Map.of() : links.deleteEverywhere(batch.keys());
-        failed.forEach((node, error) -> {
-            failedDeliveries.increment();
-            long generation = purgeList.mark(node, "invalidations up to " + SlotStream.lsn(batch.endLsn())
-                    + " not delivered: " + error);
-            if (unreachable.add(node)) { // once per outage; every later batch marks it again
-                LOG.warn("cache node {} missed invalidations; marked for purge (generation {}): {}", node,
-                        generation, error);
-            }
-        });
-        if (!batch.keys().isEmpty() && unreachable.retainAll(failed.keySet())) {
-            LOG.info("invalidations reach every cache node again (unreachable now: {})", unreachable);
-        }
-        if (!batch.truncated().isEmpty()) {
-            for (String node : links.current().keySet()) {
-                purgeList.mark(node, "TRUNCATE of " + batch.truncated());
-            }
-        }
-    }
-
     /**
      * A new slot decodes only what commits after it: whatever the nodes cached before may be stale (the first
      * start, or a slot lost with a failed-over primary). So every node is marked first, and emptied by the clients.
      */
     private void markEveryNode() {
-        for (String node : links.current().keySet()) {
-            purgeList.mark(node, "new replication slot " + settings.slot() + " on " + settings.redactedUrl()
-                    + ": changes before it are unknown");
-        }
+        delivery.markEveryNode("new replication slot " + settings.slot() + " on " + settings.redactedUrl()
+                + ": changes before it are unknown");
     }
 
     private void confirm(SlotStream stream, long lsn) throws SQLException {

@@ -97,7 +97,6 @@ public final class DemoServer implements AutoCloseable {
         app.get("/api/ops/history", ctx -> ctx.json(history.window()));
         app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(prometheus.get()));
         app.exception(Rejected.class, (e, ctx) -> error(ctx, status(e.why()), e.getMessage()));
-        app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             String id = HexFormat.of().formatHex(randomId());
             log.error("{} {} failed (error id {})", ctx.method(), ctx.path(), id, e);
@@ -218,7 +217,11 @@ public final class DemoServer implements AutoCloseable {
             });
             app.post("/api/ops/load", ctx -> {
                 JsonBody b = body(ctx, "rate");
-                load.start(b.integer("rate"));
+                try {
+                    load.start(b.integer("rate"));
+                } catch (IllegalArgumentException e) {
+                    throw Rejected.badInput(e.getMessage());       // the rate's range, named by the generator
+                }
                 ctx.json(load.stats());
             });
             app.delete("/api/ops/load", ctx -> {
