@@ -158,7 +158,8 @@ public final class CacheChaos implements Callable<Integer> {
     private static CacheCluster<String> cluster(List<String> ids, Map<String, Integer> ports, String relayed,
                                                 String relayAddress) {
         CacheCluster.Builder<String> b = CacheCluster.builder().codec(ValueCodec.utf8()).replicationFactor(2)
-                .sharedMembership(Duration.ofMillis(500));
+                .sharedMembership(Duration.ofMillis(500)).connectTimeout(Duration.ofSeconds(10))
+                .allowDegradedStart(true);
         for (String id : ids) {
             b.node(id, id.equals(relayed) ? relayAddress : "127.0.0.1:" + ports.get(id));
         }
