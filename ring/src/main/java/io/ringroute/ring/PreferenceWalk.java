@@ -2,6 +2,7 @@ package io.ringroute.ring;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Walks the ring clockwise from a token and lists distinct physical nodes, zones first: a node whose zone is not
@@ -17,6 +18,7 @@ final class PreferenceWalk {
     private final boolean[] seen;     // per node
     private final boolean[] zoneUsed; // per zone
     private final int[] heldBack;
+    private final IntUnaryOperator ownerAt;
 
     PreferenceWalk(Node[] nodes, int[] owners) {
         this.owners = owners;
@@ -40,18 +42,32 @@ final class PreferenceWalk {
         this.seen = new boolean[nodes.length];
         this.zoneUsed = new boolean[count];
         this.heldBack = new int[nodes.length];
+        this.ownerAt = q -> owners[q];
     }
 
     /** Writes the first {@code r} preferred node indices for the arc ending at token index {@code start}. */
     void fill(int start, int r, int[] out, int offset) {
+        long walked = walk(ownerAt, owners.length, start, r, zoneCount, zoneOf, seen, zoneUsed, heldBack, out, offset);
+        if ((int) walked < r) {
+            throw new IllegalStateException("asked for " + r + " replicas from " + seen.length + " nodes");
+        }
+    }
+
+    /**
+     * The walk over any ring of {@code t} tokens whose owner at position q is {@code ownerAt(q)}: writes up to r
+     * node indices into {@code out} from {@code offset} and returns {@code (steps << 32) | taken}, steps being the
+     * tokens it examined. {@code zones} is the number of zones among the ring's nodes; the scratch arrays are
+     * all-false (and left so) and as long as the node and zone counts.
+     */
+    static long walk(IntUnaryOperator ownerAt, int t, int start, int r, int zones, int[] zoneOf, boolean[] seen,
+                     boolean[] zoneUsed, int[] heldBack, int[] out, int offset) {
         int taken = 0;
         int held = 0;
         int zonesUsed = 0;
-        int t = owners.length;
         int step = 0;
         // Phase 1: one node per new zone, until r are taken or every zone is used.
-        for (; step < t && taken < r && zonesUsed < zoneCount; step++) {
-            int n = owners[(start + step) % t];
+        for (; step < t && taken < r && zonesUsed < zones; step++) {
+            int n = ownerAt.applyAsInt((start + step) % t);
             if (seen[n]) {
                 continue;
             }
@@ -69,19 +85,17 @@ final class PreferenceWalk {
             out[offset + taken++] = heldBack[h];
         }
         for (; step < t && taken < r; step++) {
-            int n = owners[(start + step) % t];
+            int n = ownerAt.applyAsInt((start + step) % t);
             if (!seen[n]) {
                 seen[n] = true;
                 out[offset + taken++] = n;
             }
         }
         for (int s = 0; s < step; s++) {
-            int n = owners[(start + s) % t];
+            int n = ownerAt.applyAsInt((start + s) % t);
             seen[n] = false;
             zoneUsed[zoneOf[n]] = false;
         }
-        if (taken < r) {
-            throw new IllegalStateException("asked for " + r + " replicas from " + seen.length + " nodes");
-        }
+        return ((long) step << 32) | taken;
     }
 }

@@ -3,6 +3,7 @@ package io.ringroute.ring;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The balanced allocator's working state: a ring of tokens with owners, every node's exact replicated ownership for
@@ -52,6 +53,9 @@ final class TokenAllocator {
     private boolean[] seen = new boolean[8];
     private boolean[] zoneUsed = new boolean[8];
     private int[] heldBack = new int[8];
+    private int viewIns = -1;
+    private int viewX = -1;
+    private final IntUnaryOperator view = this::viewOwner;
     private final int[] walkOut;
     private final int[] oldOut;
     private int[] affected = new int[16];
@@ -110,14 +114,6 @@ final class TokenAllocator {
     void setWeight(int n, double w) {
         totalWeight += w - weight[n];
         weight[n] = w;
-    }
-
-    String id(int n) {
-        return ids[n];
-    }
-
-    int nodeCount() {
-        return nodes;
     }
 
     /** Loads a whole ring at once: node n's tokens are {@code tokens[n]}; then recomputes every load. */
@@ -191,11 +187,6 @@ final class TokenAllocator {
             }
         }
         return out;
-    }
-
-    /** Node n's exact load with r replicas (r = 1..R). */
-    double load(int n, int r) {
-        return load[r - 1][n];
     }
 
     // ---- allocation ----------------------------------------------------------------------------------------------
@@ -622,58 +613,28 @@ final class TokenAllocator {
     /**
      * The zone-aware walk of {@link PreferenceWalk} from arc {@code start} over the ring with, when {@code ins >=
      * 0}, node x's token inserted at position {@code ins} (positions at and after it shift by one). Writes up to r
-     * node indices, returns how many; {@link #reach} of the start is the number of steps examined.
+     * node indices, returns how many; when {@code ins < 0}, {@link #reach} of the start gets the steps examined.
      */
     private int walk(int start, int r, int ins, int x, int[] out) {
-        int t = ins >= 0 ? size + 1 : size;
         int zonesHere = presentZones;
         if (ins >= 0 && zoneMembers[zoneOf[x]] == 0) {
             zonesHere++;
         }
-        int taken = 0;
-        int held = 0;
-        int zonesUsed = 0;
-        int step = 0;
-        for (; step < t && taken < r && zonesUsed < zonesHere; step++) {
-            int n = ownerAt(start + step, t, ins, x);
-            if (seen[n]) {
-                continue;
-            }
-            seen[n] = true;
-            if (!zoneUsed[zoneOf[n]]) {
-                zoneUsed[zoneOf[n]] = true;
-                zonesUsed++;
-                out[taken++] = n;
-            } else {
-                heldBack[held++] = n;
-            }
-        }
-        for (int h = 0; h < held && taken < r; h++) {
-            out[taken++] = heldBack[h];
-        }
-        for (; step < t && taken < r; step++) {
-            int n = ownerAt(start + step, t, ins, x);
-            if (!seen[n]) {
-                seen[n] = true;
-                out[taken++] = n;
-            }
-        }
-        for (int s = 0; s < step; s++) {
-            int n = ownerAt(start + s, t, ins, x);
-            seen[n] = false;
-            zoneUsed[zoneOf[n]] = false;
-        }
+        viewIns = ins;
+        viewX = x;
+        long walked = PreferenceWalk.walk(view, ins >= 0 ? size + 1 : size, start, r, zonesHere, zoneOf, seen,
+                zoneUsed, heldBack, out, 0);
         if (ins < 0) {
-            reach[start] = step;
+            reach[start] = (int) (walked >>> 32);
         }
-        return taken;
+        return (int) walked;
     }
 
-    private int ownerAt(int q, int t, int ins, int x) {
-        q %= t;
-        if (ins < 0 || q < ins) {
+    /** Owner at position q of the ring, or of the ring with x's token inserted at {@link #viewIns} when >= 0. */
+    private int viewOwner(int q) {
+        if (viewIns < 0 || q < viewIns) {
             return own[q];
         }
-        return q == ins ? x : own[q - 1];
+        return q == viewIns ? viewX : own[q - 1];
     }
 }

@@ -9,8 +9,7 @@ import java.util.Properties;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Opens the physical connections of one server's pool and, for a replica, notes which incarnation of the server
- * each one reached ({@code pg_postmaster_start_time()}, one query per new connection). A connection to a restarted server is new,
+ * Opens the physical connections of a replica's pool and notes which incarnation of the server each one reached ({@code pg_postmaster_start_time()}, one query per new connection). A connection to a restarted server is new,
  * so once it exists the router knows that samples of the old incarnation no longer describe what it serves.
  */
 final class ServerConnector extends PGSimpleDataSource {
@@ -42,9 +41,6 @@ final class ServerConnector extends PGSimpleDataSource {
     @Override
     public Connection getConnection(String user, String password) throws SQLException {
         Connection c = super.getConnection(user, password);
-        if (server.role == Role.PRIMARY) {
-            return c;   // routing trusts no primary sample more than another: spare new connections the round trip
-        }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STARTED_SQL)) {
             rs.next();
             server.sawIncarnation(rs.getLong(1));

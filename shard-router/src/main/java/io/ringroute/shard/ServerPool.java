@@ -48,7 +48,14 @@ final class ServerPool implements AutoCloseable {
         this.name = shard + "/" + (role == Role.PRIMARY ? "primary" : "replica" + index);
         HikariConfig c = new HikariConfig();
         c.setPoolName("ringroute-" + shard + "-" + (role == Role.PRIMARY ? "primary" : "replica" + index));
-        c.setDataSource(new ServerConnector(this, spec));
+        if (role == Role.REPLICA) {
+            c.setDataSource(new ServerConnector(this, spec));     // notes the incarnation each connection reaches
+        } else {
+            c.setJdbcUrl(spec.url());      // primary samples count on any incarnation: no extra round trip
+            c.setUsername(spec.user());
+            c.setPassword(spec.password());
+            DriverProperties.apply(spec, c.getDataSourceProperties());
+        }
         c.setMaximumPoolSize(spec.maxPoolSize());
         c.setMinimumIdle(spec.minIdle());
         c.setConnectionTimeout(spec.connectionTimeout().toMillis());

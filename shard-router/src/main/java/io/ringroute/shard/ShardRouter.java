@@ -129,7 +129,7 @@ public final class ShardRouter implements AutoCloseable {
         RoutingTable current = table;
         if (current == null || next.epoch > current.epoch) {
             table = next;
-            LOG.info("routing by topology epoch {}", next.epoch);
+            LOG.debug("routing by topology epoch {}", next.epoch);
         }
     }
 

@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +43,8 @@ class HarnessCliTest {
         String csv = Files.readString(dir.resolve("movement.csv"));
         assertThat(csv).startsWith("scheme,R,moved,");
         assertThat(csv).contains("\r\nmodulo,1,0.7").doesNotContain(",-,");
-        assertThat(csv.lines()).hasSize(1 + 5 + 3 + 3); // header, 5 primary-only schemes, rendezvous and ring R=1..3
+        // header, 5 primary-only schemes, rendezvous, the ring and three allocated rings at R = 1..3
+        assertThat(csv.lines()).hasSize(1 + 5 + 3 + 3 + 3 * 3);
         assertThat(Files.readString(dir.resolve("movement.html"))).contains("<svg").contains("</html>");
     }
 
@@ -54,6 +56,22 @@ class HarnessCliTest {
         assertThat(o.out()).contains("peak/mean exact").contains("ring-v64").contains("jump");
         assertThat(Files.readString(dir.resolve("balance-nodes.csv")).lines()).hasSize(1 + 3 * 5);
         assertThat(Files.readString(dir.resolve("balance.html"))).contains("<svg");
+    }
+
+    @Test
+    void growthRecordsEveryStepForRingsAndWritesCsvAndSvg() throws IOException {
+        Outcome o = run("growth", "--to", "8", "--keys", "2000", "--schemes", "alloc,jump", "--alloc-tokens", "8",
+                "--remove-fraction", "0.25", "--out", dir.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(o.out()).contains("alloc-t8").contains("jump").contains("after restore");
+        List<String> csv = Files.readString(dir.resolve("growth.csv")).lines().toList();
+        assertThat(csv.get(0)).isEqualTo("scheme,phase,n,r,peak/mean,exact,moved");
+        // alloc: N = 3..8 at R = 1..3 (R = 3 only from N = 3 on), 2 removals, 1 restore; jump: N = 3..8 and 1 removal
+        assertThat(csv.stream().filter(l -> l.startsWith("alloc-t8,grow,"))).hasSize(6 * 3);
+        assertThat(csv.stream().filter(l -> l.startsWith("alloc-t8,restore,"))).hasSize(3);
+        assertThat(csv.stream().filter(l -> l.startsWith("jump,grow,"))).hasSize(6);
+        assertThat(Files.readString(dir.resolve("growth.svg"))).startsWith("<svg").contains("alloc-t8");
+        assertRejected(run("growth", "--from", "5", "--to", "4"), "need 1 <= --from <= --to");
     }
 
     @Test

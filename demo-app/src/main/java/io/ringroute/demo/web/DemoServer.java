@@ -21,9 +21,9 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +43,7 @@ public final class DemoServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DemoServer.class);
     private static final String SESSION = "session";
     private static final String ERROR = "error";
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final SecureRandom IDS = new SecureRandom();
     /** No script, style, frame or connection beyond this origin; never framed (clickjacking). */
     static final Map<String, String> SECURITY_HEADERS = Map.of(
@@ -54,7 +55,6 @@ public final class DemoServer implements AutoCloseable {
             "Referrer-Policy", "same-origin",
             "Cross-Origin-Resource-Policy", "same-origin",
             "Cross-Origin-Opener-Policy", "same-origin");
-    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Javalin app;
 
@@ -93,9 +93,12 @@ public final class DemoServer implements AutoCloseable {
         });
         Api api = new Api(social, topology, load, mode, JsonBody.strictReader(json), guard, policy);
         api.routes(app);
-        app.exception(Refusal.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         app.get("/api/ops/history", ctx -> ctx.json(history.window()));
-        app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(prometheus.get()));
+        app.get("/metrics", ctx -> {
+            guard.checkOps(ctx);    // the same token as the operations API, when one is set
+            ctx.contentType(PROMETHEUS_TEXT).result(prometheus.get());
+        });
+        app.exception(Refusal.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         app.exception(Rejected.class, (e, ctx) -> error(ctx, status(e.why()), e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             String id = HexFormat.of().formatHex(randomId());

@@ -186,7 +186,8 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         try {
             EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false).setPort(port).setConnectConfig("password", as.reveal())
+                    .setCleanDataDirectory(false).setPort(port).setRegisterShutdownHook(false)
+                    .setConnectConfig("password", as.reveal())
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .setPGStartupWait(Duration.ofSeconds(30));

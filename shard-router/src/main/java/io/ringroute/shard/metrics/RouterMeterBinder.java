@@ -1,5 +1,6 @@
 package io.ringroute.shard.metrics;
 
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,6 +35,7 @@ import java.util.function.ToDoubleFunction;
  * <tr><td>{@code ringroute.router.reads}</td><td>counter</td><td>shard, role, server</td></tr>
  * <tr><td>{@code ringroute.router.writes}</td><td>counter, write transactions</td><td>shard</td></tr>
  * <tr><td>{@code ringroute.router.fallbacks}</td><td>counter, reads sent to the primary</td><td>shard, reason</td></tr>
+ * <tr><td>{@code ringroute.router.server.ejections}</td><td>counter, times out of rotation</td><td>shard, role, server</td></tr>
  * <tr><td>{@code ringroute.router.server.healthy}</td><td>gauge, 1 in rotation, 0 not</td><td>shard, role, server</td></tr>
  * <tr><td>{@code ringroute.router.replica.lag}</td><td>time gauge, seconds (+Inf when unknown)</td><td>shard, server</td></tr>
  * <tr><td>{@code ringroute.router.replica.lag.wal}</td><td>gauge, bytes of WAL</td><td>shard, server</td></tr>
@@ -48,6 +50,7 @@ public final class RouterMeterBinder implements MeterBinder {
 
     private final Supplier<ShardRouter> router;
     private final Set<ShardRouter> tracked = Collections.newSetFromMap(new WeakHashMap<>());
+    private int routers;
 
     /** Meters of one router. */
     public RouterMeterBinder(ShardRouter router) {
@@ -57,7 +60,8 @@ public final class RouterMeterBinder implements MeterBinder {
     /**
      * Meters of whichever router {@code current} returns when they are read, for an application that replaces its
      * router (to add shards): call {@link #bindTo} again after a replacement to add the new servers' meters and
-     * give the new pools their HikariCP tracker. A server the current router lacks reads NaN.
+     * give the new pools their HikariCP tracker (the n-th router's pools are tagged {@code <pool>-<n>}, since the
+     * pools it replaces remove their meters when they close). A server the current router lacks reads NaN.
      */
     public RouterMeterBinder(Supplier<ShardRouter> current) {
         if (current == null) {
@@ -77,7 +81,11 @@ public final class RouterMeterBinder implements MeterBinder {
     public synchronized void bindTo(MeterRegistry registry) {
         ShardRouter current = router.get();
         if (tracked.add(current)) {
-            current.poolMetrics(new MicrometerMetricsTrackerFactory(registry));
+            MetricsTrackerFactory hikari = new MicrometerMetricsTrackerFactory(registry);
+            int generation = ++routers;
+            // A replacement's pools must not share meters with the pools it replaces: those remove theirs on close.
+            current.poolMetrics(generation == 1 ? hikari
+                    : (pool, stats) -> hikari.create(pool + "-" + generation, stats));
         }
         List<ServerMetrics> servers = current.metrics().servers();
         Map<String, Integer> replicasSeen = new HashMap<>();
@@ -99,6 +107,9 @@ public final class RouterMeterBinder implements MeterBinder {
         ToDoubleFunction<RouterMeterBinder> reads = value(s.shard(), s.role(), replica, ServerMetrics::reads);
         FunctionCounter.builder("ringroute.router.reads", this, reads).description("reads served").tags(tags)
                 .register(registry);
+        FunctionCounter.builder("ringroute.router.server.ejections", this,
+                        value(s.shard(), s.role(), replica, ServerMetrics::ejections))
+                .description("times the server was taken out of rotation").tags(tags).register(registry);
         Gauge.builder("ringroute.router.server.healthy", this,
                         value(s.shard(), s.role(), replica, m -> m.healthy() ? 1 : 0))
                 .description("1 while the server is in rotation, 0 while it is not").tags(tags).register(registry);
