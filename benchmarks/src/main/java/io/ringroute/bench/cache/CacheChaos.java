@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
  * The multi-process chaos run: four node processes started with the node CLI (and a fifth to add), three client
  * JVMs ({@link ChaosClient}) writing versioned values and reading a shared key space with R=2 and a shared
  * membership, and a schedule drawn from a seed: kill -9 and restart of a node, SIGSTOP/SIGCONT of another, a
- * partition between one client and one node (a {@link TcpProxy} that client goes through), the restart of a
+ * partition between one client and one node (a {@link TcpProxy} that client goes through holds every byte, as a
+ * network that drops packets does), the restart of a
  * client midway, an add and a remove of a node. Then it counts, from the clients' logs, stale reads beyond the
  * bound and of a process's own writes, the largest staleness, acknowledged writes lost, failed calls, p99/max
  * latency, hit rate and time to eject. Progress on stderr, the report on stdout. Not part of the build's tests.
@@ -95,10 +96,10 @@ public final class CacheChaos implements Callable<Integer> {
                 signal(nodes.get(stopped), "STOP");
                 at(t0 + 4 * unit, "SIGCONT node " + stopped);
                 signal(nodes.get(stopped), "CONT");
-                at(t0 + 5 * unit, "partition c1 from node " + partitioned);
-                relay.cut();
+                at(t0 + 5 * unit, "partition c1 from node " + partitioned + " (the relay holds every byte)");
+                relay.pause();
                 at(t0 + 6 * unit, "heal partition");
-                relay.restore();
+                relay.resume();
                 at(t0 + 7 * unit, "add node e");
                 progress(admin.addNode("e", "127.0.0.1:" + ports.get("e"), 1.0, null).toString());
                 at(t0 + 8 * unit, "kill -9 client c3, start c3b");
@@ -157,7 +158,8 @@ public final class CacheChaos implements Callable<Integer> {
     private static CacheCluster<String> cluster(List<String> ids, Map<String, Integer> ports, String relayed,
                                                 String relayAddress) {
         CacheCluster.Builder<String> b = CacheCluster.builder().codec(ValueCodec.utf8()).replicationFactor(2)
-                .sharedMembership(Duration.ofMillis(500));
+                .sharedMembership(Duration.ofMillis(500)).connectTimeout(Duration.ofSeconds(10))
+                .allowDegradedStart(true);
         for (String id : ids) {
             b.node(id, id.equals(relayed) ? relayAddress : "127.0.0.1:" + ports.get(id));
         }

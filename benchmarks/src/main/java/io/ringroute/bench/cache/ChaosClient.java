@@ -67,6 +67,7 @@ public final class ChaosClient implements Callable<Integer> {
         try (BufferedWriter out = Files.newBufferedWriter(log)) {
             CacheCluster.Builder<String> b = CacheCluster.builder().codec(ValueCodec.utf8()).replicationFactor(2)
                     .sharedMembership(Duration.ofMillis(500)).allowDegradedStart(true)
+                    .connectTimeout(Duration.ofSeconds(10))
                     .listener(new CacheClusterListener() {
                         @Override
                         public void onNodeEvent(NodeEvent e) {
