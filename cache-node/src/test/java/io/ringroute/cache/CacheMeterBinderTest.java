@@ -50,7 +50,10 @@ class CacheMeterBinderTest {
             assertThat(registry.get("ringroute.cache.node.up").tag("node", n.name()).gauge().value()).isEqualTo(1);
             assertThat(registry.get("ringroute.cache.node.errors").tag("node", n.name()).functionCounter().count())
                     .isZero();
+            assertThat(registry.get("ringroute.cache.node.keys.repaired").tag("node", n.name()).functionCounter()
+                    .count()).isZero();
         }
+        assertThat(registry.get("ringroute.cache.decode.errors").functionCounter().count()).isZero();
         long reads = registry.get("ringroute.cache.node.latency").tag("operation", "read").functionTimers().stream()
                 .mapToLong(t -> (long) t.count()).sum();
         assertThat(reads).as("a hit asks the primary, a miss asks both replicas").isEqualTo(50 + 2 * 10);

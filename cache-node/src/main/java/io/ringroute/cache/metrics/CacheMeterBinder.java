@@ -33,7 +33,11 @@ import org.HdrHistogram.Histogram;
  * <caption>Meters</caption>
  * <tr><td>{@code ringroute.cache.reads}</td><td>counter, reads through the cluster</td><td>result (hit, miss)</td></tr>
  * <tr><td>{@code ringroute.cache.node.reads}</td><td>counter, reads of one node</td><td>node, result</td></tr>
+ * <tr><td>{@code ringroute.cache.decode.errors}</td><td>counter, values the codec could not decode (served as
+ * misses; no node is charged)</td><td></td></tr>
  * <tr><td>{@code ringroute.cache.node.errors}</td><td>counter, failed calls</td><td>node</td></tr>
+ * <tr><td>{@code ringroute.cache.node.keys.repaired}</td><td>counter, keys repaired from peers after the node
+ * missed writes</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.ejections}</td><td>counter</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.entries.moved}</td><td>counter, entries copied in by membership
  * changes</td><td>node</td></tr>
@@ -69,6 +73,8 @@ public final class CacheMeterBinder implements MeterBinder {
                 .description("reads through the cluster").tags("result", "hit").register(registry);
         FunctionCounter.builder("ringroute.cache.reads", this, b -> b.stats().misses())
                 .description("reads through the cluster").tags("result", "miss").register(registry);
+        FunctionCounter.builder("ringroute.cache.decode.errors", this, b -> b.stats().decodeErrors())
+                .description("values the codec could not decode, served as misses").register(registry);
         cluster.addListener(new CacheClusterListener() {
             @Override
             public void onNodeEvent(NodeEvent event) {
@@ -102,6 +108,8 @@ public final class CacheMeterBinder implements MeterBinder {
                 id, NodeStats::misses));
         meters.add(counter(registry, "ringroute.cache.node.errors", "calls that failed (timeouts, lost connections)",
                 node, id, NodeStats::errors));
+        meters.add(counter(registry, "ringroute.cache.node.keys.repaired",
+                "keys repaired from peers after the node missed writes", node, id, NodeStats::keysRepaired));
         meters.add(counter(registry, "ringroute.cache.node.ejections", "times the node left the read path", node,
                 id, NodeStats::ejections));
         meters.add(counter(registry, "ringroute.cache.node.entries.moved",
