@@ -113,6 +113,7 @@ class UncertainCommitTest {
             c.setAutoCommit(false);
             kv.put(key, 2).apply(c);
             try (var held = holdCommits()) {
+                awaitCommitsHeldOn(c);
                 c.setNetworkTimeout(timeouts, 300);
                 assertThatThrownBy(c::commit).isInstanceOf(SQLException.class);
             }
@@ -130,6 +131,7 @@ class UncertainCommitTest {
         try (var held = holdCommits()) {
             assertThatThrownBy(() -> session.write(key, c -> {
                 kv.put(key, 2).apply(c);
+                awaitCommitsHeldOn(c);
                 c.setNetworkTimeout(timeouts, 300);        // the commit will wait longer: the client gives up
                 return 1;
             })).isInstanceOf(ShardUnavailableException.class);
@@ -154,6 +156,16 @@ class UncertainCommitTest {
     private AutoCloseable holdCommits() throws SQLException {
         setSynchronousStandbys("'nobody'");
         return () -> setSynchronousStandbys("''");
+    }
+
+    /** pg_reload_conf() only signals the backends: wait until the one behind {@code c} has read the new setting. */
+    private static void awaitCommitsHeldOn(Connection c) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW synchronous_standby_names")) {
+                rs.next();
+                return rs.getString(1).equals("nobody");
+            }
+        });
     }
 
     private void setSynchronousStandbys(String names) throws SQLException {
