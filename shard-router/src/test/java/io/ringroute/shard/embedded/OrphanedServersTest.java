@@ -128,13 +128,18 @@ class OrphanedServersTest {
         }
     }
 
-    /** The child JVM: starts a one-shard cluster, prints its root, and waits to be killed (at most two minutes). */
+    /**
+     * The child JVM: starts a one-shard cluster, prints its root, and waits to be killed. It blocks on its standard
+     * input, a pipe the test holds open: if the test itself dies, the pipe closes and the child exits too.
+     */
     static final class ClusterThatGetsKilled {
-        public static void main(String[] args) throws InterruptedException {
+        public static void main(String[] args) throws IOException {
             EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shards(1).replicasPerShard(1).start();
             System.out.println(cluster.root());
             System.out.flush();
-            Thread.sleep(120_000);
+            while (System.in.read() != -1) {
+                // nothing is ever written: read only returns at end of stream
+            }
         }
     }
 }
