@@ -211,4 +211,17 @@ final class Replicas {
             phase.exit();
         }
     }
+
+    /** The node that decides for the key (its lease, its put-if-absent): the first replica it may be read from. */
+    NodeClient primary(Object key, long token) {
+        ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
+        Map<String, NodeClient> nodes = clients.get();
+        for (int i = 0; i < replicas.size(); i++) {
+            NodeClient c = nodes.get(replicas.get(i).id());
+            if (c != null && c.readable(key)) {
+                return c;
+            }
+        }
+        return null;
+    }
 }
