@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheClusterListener;
 import io.ringroute.cache.CacheStats;
+import io.ringroute.cache.NodeErrorKind;
 import io.ringroute.cache.NodeEvent;
 import io.ringroute.cache.NodeState;
 import io.ringroute.cache.NodeStats;
@@ -26,8 +27,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Publishes a {@link CacheCluster} client's {@link CacheStats} as Micrometer meters, read when the registry is
  * scraped (one stats snapshot serves every meter of a scrape). Nodes added later get their meters when they join;
- * a removed node's meters are removed. Tags: {@code node} (the node id), {@code operation} (read or write). Keys
- * never become tags.
+ * a removed node's meters are removed. Tags: {@code node} (the node id), {@code operation} (read or write),
+ * {@code kind} (why a call failed). Keys never become tags.
  *
  * <table>
  * <caption>Meters</caption>
@@ -35,7 +36,8 @@ import org.HdrHistogram.Histogram;
  * <tr><td>{@code ringroute.cache.node.reads}</td><td>counter, reads of one node</td><td>node, result</td></tr>
  * <tr><td>{@code ringroute.cache.decode.errors}</td><td>counter, values the codec could not decode (served as
  * misses; no node is charged)</td><td></td></tr>
- * <tr><td>{@code ringroute.cache.node.errors}</td><td>counter, failed calls</td><td>node</td></tr>
+ * <tr><td>{@code ringroute.cache.node.errors}</td><td>counter, failed calls</td><td>node, kind ({@link
+ * NodeErrorKind#tag()}: timeout, connection, other)</td></tr>
  * <tr><td>{@code ringroute.cache.node.keys.repaired}</td><td>counter, keys repaired from peers after the node
  * missed writes</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.ejections}</td><td>counter</td><td>node</td></tr>
@@ -106,8 +108,10 @@ public final class CacheMeterBinder implements MeterBinder {
                 id, NodeStats::hits));
         meters.add(counter(registry, "ringroute.cache.node.reads", "reads of the node", node.and("result", "miss"),
                 id, NodeStats::misses));
-        meters.add(counter(registry, "ringroute.cache.node.errors", "calls that failed (timeouts, lost connections)",
-                node, id, NodeStats::errors));
+        for (NodeErrorKind kind : NodeErrorKind.values()) {
+            meters.add(counter(registry, "ringroute.cache.node.errors", "calls to the node that failed, by kind",
+                    node.and("kind", kind.tag()), id, n -> n.errors(kind)));
+        }
         meters.add(counter(registry, "ringroute.cache.node.keys.repaired",
                 "keys repaired from peers after the node missed writes", node, id, NodeStats::keysRepaired));
         meters.add(counter(registry, "ringroute.cache.node.ejections", "times the node left the read path", node,
