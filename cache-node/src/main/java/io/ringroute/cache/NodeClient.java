@@ -59,6 +59,7 @@ final class NodeClient implements AutoCloseable {
     private final Consumer<NodeEvent> events;
 
     private volatile HazelcastInstance client;
+    private volatile String clientInstance;
     private volatile IMap<Object, byte[]> map;
     private volatile NodeState state = NodeState.EJECTED;
     private volatile boolean purgeAll;
@@ -641,6 +642,7 @@ final class NodeClient implements AutoCloseable {
         });
         map = c.getMap(CacheNode.MAP_NAME);
         client = c;
+        clientInstance = c.getName();
         listenTo(c);
     }
 
@@ -703,7 +705,8 @@ final class NodeClient implements AutoCloseable {
             errorsByKind.put(k, errors[k.ordinal()].sum());
         }
         return new NodeStats(node.id(), state, hits.sum(), misses.sum(), errorsByKind, ejections.sum(),
-                movedIn.sum(), repaired.sum(), readLatency.copy(), writeLatency.copy());
+                movedIn.sum(), repaired.sum(), readLatency.copy(), writeLatency.copy(),
+                clientInstance);
     }
 
     /** Stops probing and repairs; {@link #close()} then disconnects. */

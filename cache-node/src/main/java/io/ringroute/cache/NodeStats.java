@@ -18,10 +18,12 @@ import org.HdrHistogram.Histogram;
  * @param keysRepaired   keys it missed (cut off, ejected) brought up to date from a peer instead of deleted
  * @param readLatency    latency of reads in microseconds (a copy)
  * @param writeLatency   latency of writes and deletes in microseconds (a copy)
+ * @param clientInstance the name of the Hazelcast client instance connected to the node now (its JMX metrics are
+ *                       published under it; a reconnect opens a new one), or null before the first connect
  */
 public record NodeStats(String nodeId, NodeState state, long hits, long misses, Map<NodeErrorKind, Long> errorsByKind,
                         long ejections, long entriesMovedIn, long keysRepaired, Histogram readLatency,
-                        Histogram writeLatency) {
+                        Histogram writeLatency, String clientInstance) {
 
     public NodeStats {
         EnumMap<NodeErrorKind, Long> all = new EnumMap<>(NodeErrorKind.class);

@@ -3,6 +3,7 @@ package io.ringroute.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ringroute.cache.metrics.CacheMeterBinder;
@@ -33,7 +34,8 @@ class CacheMeterBinderTest {
     void hitsMissesAndLatencyArePublishedPerNodeWithoutKeysInTags() {
         CacheNode a = node();
         CacheNode b = node();
-        CacheCluster<byte[]> cache = cluster(TestNodes.cluster(List.of(a, b)).replicationFactor(2).build());
+        CacheCluster<byte[]> cache = cluster(TestNodes.cluster(List.of(a, b)).replicationFactor(2)
+                .clientProperty("hazelcast.client.metrics.collection.frequency", "1").build());
         new CacheMeterBinder(cache).bindTo(registry);
 
         TestNodes.entries("m", 50).forEach(cache::put);
@@ -60,6 +62,14 @@ class CacheMeterBinderTest {
                     .count()).isZero();
         }
         assertThat(registry.get("ringroute.cache.decode.errors").functionCounter().count()).isZero();
+        for (CacheNode n : List.of(a, b)) {
+            for (String hazelcast : List.of("ringroute.cache.node.client.invocations.pending",
+                    "ringroute.cache.node.client.events.queued")) {
+                Gauge g = registry.get(hazelcast).tag("node", n.name()).gauge();
+                await().untilAsserted(() -> assertThat(g.value()).as("%s of %s, from Hazelcast's JMX beans",
+                        hazelcast, n.name()).isZero()); // NaN until the client's metrics were collected once
+            }
+        }
         long reads = registry.get("ringroute.cache.node.latency").tag("operation", "read").functionTimers().stream()
                 .mapToLong(t -> (long) t.count()).sum();
         assertThat(reads).as("a hit asks the primary, a miss asks both replicas").isEqualTo(50 + 2 * 10);

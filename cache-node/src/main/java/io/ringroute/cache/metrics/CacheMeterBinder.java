@@ -44,11 +44,19 @@ import org.HdrHistogram.Histogram;
  * <tr><td>{@code ringroute.cache.node.entries.moved}</td><td>counter, entries copied in by membership
  * changes</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.up}</td><td>gauge, 1 in the read path, 0 ejected</td><td>node</td></tr>
+ * <tr><td>{@code ringroute.cache.node.client.invocations.pending}</td><td>gauge, calls the node's Hazelcast
+ * client sent and has no answer for (Hazelcast's {@code invocations.pendingCalls})</td><td>node</td></tr>
+ * <tr><td>{@code ringroute.cache.node.client.events.queued}</td><td>gauge, events that client received and has not
+ * handled yet (Hazelcast's {@code listeners.eventQueueSize})</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.latency}</td><td>function timer (count, total) since the client started</td>
  * <td>node, operation</td></tr>
  * <tr><td>{@code ringroute.cache.node.latency.percentile}</td><td>time gauge since the client started</td>
  * <td>node, operation, quantile (0.5, 0.99, 0.999)</td></tr>
  * </table>
+ *
+ * <p>The two {@code client} gauges are Hazelcast's own client metrics, read from the JMX beans it publishes (its
+ * only public interface to them; see {@link HazelcastClientMetrics}): NaN while they are not there (metrics or JMX
+ * turned off through the client properties, or not collected yet), and as old as the collection interval (5 s).
  */
 public final class CacheMeterBinder implements MeterBinder {
 
@@ -57,6 +65,7 @@ public final class CacheMeterBinder implements MeterBinder {
 
     private final CacheCluster<?> cluster;
     private final Map<String, List<Meter>> nodeMeters = new ConcurrentHashMap<>();
+    private final HazelcastClientMetrics hazelcast = new HazelcastClientMetrics();
     private volatile Snapshot snapshot;
 
     public CacheMeterBinder(CacheCluster<?> cluster) {
@@ -121,6 +130,14 @@ public final class CacheMeterBinder implements MeterBinder {
         meters.add(Gauge.builder("ringroute.cache.node.up", this,
                         b -> b.node(id, n -> n.state() == NodeState.UP ? 1 : 0))
                 .description("1 while the node serves reads, 0 while it is ejected").tags(node).register(registry));
+        meters.add(Gauge.builder("ringroute.cache.node.client.invocations.pending", this,
+                        b -> b.node(id, n -> b.hazelcast.read(n.clientInstance(), "invocations", "pendingCalls")))
+                .description("calls the node's Hazelcast client has sent and not had answered (Hazelcast's own "
+                        + "metric, collected every 5 s)").tags(node).register(registry));
+        meters.add(Gauge.builder("ringroute.cache.node.client.events.queued", this,
+                        b -> b.node(id, n -> b.hazelcast.read(n.clientInstance(), "listeners", "eventQueueSize")))
+                .description("events the node's Hazelcast client has received and not yet handled (Hazelcast's own "
+                        + "metric, collected every 5 s)").tags(node).register(registry));
         for (String op : List.of("read", "write")) {
             boolean reads = op.equals("read");
             Tags tags = node.and("operation", op);
