@@ -26,6 +26,9 @@ final class HazelcastChildJvms implements AutoCloseable {
     HazelcastChildJvms(String heap) throws IOException {
         this.dir = Files.createTempDirectory("hazelcast-peers");
         this.heap = heap;
+        // Ctrl-C: the node CLI processes do not watch their parent, so kill them on the way out.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> started.forEach(Process::destroyForcibly),
+                "hazelcast-peers-children"));
     }
 
     /** Starts {@code mainClass} with {@code args}; its output goes to {@code <name>.out}. */
@@ -89,12 +92,16 @@ final class HazelcastChildJvms implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (Process p : started) {
             p.destroyForcibly();
         }
-        for (Process p : started) {
-            p.waitFor(30, TimeUnit.SECONDS);
+        try {
+            for (Process p : started) {
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -38,7 +38,7 @@ final class HazelcastNativePeer implements HazelcastPeer {
     private static final long QUIET_NANOS = Duration.ofSeconds(2).toNanos();
 
     private final HazelcastChildJvms jvms;
-    private final Duration invocationTimeout;
+    private final Duration callTimeout;
     private final String cluster = "peers-" + Long.toHexString(new SecureRandom().nextLong());
     private final int[] ports = new int[MEMBERS + 1];
     private final Process[] members = new Process[MEMBERS + 1];
@@ -49,9 +49,13 @@ final class HazelcastNativePeer implements HazelcastPeer {
     private HazelcastInstance client;
     private IMap<String, byte[]> map;
 
-    HazelcastNativePeer(HazelcastChildJvms jvms, Duration invocationTimeout) throws IOException {
+    /**
+     * @param callTimeout the client's invocation timeout and heartbeat timeout (heartbeat every quarter of it):
+     *                    the failure detection ringroute's node clients use for their call timeout
+     */
+    HazelcastNativePeer(HazelcastChildJvms jvms, Duration callTimeout) throws IOException {
         this.jvms = jvms;
-        this.invocationTimeout = invocationTimeout;
+        this.callTimeout = callTimeout;
         for (int i = 0; i <= MEMBERS; i++) {
             ports[i] = HazelcastChildJvms.freePort();
         }
@@ -81,8 +85,9 @@ final class HazelcastNativePeer implements HazelcastPeer {
         cc.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(60_000);
         cc.setProperty("hazelcast.phone.home.enabled", "false");
         cc.setProperty("hazelcast.logging.type", "slf4j");
-        cc.setProperty("hazelcast.client.invocation.timeout.seconds",
-                Long.toString(invocationTimeout.toSeconds()));
+        cc.setProperty("hazelcast.client.invocation.timeout.seconds", Long.toString(callTimeout.toSeconds()));
+        cc.setProperty("hazelcast.client.heartbeat.interval", Long.toString(callTimeout.toMillis() / 4));
+        cc.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(callTimeout.toMillis()));
         client = HazelcastClient.newHazelcastClient(cc);
         map = client.getMap(HazelcastClusterMember.MAP_NAME);
         client.getPartitionService().addMigrationListener(new MigrationListener() {
@@ -201,12 +206,12 @@ final class HazelcastNativePeer implements HazelcastPeer {
             } else if (e.getSource() != null) {
                 copies++;
                 copied += keysIn[e.getPartitionId()];
+                if (!partitionTouched[e.getPartitionId()]) {
+                    partitionTouched[e.getPartitionId()] = true;
+                    touched += keysIn[e.getPartitionId()];
+                }
             } else {
                 promotions++;
-            }
-            if (!partitionTouched[e.getPartitionId()]) {
-                partitionTouched[e.getPartitionId()] = true;
-                touched += keysIn[e.getPartitionId()];
             }
         }
         return new Change(seconds, primaryMoved, touched, copied, String.format("%s; %d of %d partitions changed"

@@ -12,8 +12,8 @@ interface HazelcastPeer extends AutoCloseable {
      *
      * @param seconds          from the change's start until the system serves from its new layout (copies done)
      * @param keysPrimaryMoved keys whose primary copy changed member
-     * @param keysTouched      ringroute: keys whose replica set changed; native: keys of the partitions that
-     *                         lost or gained a replica
+     * @param keysTouched      ringroute: keys whose replica set changed; native: keys of the partitions whose
+     *                         data a migration copied
      * @param entriesCopied    entries copied between members by the change
      * @param detail           the system's own account, in words
      */

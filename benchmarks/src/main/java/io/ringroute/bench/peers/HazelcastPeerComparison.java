@@ -62,14 +62,14 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
             description = "Hit-rate time bucket (default: ${DEFAULT-VALUE}).")
     int bucketMillis;
 
-    @Option(names = "--heap", defaultValue = "512m",
+    @Option(names = "--heap", defaultValue = "384m",
             description = "Heap of each member and node JVM (default: ${DEFAULT-VALUE}).")
     String heap;
 
-    @Option(names = "--invocation-timeout-seconds", defaultValue = "2",
-            description = "Hazelcast client invocation timeout; ringroute's call timeout is 2 s (default: "
-                    + "${DEFAULT-VALUE}).")
-    int invocationTimeoutSeconds;
+    @Option(names = "--call-timeout-seconds", defaultValue = "5",
+            description = "Both clients' call timeout and heartbeat timeout: ringroute's callTimeout (its default is"
+                    + " 2 s), Hazelcast's invocation and heartbeat timeouts (default: ${DEFAULT-VALUE}).")
+    int callTimeoutSeconds;
 
     @Option(names = "--seed", defaultValue = "42", description = "Key draw seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -96,7 +96,7 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
 
     /** One join or kill under load. */
     private record Churn(HazelcastPeer.Change change, HazelcastLoad.Result load, double hitRateAfter,
-                         double lowestBucket, long absorbed) {
+                         double lowestBucket, long absorbed, HazelcastMemoryProbe.Sample after) {
     }
 
     /** Everything measured on one peer. */
@@ -109,15 +109,19 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("org.slf4j.simpleLogger.log.com.hazelcast") == null) {
+            // Hazelcast's clients log every reconnect attempt at WARN; the run reports failures itself.
+            System.setProperty("org.slf4j.simpleLogger.log.com.hazelcast", "error");
+        }
         System.exit(new CommandLine(new HazelcastPeerComparison()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
         if (keys < 1 || valueBytes < 0 || threads < 1 || calls < 1 || rounds < 1 || warmupRounds < 0
-                || beforeSeconds < 1 || afterSeconds < 1 || bucketMillis < 100 || invocationTimeoutSeconds < 1) {
+                || beforeSeconds < 1 || afterSeconds < 1 || bucketMillis < 100 || callTimeoutSeconds < 1) {
             System.err.println("--keys, --threads, --calls, --rounds, --before-seconds, --after-seconds and "
-                    + "--invocation-timeout-seconds must be at least 1, --bucket-ms at least 100, --value-bytes and "
+                    + "--call-timeout-seconds must be at least 1, --bucket-ms at least 100, --value-bytes and "
                     + "--warmup-rounds not negative");
             return 2;
         }
@@ -133,8 +137,8 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
         long t0 = System.nanoTime();
         progress("starting 4 Hazelcast members and 5 ringroute nodes (child JVMs, heap " + heap + ")");
         try (HazelcastChildJvms jvms = new HazelcastChildJvms(heap);
-             HazelcastPeer hazelcast = new HazelcastNativePeer(jvms, Duration.ofSeconds(invocationTimeoutSeconds));
-             HazelcastPeer ringroute = new HazelcastRingroutePeer(jvms)) {
+             HazelcastPeer hazelcast = new HazelcastNativePeer(jvms, Duration.ofSeconds(callTimeoutSeconds));
+             HazelcastPeer ringroute = new HazelcastRingroutePeer(jvms, Duration.ofSeconds(callTimeoutSeconds))) {
             for (HazelcastPeer peer : List.of(hazelcast, ringroute)) {
                 peer.open();
                 reports.put(peer, new Report());
@@ -227,7 +231,8 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
             }
         }
         progress(String.format("%s: %s took %.1f s: %s", peer.label(), what, done.seconds(), done.detail()));
-        return new Churn(done, result.get(), reads == 0 ? Double.NaN : hits / reads, lowest, absorbed);
+        return new Churn(done, result.get(), reads == 0 ? Double.NaN : hits / reads, lowest, absorbed,
+                peer.memory());
     }
 
     private void print(Map<HazelcastPeer, Report> reports, List<HazelcastKeyPopularity> popularities) {
@@ -259,13 +264,17 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
         churnRows("kill -9 of 1 of 5", hz.kill, rr.kill);
         row("kill: keys whose primary was on the killed member", moved(hz.kill.change().keysPrimaryMoved()),
                 moved(rr.kill.change().keysPrimaryMoved()));
-        row("kill: entries re-copied to restore 2 copies", String.format("%,d", hz.kill.change().entriesCopied()),
-                "0 (none: keys with a copy there keep one, " + moved(rr.kill.change().keysTouched()) + ")");
+        row("kill: keys that had a copy on the killed member", "all its partitions' keys (re-replicated)",
+                moved(rr.kill.change().keysTouched()) + ", left with one copy");
         row("memory: map cost per stored copy, bytes (LocalMapStats owned + backup)", perCopy(hz.loaded),
                 perCopy(rr.loaded));
         row("memory: map cost per distinct key, bytes (all copies)", perKey(hz.loaded), perKey(rr.loaded));
         row("memory: heap growth per distinct key, bytes (after full GC, all members)", heapPerKey(hz), heapPerKey(rr));
-        row("stored copies (owned + backup entries)", copies(hz.loaded), copies(rr.loaded));
+        row("stored copies (owned + backup entries) after the preload", copies(hz.loaded), copies(rr.loaded));
+        row("stored copies (owned + backup entries) after the join", copies(hz.join.after()),
+                copies(rr.join.after()));
+        row("stored copies (owned + backup entries) after the kill settled", copies(hz.kill.after()),
+                copies(rr.kill.after()));
         System.out.println();
         for (Map.Entry<HazelcastPeer, Report> e : reports.entrySet()) {
             System.out.printf("%s join: %s%n", e.getKey().label(), e.getValue().join.change().detail());

@@ -28,12 +28,15 @@ final class HazelcastRingroutePeer implements HazelcastPeer {
     private static final String VICTIM = "n2";
 
     private final HazelcastChildJvms jvms;
+    private final Duration callTimeout;
     private final int[] ports = new int[NODES + 1];
     private final Process[] nodes = new Process[NODES + 1];
     private CacheCluster<byte[]> cluster;
 
-    HazelcastRingroutePeer(HazelcastChildJvms jvms) throws IOException {
+    /** @param callTimeout the cluster's call timeout (also its node clients' heartbeat timeout) */
+    HazelcastRingroutePeer(HazelcastChildJvms jvms, Duration callTimeout) throws IOException {
         this.jvms = jvms;
+        this.callTimeout = callTimeout;
         for (int i = 0; i <= NODES; i++) {
             ports[i] = HazelcastChildJvms.freePort();
             nodes[i] = jvms.start(id(i), CacheNodeMain.class.getName(), List.of("--name", id(i), "--port",
@@ -51,7 +54,8 @@ final class HazelcastRingroutePeer implements HazelcastPeer {
         for (int i = 0; i <= NODES; i++) {
             jvms.awaitLine(id(i), nodes[i], "ready", START_TIMEOUT);
         }
-        CacheCluster.Builder<byte[]> b = CacheCluster.builder().replicationFactor(REPLICAS);
+        CacheCluster.Builder<byte[]> b = CacheCluster.builder().replicationFactor(REPLICAS)
+                .callTimeout(callTimeout);
         for (int i = 0; i < NODES; i++) {
             b.node(id(i), address(i));
         }
