@@ -509,6 +509,27 @@ public final class CacheCluster<V> implements AutoCloseable {
         return replicationFactor;
     }
 
+    /** How long a delete's tombstone keeps older writes out ({@link Builder#tombstoneTtl}). */
+    public Duration tombstoneTtl() {
+        return settings.tombstoneTtl();
+    }
+
+    /**
+     * Keeps a node out of this client's reads from now until it has been emptied: for a node that missed deletes
+     * elsewhere (the WAL invalidator could not reach it). The client empties it in its next repair round (every
+     * 500 ms while the node is up, else before it rejoins), then reads it again. Writes keep going to it.
+     *
+     * @throws IllegalArgumentException for a node this client does not know
+     */
+    public void requirePurge(String nodeId) {
+        NodeClient c = nodeId == null ? null : clients.get(nodeId);
+        if (c == null) {
+            throw new IllegalArgumentException("no node '" + nodeId + "' in the cluster (nodes: "
+                    + String.join(", ", new TreeMap<>(clients).keySet()) + ")");
+        }
+        c.requirePurge();
+    }
+
     /** Each node's state, by id. */
     public Map<String, NodeState> nodeStates() {
         Map<String, NodeState> out = new TreeMap<>();
