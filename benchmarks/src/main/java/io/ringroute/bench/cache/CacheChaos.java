@@ -60,6 +60,10 @@ public final class CacheChaos implements Callable<Integer> {
             description = "Staleness bound for other processes' writes (default: ${DEFAULT-VALUE}).")
     long boundMillis;
 
+    @Option(names = "--client-threads", defaultValue = "4",
+            description = "Calling threads per client process (default: ${DEFAULT-VALUE}).")
+    int clientThreads;
+
     @Option(names = "--invalidator", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Run the WAL invalidator on the primary (default: ${DEFAULT-VALUE}).")
     boolean invalidator;
@@ -271,7 +275,8 @@ public final class CacheChaos implements Callable<Integer> {
                     .append(n.equals(relayed) ? relayAddress : "127.0.0.1:" + ports.get(n));
         }
         Process p = java(dir.resolve(id + ".out"), ChaosClient.class.getName(), "--id", id, "--nodes",
-                nodes.toString(), "--jdbc-url", url, "--keys", Integer.toString(keys), "--seconds", Integer.toString(runSeconds),
+                nodes.toString(), "--jdbc-url", url, "--threads",
+                Integer.toString(clientThreads), "--keys", Integer.toString(keys), "--seconds", Integer.toString(runSeconds),
                 "--seed", Long.toString(seed + id.hashCode()), "--log", log.toString());
         progress("client " + id + " started (pid " + p.pid() + ")" + (relayed == null ? "" : ", reaching node "
                 + relayed + " through the relay"));
