@@ -138,15 +138,21 @@ class CatalogRestartTest {
                 catalogServer.start();
             }
             await().atMost(Duration.ofMinutes(1)).until(() -> watcher.lastFailure() == null);
+            await().atMost(Duration.ofMinutes(1)).until(() -> watcherLines(log).stream()
+                    .filter(l -> l.contains(" INFO ")).count() == 2); // the router's watcher is back too
         } finally {
             System.setErr(err);
         }
-        List<String> lines = log.toString(StandardCharsets.UTF_8).lines()
-                .filter(l -> l.contains(CatalogWatcher.class.getName())).toList();
+        List<String> lines = watcherLines(log);
         assertThat(lines).as("one per watcher, this test's and the router's, for 10 and more failed refreshes each")
                 .filteredOn(l -> l.contains(" WARN ")).hasSize(2)
                 .allMatch(l -> l.contains("refreshing the topology failed, retrying"));
         assertThat(lines).filteredOn(l -> l.contains(" INFO ") && l.contains("answers again")).hasSize(2);
+    }
+
+    private static List<String> watcherLines(ByteArrayOutputStream log) {
+        return log.toString(StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains(CatalogWatcher.class.getName())).toList();
     }
 
     /** Writes to two streams: the test's log stays where it was, and a copy is kept to be read. */
