@@ -379,7 +379,7 @@ public final class CacheCluster<V> implements AutoCloseable {
             client.connect();
             Map<String, NodeClient> next = new HashMap<>(clients);
             next.put(id, client);
-            clients = next;
+            setClients(next);
             publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.ADDED, address));
             return change("add " + id, before.withNode(node), warming);
         });
@@ -437,12 +437,18 @@ public final class CacheCluster<V> implements AutoCloseable {
     private void disconnect(String id) {
         Map<String, NodeClient> next = new HashMap<>(clients);
         NodeClient gone = next.remove(id);
-        clients = next;
+        setClients(next);
         gone.close();
         publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.REMOVED, ""));
     }
 
     // ---- following a shared membership ------------------------------------------------------------------------
+
+    /** Swaps the node clients, and with them the replica table every call reads. */
+    private void setClients(Map<String, NodeClient> next) {
+        clients = next;
+        replicas.refresh();
+    }
 
     /** The node clients by id, for tests and the shared membership. */
     Map<String, NodeClient> clients() {
@@ -468,7 +474,7 @@ public final class CacheCluster<V> implements AutoCloseable {
                             n.attribute(ADDRESS).orElse("") + " (epoch " + record.epoch() + ")"));
                 }
             }
-            clients = next;
+            setClients(next);
             ring.set(ringOf(record.nodes()));
             phases.swap(record.others().isEmpty() ? WritePhase.STEADY
                     : new WritePhase(ringOf(record.others()), false));
@@ -894,7 +900,7 @@ public final class CacheCluster<V> implements AutoCloseable {
                 all.put(n.id(), c);
                 connecting.put(c, CompletableFuture.runAsync(c::connect, scheduler));
             }
-            cluster.clients = all;
+            cluster.setClients(all);
             List<String> unreachable = new ArrayList<>();
             connecting.forEach((c, f) -> {
                 try {

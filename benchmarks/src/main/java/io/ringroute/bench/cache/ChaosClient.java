@@ -5,24 +5,33 @@ import io.ringroute.cache.CacheClusterListener;
 import io.ringroute.cache.CacheEntry;
 import io.ringroute.cache.NodeEvent;
 import io.ringroute.cache.ValueCodec;
+import io.ringroute.cache.invalidation.PurgeFollower;
+import io.ringroute.cache.invalidation.PurgeList;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
+import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * One application process of the chaos run: versioned writes, deletes and reads of a shared key space through a
- * {@link CacheCluster} with R=2 and a shared membership, each call logged (key, version, time) for the report.
- * Log lines: {@code W key version ackMillis}, {@code D key version ackMillis}, {@code R key version|-1 startMillis},
- * {@code E node kind millis}, and last {@code S calls failures p99Micros maxMicros}.
+ * One application process of the chaos run: PostgreSQL-backed cache-aside over a shared key space, through a
+ * {@link CacheCluster} with R=2 and a shared membership. A write updates the key's row (its {@code version} column
+ * goes up by one under the row lock, so versions follow commit order) and then caches the new value at that
+ * version; a delete marks the row deleted (version + 1) and deletes the key at that version; a read takes the cached
+ * entry, or on a miss loads the row and caches it at the row's version (set-if-newer, so a slow load never
+ * replaces a newer value). A {@link PurgeFollower} empties nodes the WAL invalidator could not reach. Each call is
+ * logged (key, version, time) for the report: {@code W key version ackMillis}, {@code D key version ackMillis},
+ * {@code R key version startMillis H|M} (hit or miss), {@code E node kind millis}, and last
+ * {@code S calls failures p99Micros maxMicros}.
  */
 @Command(name = "chaos-client", description = "One client process of the cache chaos run (started by cache-chaos).")
 public final class ChaosClient implements Callable<Integer> {
@@ -33,6 +42,9 @@ public final class ChaosClient implements Callable<Integer> {
     /** {@code id=host:port,...}: how this process reaches each node (one may be behind a relay). */
     @Option(names = "--nodes", required = true, split = ",")
     String[] nodes;
+
+    @Option(names = "--jdbc-url", required = true, description = "The primary holding the items table.")
+    String jdbcUrl;
 
     @Option(names = "--keys", defaultValue = "2000")
     int keys;
@@ -46,25 +58,22 @@ public final class ChaosClient implements Callable<Integer> {
     @Option(names = "--log", required = true)
     Path log;
 
-    private long lastVersion;
-
     public static void main(String[] args) {
         System.exit(new CommandLine(new ChaosClient()).execute(args));
     }
 
-    /** Wall-clock versions shared by all client processes of one machine, never repeating in this one. */
-    private long nextVersion() {
-        lastVersion = Math.max(lastVersion + 1, System.currentTimeMillis() << 16);
-        return lastVersion;
-    }
-
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, SQLException {
         Histogram latency = new Histogram(60_000_000L, 2);
         long failures = 0;
         long calls = 0;
         Random random = new Random(seed);
-        try (BufferedWriter out = Files.newBufferedWriter(log)) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(jdbcUrl);
+        ds.setUser("postgres");
+        ds.setConnectTimeout(10);
+        ds.setSocketTimeout(30);
+        try (BufferedWriter out = Files.newBufferedWriter(log); Items items = new Items(ds.getConnection())) {
             CacheCluster.Builder<String> b = CacheCluster.builder().codec(ValueCodec.utf8()).replicationFactor(2)
                     .sharedMembership(Duration.ofMillis(500)).allowDegradedStart(true)
                     .connectTimeout(Duration.ofSeconds(10))
@@ -78,7 +87,9 @@ public final class ChaosClient implements Callable<Integer> {
                 String[] kv = n.split("=", 2);
                 b.node(kv[0], kv[1]);
             }
-            try (CacheCluster<String> cache = b.build()) {
+            try (CacheCluster<String> cache = b.build();
+                 PurgeFollower purges = PurgeFollower.start(cache, PurgeList.inPostgres(ds, CacheChaos.PURGE_SCHEMA),
+                         Duration.ofMillis(200))) {
                 long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
                 long lastFlush = System.nanoTime();
                 while (System.nanoTime() < end) {
@@ -87,19 +98,28 @@ public final class ChaosClient implements Callable<Integer> {
                     long start = System.nanoTime();
                     try {
                         if (dice < 0.15) {
-                            long v = nextVersion();
-                            cache.put(key, Long.toString(v), v, null);
+                            String value = key + "/" + Long.toHexString(random.nextLong());
+                            long v = items.update(key, value);
+                            cache.put(key, value, v, null);
                             line(out, "W " + key + " " + v + " " + System.currentTimeMillis());
                         } else if (dice < 0.18) {
-                            long v = nextVersion();
+                            long v = items.delete(key);
                             cache.delete(key, v);
                             line(out, "D " + key + " " + v + " " + System.currentTimeMillis());
                         } else {
                             long at = System.currentTimeMillis();
                             CacheEntry<String> e = cache.getEntry(key);
-                            line(out, "R " + key + " " + (e == null ? -1 : e.version()) + " " + at);
+                            if (e != null) {
+                                line(out, "R " + key + " " + e.version() + " " + at + " H");
+                            } else {
+                                Items.Row row = items.load(key);
+                                if (!row.deleted()) {
+                                    cache.put(key, row.value(), row.version(), null);
+                                }
+                                line(out, "R " + key + " " + row.version() + " " + at + " M");
+                            }
                         }
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | SQLException e) {
                         failures++;
                     }
                     calls++;

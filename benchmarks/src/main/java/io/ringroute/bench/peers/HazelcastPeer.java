@@ -1,0 +1,50 @@
+package io.ringroute.bench.peers;
+
+/**
+ * One of the two systems compared: a native Hazelcast cluster or ringroute's {@code CacheCluster} over
+ * one-member nodes. Both hold the same keys and values in member processes this run started, and both grow by a
+ * fifth member and lose one to kill -9 under load.
+ */
+interface HazelcastPeer extends AutoCloseable {
+
+    /**
+     * A membership change and what it moved.
+     *
+     * @param seconds          from the change's start until the system serves from its new layout (copies done)
+     * @param keysPrimaryMoved keys whose primary copy changed member
+     * @param keysTouched      ringroute: keys whose replica set changed; native: keys of the partitions whose
+     *                         data a migration copied
+     * @param entriesCopied    entries copied between members by the change
+     * @param detail           the system's own account, in words
+     */
+    record Change(double seconds, long keysPrimaryMoved, long keysTouched, long entriesCopied, String detail) {
+    }
+
+    String label();
+
+    /** Waits for the member processes and connects the client. */
+    void open() throws Exception;
+
+    /** The value, or null on a miss; a call the system could not serve throws. */
+    byte[] get(String key);
+
+    void put(String key, byte[] value);
+
+    /** Writes every key in batches. */
+    void preload(String[] keys, byte[] value);
+
+    /** Heap and map statistics summed over the live members. */
+    HazelcastMemoryProbe.Sample memory() throws Exception;
+
+    /** Adds the fifth member or node; returns once it serves its share. */
+    Change join(String[] keys) throws Exception;
+
+    /** kill -9 of one of the first four; returns once the system has routed around it. */
+    Change kill(String[] keys) throws Exception;
+
+    /** Calls to a member that failed without reaching the caller (served by another replica), so far. */
+    long absorbedErrors();
+
+    @Override
+    void close();
+}
