@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class HazelcastNativePeer implements HazelcastPeer {
 
     private static final int MEMBERS = 4;
-    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(3);
     /** No migration event for this long after the last migration finished: the cluster is settled. */
     private static final long QUIET_NANOS = Duration.ofSeconds(2).toNanos();

@@ -23,7 +23,7 @@ final class HazelcastRingroutePeer implements HazelcastPeer {
 
     private static final int NODES = 4;
     private static final int REPLICAS = 2;
-    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration EJECT_TIMEOUT = Duration.ofSeconds(60);
     private static final String VICTIM = "n2";
 
