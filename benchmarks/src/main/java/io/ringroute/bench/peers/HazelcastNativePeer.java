@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -111,8 +110,7 @@ final class HazelcastNativePeer implements HazelcastPeer {
 
             @Override
             public void replicaMigrationFailed(ReplicaMigrationEvent event) {
-                replicaMigrations.add(event);
-                lastEventNanos.set(System.nanoTime());
+                replicaMigrationCompleted(event); // counted apart by isSuccess()
             }
         });
     }
@@ -128,16 +126,8 @@ final class HazelcastNativePeer implements HazelcastPeer {
     }
 
     @Override
-    public void preload(String[] keys, byte[] value) {
-        Map<String, byte[]> batch = new HashMap<>();
-        for (String k : keys) {
-            batch.put(k, value);
-            if (batch.size() == 1000) {
-                map.putAll(batch);
-                batch.clear();
-            }
-        }
-        map.putAll(batch);
+    public void putAll(Map<String, byte[]> entries) {
+        map.putAll(entries);
     }
 
     @Override

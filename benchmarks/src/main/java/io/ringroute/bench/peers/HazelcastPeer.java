@@ -1,5 +1,8 @@
 package io.ringroute.bench.peers;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * One of the two systems compared: a native Hazelcast cluster or ringroute's {@code CacheCluster} over
  * one-member nodes. Both hold the same keys and values in member processes this run started, and both grow by a
@@ -30,8 +33,21 @@ interface HazelcastPeer extends AutoCloseable {
 
     void put(String key, byte[] value);
 
-    /** Writes every key in batches. */
-    void preload(String[] keys, byte[] value);
+    /** Writes the entries in as few calls as the system allows. */
+    void putAll(Map<String, byte[]> entries);
+
+    /** Writes every key, 1,000 at a time. */
+    default void preload(String[] keys, byte[] value) {
+        Map<String, byte[]> batch = new HashMap<>();
+        for (String k : keys) {
+            batch.put(k, value);
+            if (batch.size() == 1000) {
+                putAll(batch);
+                batch.clear();
+            }
+        }
+        putAll(batch);
+    }
 
     /** Heap and map statistics summed over the live members. */
     HazelcastMemoryProbe.Sample memory() throws Exception;

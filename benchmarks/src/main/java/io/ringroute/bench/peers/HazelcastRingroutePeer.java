@@ -10,7 +10,6 @@ import io.ringroute.ring.HashRing;
 import io.ringroute.ring.ReplicaSet;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -73,16 +72,8 @@ final class HazelcastRingroutePeer implements HazelcastPeer {
     }
 
     @Override
-    public void preload(String[] keys, byte[] value) {
-        Map<String, byte[]> batch = new HashMap<>();
-        for (String k : keys) {
-            batch.put(k, value);
-            if (batch.size() == 1000) {
-                cluster.putAll(batch);
-                batch.clear();
-            }
-        }
-        cluster.putAll(batch);
+    public void putAll(Map<String, byte[]> entries) {
+        cluster.putAll(entries);
     }
 
     @Override
