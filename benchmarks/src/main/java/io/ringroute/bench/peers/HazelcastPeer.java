@@ -15,9 +15,10 @@ interface HazelcastPeer extends AutoCloseable {
      *
      * @param seconds          from the change's start until the system serves from its new layout (copies done)
      * @param keysPrimaryMoved keys whose primary copy changed member
-     * @param keysTouched      ringroute: keys whose replica set changed; native: keys of the partitions whose
-     *                         data a migration copied
-     * @param entriesCopied    entries copied between members by the change
+     * @param keysTouched      ringroute: keys whose replica set changed; native: keys of the partitions with a
+     *                         replica migration that had a source member
+     * @param entriesCopied    entries copied to the new member (ringroute: by the warming copy; native: what the
+     *                         new member holds once migrations are done); 0 for a kill
      * @param detail           the system's own account, in words
      */
     record Change(double seconds, long keysPrimaryMoved, long keysTouched, long entriesCopied, String detail) {
