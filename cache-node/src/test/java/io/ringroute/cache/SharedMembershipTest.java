@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.Node;
+import io.ringroute.ring.TokenLayout;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -107,6 +108,27 @@ class SharedMembershipTest {
         assertThat(late.membershipEpoch()).isEqualTo(changer.membershipEpoch());
         late.put("after", new byte[] {7});
         assertThat(changer.get("after")).containsExactly(7);
+    }
+
+    @Test
+    void aTokenLayoutTravelsWithTheSharedMembershipSoEveryClientBuildsTheIdenticalRing() {
+        TokenLayout start = TokenLayout.empty(32, 2);
+        CacheCluster<byte[]> changer = TestNodes.cluster(nodes).replicationFactor(2).sharedMembership(POLL)
+                .layout(start).build();
+        resources.add(changer);
+        CacheCluster<byte[]> follower = client(); // random vnodes by its own configuration
+        TokenLayout first = changer.ring().layout().orElseThrow();
+        assertThat(first.size()).isEqualTo(3);
+        assertThat(follower.ring().layout()).contains(first);
+        assertThat(follower.ring().tokens()).isEqualTo(changer.ring().tokens());
+
+        changer.addNode(added.name(), added.address(), 1.0, null);
+
+        TokenLayout grown = first.withNode(Node.of(added.name()));
+        assertThat(changer.ring().layout()).as("the new node's tokens from the allocator").contains(grown);
+        await().atMost(Duration.ofSeconds(30)).until(() -> follower.membershipEpoch() == changer.membershipEpoch());
+        assertThat(follower.ring().layout()).contains(grown);
+        assertThat(follower.ring().tokens()).isEqualTo(changer.ring().tokens());
     }
 
     @Test
