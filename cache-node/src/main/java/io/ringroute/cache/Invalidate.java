@@ -1,13 +1,9 @@
 package io.ringroute.cache;
 
-import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs on a node, on the key's partition thread: an invalidation's delete (the WAL invalidator's), which must
@@ -17,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * version (none for {@link Versioned#UNVERSIONED}, which orders nothing). So "set only if newer" holds against
  * invalidations too: a put in flight with an older version cannot bring the value back.
  */
-final class Invalidate implements EntryProcessor<Object, byte[], Object>, IdentifiedDataSerializable {
+final class Invalidate extends NodeEntryProcessor<Object> {
 
     private long version;
     private long ttlMillis;
@@ -42,20 +38,8 @@ final class Invalidate implements EntryProcessor<Object, byte[], Object>, Identi
         if (present == null ? version == Versioned.UNVERSIONED : Versioned.isTombstone(present) && held >= version) {
             return null;
         }
-        ((ExtendedMapEntry<Object, byte[]>) entry).setValue(Versioned.tombstone(Math.max(held, version)),
-                ttlMillis, TimeUnit.MILLISECONDS);
+        store(entry, Versioned.tombstone(Math.max(held, version)), ttlMillis);
         return null;
-    }
-
-    /** Nodes keep no backups (replication is the client's), so there is nothing to apply on one. */
-    @Override
-    public EntryProcessor<Object, byte[], Object> getBackupProcessor() {
-        return null;
-    }
-
-    @Override
-    public int getFactoryId() {
-        return CoherenceSerializables.FACTORY_ID;
     }
 
     @Override

@@ -1,13 +1,9 @@
 package io.ringroute.cache;
 
-import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs on a key's primary node, on its partition thread: a client missed the key and asks to load it ({@link Leases}).
@@ -15,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * clock); otherwise stores and returns a new lease with the caller's token, carrying the version of the tombstone
  * (or nothing) it replaces.
  */
-final class LeaseAcquire implements EntryProcessor<Object, byte[], byte[]>, IdentifiedDataSerializable {
+final class LeaseAcquire extends NodeEntryProcessor<byte[]> {
 
     private long token;
     private long leaseMillis;
@@ -45,19 +41,8 @@ final class LeaseAcquire implements EntryProcessor<Object, byte[], byte[]>, Iden
         }
         byte[] lease = Versioned.lease(present == null ? Versioned.UNVERSIONED : Versioned.version(present), token,
                 now + leaseMillis);
-        ((ExtendedMapEntry<Object, byte[]>) entry).setValue(lease, ttlMillis, TimeUnit.MILLISECONDS);
+        store(entry, lease, ttlMillis);
         return lease;
-    }
-
-    /** Nodes keep no backups (replication is the client's), so there is nothing to apply on one. */
-    @Override
-    public EntryProcessor<Object, byte[], byte[]> getBackupProcessor() {
-        return null;
-    }
-
-    @Override
-    public int getFactoryId() {
-        return CoherenceSerializables.FACTORY_ID;
     }
 
     @Override

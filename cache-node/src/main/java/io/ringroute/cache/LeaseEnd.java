@@ -1,13 +1,9 @@
 package io.ringroute.cache;
 
-import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs on a key's primary node, on its partition thread: the end of a client's lease ({@link Leases}). Only while the
@@ -15,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * or, with none, puts back what the lease replaced (the tombstone it carries, or nothing). Returns whether the
  * lease still stood.
  */
-final class LeaseEnd implements EntryProcessor<Object, byte[], Boolean>, IdentifiedDataSerializable {
+final class LeaseEnd extends NodeEntryProcessor<Boolean> {
 
     private long token;
     private byte[] stored;
@@ -45,31 +41,15 @@ final class LeaseEnd implements EntryProcessor<Object, byte[], Boolean>, Identif
         if (!Versioned.isLease(present) || Versioned.leaseToken(present) != token) {
             return Boolean.FALSE;
         }
-        ExtendedMapEntry<Object, byte[]> e = (ExtendedMapEntry<Object, byte[]>) entry;
         long carried = Versioned.version(present);
         if (stored != null) {
-            if (ttlMillis < 0) {
-                e.setValue(stored);
-            } else {
-                e.setValue(stored, ttlMillis, TimeUnit.MILLISECONDS);
-            }
+            store(entry, stored, ttlMillis);
         } else if (carried == Versioned.UNVERSIONED) {
-            e.setValue(null);
+            entry.setValue(null);
         } else {
-            e.setValue(Versioned.tombstone(carried), tombstoneTtlMillis, TimeUnit.MILLISECONDS);
+            store(entry, Versioned.tombstone(carried), tombstoneTtlMillis);
         }
         return Boolean.TRUE;
-    }
-
-    /** Nodes keep no backups (replication is the client's), so there is nothing to apply on one. */
-    @Override
-    public EntryProcessor<Object, byte[], Boolean> getBackupProcessor() {
-        return null;
-    }
-
-    @Override
-    public int getFactoryId() {
-        return CoherenceSerializables.FACTORY_ID;
     }
 
     @Override

@@ -1,13 +1,9 @@
 package io.ringroute.cache;
 
-import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs on a node, on the key's partition thread: stores a {@link Versioned} value or tombstone only if it is newer
@@ -19,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Returns null when stored; otherwise what kept it out: the present entry for a put-if-absent, only its header
  * (kind and version) for a set.
  */
-final class VersionedWrite implements EntryProcessor<Object, byte[], byte[]>, IdentifiedDataSerializable {
+final class VersionedWrite extends NodeEntryProcessor<byte[]> {
 
     private byte[] stored;
     private long ttlMillis;
@@ -50,23 +46,8 @@ final class VersionedWrite implements EntryProcessor<Object, byte[], byte[]>, Id
         } else if (present != null && Versioned.blocks(present, stored, ifAbsent)) {
             return ifAbsent ? present : Versioned.headerOf(present);
         }
-        if (ttlMillis < 0) {
-            entry.setValue(next);
-        } else {
-            ((ExtendedMapEntry<Object, byte[]>) entry).setValue(next, ttlMillis, TimeUnit.MILLISECONDS);
-        }
+        store(entry, next, ttlMillis);
         return null;
-    }
-
-    /** Nodes keep no backups (replication is the client's), so there is nothing to apply on one. */
-    @Override
-    public EntryProcessor<Object, byte[], byte[]> getBackupProcessor() {
-        return null;
-    }
-
-    @Override
-    public int getFactoryId() {
-        return CoherenceSerializables.FACTORY_ID;
     }
 
     @Override
