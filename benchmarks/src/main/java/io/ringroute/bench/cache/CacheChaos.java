@@ -122,7 +122,14 @@ public final class CacheChaos implements Callable<Integer> {
                 Path log = dir.resolve(c + ".log");
                 logs.add(log);
                 clients.put(c, startClient(c, first4, ports, c.equals("c1") ? partitioned : null,
-                        relay.address(), seconds, log, dir, url));
+                        relay.address(), seconds, log, dir, url, true));
+            }
+            for (String c : List.of("c1", "c2", "c3")) {
+                awaitConnected(c, dir.resolve(c + ".log"));
+            }
+            for (Process p : clients.values()) { // all connected: start their calls and the schedule together
+                p.getOutputStream().write('\n');
+                p.getOutputStream().flush();
             }
             long t0 = System.currentTimeMillis();
             long unit = seconds * 1000L / 12;
@@ -149,7 +156,7 @@ public final class CacheChaos implements Callable<Integer> {
             logs.add(log3b);
             long left = Math.max(5, (t0 + seconds * 1000L - System.currentTimeMillis()) / 1000);
             clients.put("c3b", startClient("c3b", first4, ports, null, null, (int) left, log3b,
-                    dir, url));
+                    dir, url, false));
             at(t0 + 9 * unit, "remove node " + removed);
             change("remove " + removed, () -> admin.removeNode(removed));
             for (Process p : clients.values()) {
@@ -289,18 +296,34 @@ public final class CacheChaos implements Callable<Integer> {
         throw new IllegalStateException("node " + id + " did not start; see " + dir.resolve("node-" + id + ".out"));
     }
 
+    /** Waits for a client's "connected" line: up to 5 minutes, for a machine under heavy load. */
+    private static void awaitConnected(String id, Path log) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith("B "))) {
+                progress("client " + id + " connected");
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        throw new IllegalStateException("client " + id + " did not connect within 5 minutes; see " + log);
+    }
+
     private Process startClient(String id, List<String> ids, Map<String, Integer> ports, String relayed,
-                                String relayAddress, int runSeconds, Path log, Path dir, String url)
-            throws IOException {
+                                String relayAddress, int runSeconds, Path log, Path dir, String url,
+                                boolean waitForGo) throws IOException {
         StringBuilder nodes = new StringBuilder();
         for (String n : ids) {
             nodes.append(nodes.length() == 0 ? "" : ",").append(n).append('=')
                     .append(n.equals(relayed) ? relayAddress : "127.0.0.1:" + ports.get(n));
         }
-        Process p = java(dir.resolve(id + ".out"), ChaosClient.class.getName(), "--id", id, "--nodes",
-                nodes.toString(), "--jdbc-url", url, "--threads",
-                Integer.toString(clientThreads), "--keys", Integer.toString(keys), "--seconds", Integer.toString(runSeconds),
-                "--seed", Long.toString(seed + id.hashCode()), "--log", log.toString());
+        List<String> args = new ArrayList<>(List.of("--id", id, "--nodes", nodes.toString(), "--jdbc-url", url,
+                "--threads", Integer.toString(clientThreads), "--keys", Integer.toString(keys), "--seconds",
+                Integer.toString(runSeconds), "--seed", Long.toString(seed + id.hashCode()), "--log", log.toString()));
+        if (waitForGo) {
+            args.add("--wait-for-go");
+        }
+        Process p = java(dir.resolve(id + ".out"), ChaosClient.class.getName(), args.toArray(String[]::new));
         progress("client " + id + " started (pid " + p.pid() + ")" + (relayed == null ? "" : ", reaching node "
                 + relayed + " through the relay"));
         return p;
