@@ -137,8 +137,8 @@ public final class CacheChaos implements Callable<Integer> {
             faults.put(killed, System.currentTimeMillis());
             nodes.get(killed).destroyForcibly().waitFor();
             at(t0 + 2 * unit, "restart node " + killed);
-            nodes.put(killed, startNode(killed, ports.get(killed), dir));
-            awaitReady(killed, nodes.get(killed), dir);
+            nodes.put(killed, startNode(killed, ports.get(killed), dir)); // not waited for: the schedule goes on
+            progress("node " + killed + " restarting (pid " + nodes.get(killed).pid() + ")");
             at(t0 + 3 * unit, "SIGSTOP node " + stopped);
             faults.put(stopped, System.currentTimeMillis());
             signal(nodes.get(stopped), "STOP");
