@@ -7,6 +7,7 @@ import io.ringroute.cache.ValueCodec;
 import io.ringroute.cache.invalidation.CacheInvalidator;
 import io.ringroute.cache.invalidation.InvalidatorStats;
 import io.ringroute.cache.invalidation.PurgeList;
+import io.ringroute.cache.invalidation.TombstoneVersion;
 import io.ringroute.testsupport.TcpProxy;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
@@ -173,7 +174,9 @@ public final class CacheChaos implements Callable<Integer> {
         CacheInvalidator inv = CacheInvalidator.builder().primary(url, "postgres", null).tables("items")
                 .keys((table, row) -> row.get("key") == null ? List.of() : List.of(row.get("key")))
                 .cache(admin).purgeList(PurgeList.inPostgres(pg.getPostgresDatabase(), PURGE_SCHEMA))
-                .purgeOnNewSlot(false).start();
+                .purgeOnNewSlot(false)
+                .tombstoneVersion(TombstoneVersion.HELD) // the key space carries row versions, not clock versions
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!inv.isActive() && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(10);
