@@ -257,9 +257,10 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
         churnRows("join of a 5th", hz.join, rr.join);
         row("join: keys whose primary moved", moved(hz.join.change().keysPrimaryMoved()),
                 moved(rr.join.change().keysPrimaryMoved()));
-        row("join: keys touched (native: in a partition that moved a replica; ringroute: replica set changed)",
-                moved(hz.join.change().keysTouched()), moved(rr.join.change().keysTouched()));
-        row("join: entries copied between members", String.format("%,d", hz.join.change().entriesCopied()),
+        row("join: keys touched (native: in a partition with a replica migration from a member; ringroute: "
+                + "replica set changed)", moved(hz.join.change().keysTouched()), moved(rr.join.change().keysTouched()));
+        row("join: entries copied to the new member (native: it holds after migrations; ringroute: warming copy)",
+                String.format("%,d", hz.join.change().entriesCopied()),
                 String.format("%,d", rr.join.change().entriesCopied()));
         churnRows("kill -9 of 1 of 5", hz.kill, rr.kill);
         row("kill: keys whose primary was on the killed member", moved(hz.kill.change().keysPrimaryMoved()),
@@ -290,9 +291,12 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
         row(what + ": calls that failed (threw) / member calls failed but served elsewhere",
                 String.format("%,d of %,d / %s", hz.load().failures(), hz.load().calls(), absorbedCell(hz)),
                 String.format("%,d of %,d / %s", rr.load().failures(), rr.load().calls(), absorbedCell(rr)));
-        row(what + ": p99 / max latency of the phase, ms", String.format("%.1f / %.1f", hz.load().micros(99) / 1e3,
-                hz.load().latency().getMaxValue() / 1e6), String.format("%.1f / %.1f", rr.load().micros(99) / 1e3,
-                rr.load().latency().getMaxValue() / 1e6));
+        row(what + ": p99 / max latency of the phase, ms; calls/s", phaseCell(hz.load()), phaseCell(rr.load()));
+    }
+
+    private static String phaseCell(HazelcastLoad.Result r) {
+        return String.format("%.1f / %.1f; %,.0f", r.micros(99) / 1e3, r.latency().getMaxValue() / 1e6,
+                r.callsPerSecond());
     }
 
     private static String absorbedCell(Churn c) {

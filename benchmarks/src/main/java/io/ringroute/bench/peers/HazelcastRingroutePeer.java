@@ -10,7 +10,6 @@ import io.ringroute.ring.HashRing;
 import io.ringroute.ring.ReplicaSet;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,7 +22,7 @@ final class HazelcastRingroutePeer implements HazelcastPeer {
 
     private static final int NODES = 4;
     private static final int REPLICAS = 2;
-    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration EJECT_TIMEOUT = Duration.ofSeconds(60);
     private static final String VICTIM = "n2";
 
@@ -73,16 +72,8 @@ final class HazelcastRingroutePeer implements HazelcastPeer {
     }
 
     @Override
-    public void preload(String[] keys, byte[] value) {
-        Map<String, byte[]> batch = new HashMap<>();
-        for (String k : keys) {
-            batch.put(k, value);
-            if (batch.size() == 1000) {
-                cluster.putAll(batch);
-                batch.clear();
-            }
-        }
-        cluster.putAll(batch);
+    public void putAll(Map<String, byte[]> entries) {
+        cluster.putAll(entries);
     }
 
     @Override
