@@ -380,7 +380,7 @@ public final class CacheCluster<V> implements AutoCloseable {
             client.connect();
             Map<String, NodeClient> next = new HashMap<>(clients);
             next.put(id, client);
-            clients = next;
+            setClients(next);
             publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.ADDED, address));
             return change("add " + id, before.withNode(node), warming);
         });
@@ -438,12 +438,18 @@ public final class CacheCluster<V> implements AutoCloseable {
     private void disconnect(String id) {
         Map<String, NodeClient> next = new HashMap<>(clients);
         NodeClient gone = next.remove(id);
-        clients = next;
+        setClients(next);
         gone.close();
         publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.REMOVED, ""));
     }
 
     // ---- following a shared membership ------------------------------------------------------------------------
+
+    /** Swaps the node clients, and with them the replica table every call reads. */
+    private void setClients(Map<String, NodeClient> next) {
+        clients = next;
+        replicas.refresh();
+    }
 
     /** The node clients by id, for tests and the shared membership. */
     Map<String, NodeClient> clients() {
@@ -469,7 +475,7 @@ public final class CacheCluster<V> implements AutoCloseable {
                             n.attribute(ADDRESS).orElse("") + " (epoch " + record.epoch() + ")"));
                 }
             }
-            clients = next;
+            setClients(next);
             ring.set(record.ring(vnodesPerNode, replicationFactor));
             phases.swap(record.others().isEmpty() ? WritePhase.STEADY
                     : new WritePhase(record.othersRing(vnodesPerNode, replicationFactor), false));
@@ -498,6 +504,27 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     public int replicationFactor() {
         return replicationFactor;
+    }
+
+    /** How long a delete's tombstone keeps older writes out ({@link Builder#tombstoneTtl}). */
+    public Duration tombstoneTtl() {
+        return settings.tombstoneTtl();
+    }
+
+    /**
+     * Keeps a node out of this client's reads from now until it has been emptied: for a node that missed deletes
+     * elsewhere (the WAL invalidator could not reach it). The client empties it in its next repair round (every
+     * 500 ms while the node is up, else before it rejoins), then reads it again. Writes keep going to it.
+     *
+     * @throws IllegalArgumentException for a node this client does not know
+     */
+    public void requirePurge(String nodeId) {
+        NodeClient c = nodeId == null ? null : clients.get(nodeId);
+        if (c == null) {
+            throw new IllegalArgumentException("no node '" + nodeId + "' in the cluster (nodes: "
+                    + String.join(", ", new TreeMap<>(clients).keySet()) + ")");
+        }
+        c.requirePurge();
     }
 
     /** Each node's state, by id. */
@@ -907,7 +934,7 @@ public final class CacheCluster<V> implements AutoCloseable {
                 all.put(n.id(), c);
                 connecting.put(c, CompletableFuture.runAsync(c::connect, scheduler));
             }
-            cluster.clients = all;
+            cluster.setClients(all);
             List<String> unreachable = new ArrayList<>();
             connecting.forEach((c, f) -> {
                 try {

@@ -229,6 +229,24 @@ public final class HashRing {
     }
 
     /**
+     * The position in {@link #nodes()} of the token's replica number {@code k} (0 = primary): the node
+     * {@code replicasForToken(token, r).get(k)} for every {@code r > k}. Allocation-free for {@code k} below
+     * {@link Builder#maxReplicas(int)}; for {@link ReplicaTable}.
+     */
+    int replicaPosition(long token, int k) {
+        if (k < 0 || k >= nodes.length) {
+            throw new IllegalArgumentException("replica number " + k + " out of 0.." + (nodes.length - 1));
+        }
+        int i = tokenIndex(token);
+        if (k < prefWidth) {
+            return preferences[i * prefWidth + k];
+        }
+        int[] list = new int[k + 1];
+        new PreferenceWalk(nodes, owners).fill(i, k + 1, list, 0);
+        return list[k];
+    }
+
+    /**
      * The index of the first token at or after {@code token}, wrapping to 0: the token's top bits (sign bit flipped,
      * so that unsigned order is signed order) pick a bucket of the index, and a short scan finds the token within
      * it or at the start of the next non-empty bucket.
