@@ -139,7 +139,7 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
         }
         // What the WAL invalidator sends per changed row and node: one confirmed delete.
         clients.add(new Client("NodeLink (WAL invalidator), 1 member", keys)
-                .op("delete", k -> link.deleteAll(List.of(k))));
+                .op("delete", k -> link.deleteAll(List.of(k), Long.MIN_VALUE, Duration.ofSeconds(30))));
         for (String k : bareClient.keyNames) {
             bare.set(k, value);
         }
