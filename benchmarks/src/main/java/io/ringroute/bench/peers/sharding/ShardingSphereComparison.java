@@ -1,14 +1,12 @@
 package io.ringroute.bench.peers.sharding;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.ringroute.bench.shard.ReshardBenchmark;
 import io.ringroute.ring.HashRing;
 import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -79,7 +77,7 @@ public final class ShardingSphereComparison implements Callable<Integer> {
             return 2;
         }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(maxMinutes);
-        String loadAtStart = loadAverage();
+        String loadAtStart = ReshardBenchmark.loadAverage();
         System.err.printf("starting 3 shards, each a primary and a standby %d ms behind, and a catalog server%n",
                 applyDelayMillis);
         try (EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shardNames(SHARDS.toArray(String[]::new))
@@ -136,7 +134,7 @@ public final class ShardingSphereComparison implements Callable<Integer> {
             third.shardingSphereOffline();
             third.ringrouteOnline();
             report.printSummary(third);
-            System.out.printf("load average: %s at the start, %s at the end%n", loadAtStart, loadAverage());
+            System.out.printf("load average: %s at the start, %s at the end%n", loadAtStart, ReshardBenchmark.loadAverage());
         }
         return 0;
     }
@@ -175,16 +173,6 @@ public final class ShardingSphereComparison implements Callable<Integer> {
                     AccountRows.copyIn(c, "COPY " + table + " (k, v) FROM STDIN", perShard[i]);
                 }
             }
-        }
-    }
-
-    /** The 1, 5 and 15 minute load averages (Linux), to tell a quiet run from a noisy one. */
-    static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 }
