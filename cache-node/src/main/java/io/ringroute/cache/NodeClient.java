@@ -15,6 +15,7 @@ import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.ringroute.ring.Node;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -58,6 +59,7 @@ final class NodeClient implements AutoCloseable {
     private final Consumer<NodeEvent> events;
 
     private volatile HazelcastInstance client;
+    private volatile String clientInstance;
     private volatile IMap<Object, byte[]> map;
     private volatile NodeState state = NodeState.EJECTED;
     private volatile boolean purgeAll;
@@ -75,7 +77,7 @@ final class NodeClient implements AutoCloseable {
 
     final LongAdder hits = new LongAdder();
     final LongAdder misses = new LongAdder();
-    final LongAdder errors = new LongAdder();
+    private final LongAdder[] errors = new LongAdder[NodeErrorKind.values().length];
     final LongAdder ejections = new LongAdder();
     final LongAdder movedIn = new LongAdder();
     final LongAdder repaired = new LongAdder();
@@ -118,6 +120,7 @@ final class NodeClient implements AutoCloseable {
         this.settings = settings;
         this.scheduler = scheduler;
         this.events = events;
+        Arrays.setAll(errors, k -> new LongAdder());
     }
 
     String id() {
@@ -460,7 +463,7 @@ final class NodeClient implements AutoCloseable {
         if (callerError(e)) {
             return (RuntimeException) e;
         }
-        errors.increment();
+        errors[NodeErrorKind.of(e).ordinal()].increment();
         if (consecutiveFailures.incrementAndGet() >= settings.ejectAfter()) {
             eject(consecutiveFailures.get() + " consecutive failures, last: " + e, false);
         } else {
@@ -639,6 +642,7 @@ final class NodeClient implements AutoCloseable {
         });
         map = c.getMap(CacheNode.MAP_NAME);
         client = c;
+        clientInstance = c.getName();
         listenTo(c);
     }
 
@@ -696,8 +700,13 @@ final class NodeClient implements AutoCloseable {
     }
 
     NodeStats stats() {
-        return new NodeStats(node.id(), state, hits.sum(), misses.sum(), errors.sum(), ejections.sum(),
-                movedIn.sum(), repaired.sum(), readLatency.copy(), writeLatency.copy());
+        Map<NodeErrorKind, Long> errorsByKind = new EnumMap<>(NodeErrorKind.class);
+        for (NodeErrorKind k : NodeErrorKind.values()) {
+            errorsByKind.put(k, errors[k.ordinal()].sum());
+        }
+        return new NodeStats(node.id(), state, hits.sum(), misses.sum(), errorsByKind, ejections.sum(),
+                movedIn.sum(), repaired.sum(), readLatency.copy(), writeLatency.copy(),
+                clientInstance);
     }
 
     /** Stops probing and repairs; {@link #close()} then disconnects. */

@@ -1,15 +1,15 @@
 package io.ringroute.cache;
 
-import io.ringroute.ring.HashRing;
 import io.ringroute.ring.LiveRing;
 import io.ringroute.ring.Node;
-import io.ringroute.ring.ReplicaSet;
+import io.ringroute.ring.ReplicaTable;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -24,22 +24,35 @@ final class Replicas {
     private final int replicationFactor;
     private final Supplier<Map<String, NodeClient>> clients;
     private final WritePhases phases;
+    /** The current ring with its node clients by ring position: swapped whole, read once per call. */
+    private volatile ReplicaTable<NodeClient> table;
 
     Replicas(LiveRing ring, int replicationFactor, Supplier<Map<String, NodeClient>> clients, WritePhases phases) {
         this.ring = ring;
         this.replicationFactor = replicationFactor;
         this.clients = clients;
         this.phases = phases;
+        ring.addListener(change -> refresh());
+    }
+
+    /**
+     * Rebuilds the replica table from the current ring and node clients; called after either changes. Every node of
+     * the ring has a client by then: clients are added before the ring gains their node and closed after it loses it.
+     */
+    synchronized void refresh() {
+        Map<String, NodeClient> nodes = clients.get();
+        if (nodes != null) {
+            table = ReplicaTable.of(ring.ring(), n -> nodes.get(n.id()));
+        }
     }
 
     /** The stored bytes (a value or a tombstone) from the first replica that has the key, or null. */
     byte[] read(Object key, long token) {
-        ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
-        Map<String, NodeClient> nodes = clients.get();
-        for (int i = 0; i < replicas.size(); i++) {
-            NodeClient c = nodes.get(replicas.get(i).id());
-            // c is null only when a removal completed between reading the ring and the node map
-            if (c == null || !c.readable(key)) {
+        ReplicaTable<NodeClient> t = table;
+        int n = t.replicaCount(replicationFactor);
+        for (int k = 0; k < n; k++) {
+            NodeClient c = t.replica(token, k);
+            if (!c.readable(key)) {
                 continue;
             }
             try {
@@ -56,12 +69,12 @@ final class Replicas {
 
     /** The newest stored bytes any replica other than {@code except} holds, or null: for re-replication. */
     byte[] newestElsewhere(Object key, String except) {
-        ReplicaSet replicas = ring.ring().replicasForToken(CacheKeys.token(key), replicationFactor);
-        Map<String, NodeClient> nodes = clients.get();
+        ReplicaTable<NodeClient> t = table;
+        long token = CacheKeys.token(key);
         byte[] newest = null;
-        for (int i = 0; i < replicas.size(); i++) {
-            NodeClient c = nodes.get(replicas.get(i).id());
-            if (c == null || c.id().equals(except) || !c.readable(key)) {
+        for (int k = 0, n = t.replicaCount(replicationFactor); k < n; k++) {
+            NodeClient c = t.replica(token, k);
+            if (c.id().equals(except) || !c.readable(key)) {
                 continue;
             }
             try {
@@ -80,17 +93,13 @@ final class Replicas {
     Map<Object, byte[]> readAll(Collection<?> keys) {
         Set<Object> pending = new LinkedHashSet<>(keys);
         Map<Object, byte[]> found = new HashMap<>();
-        HashRing r = ring.ring();
-        Map<String, NodeClient> nodes = clients.get();
-        for (int round = 0; round < replicationFactor && !pending.isEmpty(); round++) {
+        ReplicaTable<NodeClient> t = table;
+        for (int round = 0; round < t.replicaCount(replicationFactor) && !pending.isEmpty(); round++) {
             Map<NodeClient, Set<Object>> batches = new LinkedHashMap<>();
             for (Object k : pending) {
-                ReplicaSet replicas = r.replicasForToken(CacheKeys.token(k), replicationFactor);
-                if (round < replicas.size()) {
-                    NodeClient c = nodes.get(replicas.get(round).id());
-                    if (c != null && c.readable(k)) {
-                        batches.computeIfAbsent(c, x -> new LinkedHashSet<>()).add(k);
-                    }
+                NodeClient c = t.replica(CacheKeys.token(k), round);
+                if (c.readable(k)) {
+                    batches.computeIfAbsent(c, x -> new LinkedHashSet<>()).add(k);
                 }
             }
             for (Map.Entry<NodeClient, Set<Object>> batch : batches.entrySet()) {
@@ -111,18 +120,12 @@ final class Replicas {
     void write(Object key, long token, byte[] stored, long ttlMillis) {
         WritePhase phase = phases.enter();
         try {
-            ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
-            Map<String, NodeClient> nodes = clients.get();
-            for (int i = 0; i < replicas.size(); i++) {
-                write(nodes.get(replicas.get(i).id()), key, stored, ttlMillis);
+            ReplicaTable<NodeClient> t = table;
+            for (int k = 0, n = t.replicaCount(replicationFactor); k < n; k++) {
+                t.replica(token, k).write(key, stored, ttlMillis);
             }
             if (phase.next != null) {
-                ReplicaSet next = phase.next.replicasForToken(token, replicationFactor);
-                for (int i = 0; i < next.size(); i++) {
-                    if (!replicas.containsId(next.get(i).id())) {
-                        write(nodes.get(next.get(i).id()), key, stored, ttlMillis);
-                    }
-                }
+                forNextOnly(phase, t, token, c -> c.write(key, stored, ttlMillis));
             }
             if (phase.deleted != null && Versioned.isTombstone(stored)) {
                 phase.deleted.merge(CacheKeys.identity(key), stored,
@@ -133,34 +136,22 @@ final class Replicas {
         }
     }
 
-    private static void write(NodeClient c, Object key, byte[] stored, long ttlMillis) {
-        if (c != null) { // null: removed after the ring was read; it no longer serves reads
-            c.write(key, stored, ttlMillis);
-        }
-    }
-
     /** Writes many entries, batched per node; all with one TTL. */
     void writeAll(Map<?, byte[]> entries, long ttlMillis) {
         WritePhase phase = phases.enter();
         try {
-            HashRing now = ring.ring();
-            Map<String, NodeClient> nodes = clients.get();
+            ReplicaTable<NodeClient> t = table;
+            int n = t.replicaCount(replicationFactor);
             Map<NodeClient, Map<Object, byte[]>> batches = new LinkedHashMap<>();
-            entries.forEach((k, v) -> {
-                long token = CacheKeys.token(k);
-                ReplicaSet replicas = now.replicasForToken(token, replicationFactor);
-                for (Node n : replicas) {
-                    batches.computeIfAbsent(nodes.get(n.id()), x -> new HashMap<>()).put(k, v);
+            entries.forEach((key, v) -> {
+                long token = CacheKeys.token(key);
+                for (int k = 0; k < n; k++) {
+                    batches.computeIfAbsent(t.replica(token, k), x -> new HashMap<>()).put(key, v);
                 }
                 if (phase.next != null) {
-                    for (Node n : phase.next.replicasForToken(token, replicationFactor)) {
-                        if (!replicas.containsId(n.id())) {
-                            batches.computeIfAbsent(nodes.get(n.id()), x -> new HashMap<>()).put(k, v);
-                        }
-                    }
+                    forNextOnly(phase, t, token, c -> batches.computeIfAbsent(c, x -> new HashMap<>()).put(key, v));
                 }
             });
-            batches.remove(null); // a node removed after the ring was read; it no longer serves reads
             batches.forEach((c, batch) -> c.writeAll(batch, ttlMillis));
         } finally {
             phase.exit();
@@ -176,12 +167,12 @@ final class Replicas {
     byte[] putIfAbsent(Object key, long token, byte[] stored, long ttlMillis) {
         WritePhase phase = phases.enter();
         try {
-            ReplicaSet replicas = ring.ring().replicasForToken(token, replicationFactor);
-            Map<String, NodeClient> nodes = clients.get();
+            ReplicaTable<NodeClient> t = table;
+            int n = t.replicaCount(replicationFactor);
             int decider = -1;
-            for (int i = 0; i < replicas.size() && decider < 0; i++) {
-                NodeClient c = nodes.get(replicas.get(i).id());
-                if (c == null || !c.readable(key)) {
+            for (int k = 0; k < n && decider < 0; k++) {
+                NodeClient c = t.replica(token, k);
+                if (!c.readable(key)) {
                     continue;
                 }
                 try {
@@ -189,26 +180,43 @@ final class Replicas {
                     if (present != null) {
                         return present;
                     }
-                    decider = i;
+                    decider = k;
                 } catch (NodeFailure e) {
                     // counted and recorded as missed by the node; the next replica decides
                 }
             }
-            for (int i = 0; i < replicas.size(); i++) {
-                if (i != decider) {
-                    write(nodes.get(replicas.get(i).id()), key, stored, ttlMillis);
+            for (int k = 0; k < n; k++) {
+                if (k != decider) {
+                    t.replica(token, k).write(key, stored, ttlMillis);
                 }
             }
             if (phase.next != null) {
-                for (Node n : phase.next.replicasForToken(token, replicationFactor)) {
-                    if (!replicas.containsId(n.id())) {
-                        write(nodes.get(n.id()), key, stored, ttlMillis);
-                    }
-                }
+                forNextOnly(phase, t, token, c -> c.write(key, stored, ttlMillis));
             }
             return null;
         } finally {
             phase.exit();
         }
+    }
+
+    /** During a change: each replica of the token in the next ring that is not one in the current ring's table. */
+    private void forNextOnly(WritePhase phase, ReplicaTable<NodeClient> t, long token, Consumer<NodeClient> action) {
+        Map<String, NodeClient> nodes = clients.get();
+        int n = t.replicaCount(replicationFactor);
+        for (Node next : phase.next.replicasForToken(token, replicationFactor)) {
+            NodeClient c = nodes.get(next.id());
+            if (c != null && !isReplica(t, token, n, next.id())) { // null: removed meanwhile, serves no reads
+                action.accept(c);
+            }
+        }
+    }
+
+    private static boolean isReplica(ReplicaTable<NodeClient> t, long token, int n, String id) {
+        for (int k = 0; k < n; k++) {
+            if (t.replica(token, k).id().equals(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -231,10 +231,14 @@ public final class TokenLayout {
     }
 
     /**
-     * The layout for exactly these nodes: nodes it lacks are added in the order given, nodes not listed are
-     * removed, changed weights and zones are applied. Returns this layout when nothing differs.
+     * The layout for exactly these nodes: nodes not listed are removed, changed weights and zones are applied, and
+     * nodes it lacks are added by allocation steps in the order given (so the result is the same in every process
+     * that fits the same layout to the same list). Returns this layout when nothing differs.
      */
-    TokenLayout fittedTo(List<Node> wanted) {
+    public TokenLayout fittedTo(List<Node> wanted) {
+        if (wanted == null) {
+            throw new IllegalArgumentException("node list must not be null");
+        }
         TokenLayout out = this;
         for (Node current : nodes) {
             if (wanted.stream().noneMatch(w -> w.id().equals(current.id()))) {

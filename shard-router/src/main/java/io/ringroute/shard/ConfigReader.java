@@ -1,5 +1,6 @@
 package io.ringroute.shard;
 
+import io.ringroute.ring.TokenLayout;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -21,11 +22,13 @@ import java.util.TreeSet;
 final class ConfigReader {
 
     private final String source;
+    private final Path directory;         // relative file names resolve here
     private final Map<String, String> values;
     private final Set<String> used = new HashSet<>();
 
-    ConfigReader(String source, Map<String, String> values) {
+    ConfigReader(String source, Path directory, Map<String, String> values) {
         this.source = source;
+        this.directory = directory;
         this.values = new TreeMap<>(values);
     }
 
@@ -45,13 +48,14 @@ final class ConfigReader {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
         }
-        return new ConfigReader(file.toString(), values);
+        Path parent = file.toAbsolutePath().getParent();
+        return new ConfigReader(file.toString(), parent == null ? Path.of("") : parent, values);
     }
 
     static ConfigReader of(String source, Properties props) {
         Map<String, String> values = new TreeMap<>();
         props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k).trim()));
-        return new ConfigReader(source, values);
+        return new ConfigReader(source, Path.of(""), values);
     }
 
     String source() {
@@ -118,6 +122,36 @@ final class ConfigReader {
             return Duration.parse(v);
         } catch (NumberFormatException | DateTimeParseException e) {
             throw error(key + " must be a duration like 250ms, 2s, 1m or PT2S, was '" + v + "'");
+        }
+    }
+
+    /**
+     * The token layout named by {@code <prefix>file} (a path, relative to the configuration file's directory) or
+     * {@code <prefix>text} (the layout's text itself), checked by {@link TokenLayout#parse}; null when neither is
+     * set. A bad checksum, a malformed layout or an unreadable file fails naming the key.
+     */
+    TokenLayout layout(String prefix) {
+        String file = optional(prefix + "file");
+        String text = optional(prefix + "text");
+        if (file != null && text != null) {
+            throw error("set " + prefix + "file or " + prefix + "text, not both");
+        }
+        if (file == null && text == null) {
+            return null;
+        }
+        String key = file != null ? prefix + "file" : prefix + "text";
+        if (file != null) {
+            Path path = directory.resolve(file);
+            try {
+                text = Files.readString(path, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw error(key + ": cannot read the token layout file " + path + " (" + e.getMessage() + ")");
+            }
+        }
+        try {
+            return TokenLayout.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw error(key + ": " + e.getMessage());
         }
     }
 

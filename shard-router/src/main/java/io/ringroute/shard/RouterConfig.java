@@ -1,6 +1,7 @@
 package io.ringroute.shard;
 
 import io.ringroute.ring.HashRing;
+import io.ringroute.ring.TokenLayout;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Properties;
  *
  * <pre>
  * vnodesPerShard=256
+ * layout.file=layout.txt          (optional: balanced token layout instead of vnodes; or layout.text=&lt;the text&gt;)
  * shards.a.weight=1
  * shards.a.primary.url=jdbc:postgresql://db-a:5432/app
  * shards.a.primary.user=app
@@ -89,6 +91,11 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
         } catch (IllegalArgumentException e) {
             throw in.error(e.getMessage());
         }
+        TokenLayout layout = in.layout("layout.");
+        in.rejectUnknown("layout.", "file, text");
+        if (layout != null) {
+            topology.layout(layout);
+        }
         var names = in.children("shards.");
         if (names.isEmpty()) {
             throw in.error("no shards: define at least shards.<name>.primary.url");
@@ -132,9 +139,17 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
                 throw in.error(e.getMessage());
             }
         }
-        in.rejectUnknown("", "vnodesPerShard, shards.<name>.*, router.*, catalog.*");
+        in.rejectUnknown("", "vnodesPerShard, layout.*, shards.<name>.*, router.*, catalog.*");
+        ShardTopology built;
         try {
-            return new RouterConfig(topology.build(), poll, wait, catalog, fenceWait, keys);
+            built = topology.build();
+        } catch (IllegalArgumentException e) {
+            String key = layout == null || !e.getMessage().contains("token layout") ? ""
+                    : (in.has("layout.file") ? "layout.file: " : "layout.text: ");
+            throw in.error(key + e.getMessage());
+        }
+        try {
+            return new RouterConfig(built, poll, wait, catalog, fenceWait, keys);
         } catch (IllegalArgumentException e) {
             throw in.error(e.getMessage());
         }

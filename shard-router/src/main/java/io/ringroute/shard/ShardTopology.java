@@ -2,26 +2,30 @@ package io.ringroute.shard;
 
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.Node;
+import io.ringroute.ring.TokenLayout;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
  * The shards of a sharded database and how keys spread over them: each shard is a node of a {@link HashRing}
- * (node id = shard name, node weight = shard weight) with {@link #vnodesPerShard()} virtual nodes per unit of
- * weight. Immutable; two processes with equal topologies route every key alike.
+ * (node id = shard name, node weight = shard weight), placed either by {@link #vnodesPerShard()} random virtual
+ * nodes per unit of weight or, with a {@link #layout()}, by balanced allocation. Immutable; two processes with
+ * equal topologies route every key alike.
  */
 public final class ShardTopology {
 
     private final List<ShardSpec> shards;          // sorted by name
     private final Map<String, ShardSpec> byName;
     private final int vnodesPerShard;
+    private final TokenLayout layout;              // null: random vnodes
 
-    private ShardTopology(List<ShardSpec> shards, int vnodesPerShard) {
+    private ShardTopology(List<ShardSpec> shards, int vnodesPerShard, TokenLayout layout) {
         List<ShardSpec> sorted = new ArrayList<>(shards);
         sorted.sort(Comparator.comparing(ShardSpec::name, Node.ID_ORDER));
         this.shards = List.copyOf(sorted);
@@ -31,6 +35,7 @@ public final class ShardTopology {
         }
         this.byName = index;
         this.vnodesPerShard = vnodesPerShard;
+        this.layout = layout;
     }
 
     public static Builder builder() {
@@ -54,15 +59,26 @@ public final class ShardTopology {
         return vnodesPerShard;
     }
 
-    /** The ring of these shards. */
+    /**
+     * The balanced token layout the shards are placed by, holding exactly these shards with their weights; empty
+     * for random vnodes.
+     */
+    public Optional<TokenLayout> layout() {
+        return Optional.ofNullable(layout);
+    }
+
+    /** The ring of these shards: the layout's tokens, or random vnodes. */
     public HashRing ring() {
+        if (layout != null) {
+            return HashRing.builder().layout(layout).build();
+        }
         return HashRing.builder().vnodesPerNode(vnodesPerShard)
                 .nodes(shards.stream().map(s -> Node.of(s.name(), s.weight())).toList()).build();
     }
 
-    /** This topology plus a shard. */
+    /** This topology plus a shard; with a layout, the shard's tokens come from the allocator. */
     public ShardTopology withShard(ShardSpec shard) {
-        Builder b = toBuilder();
+        Builder b = toBuilder(layout);
         b.shard(shard);
         return b.build();
     }
@@ -73,21 +89,27 @@ public final class ShardTopology {
         if (shards.size() == 1) {
             throw new IllegalArgumentException("cannot remove shard '" + name + "': it is the last shard");
         }
-        Builder b = builder().vnodesPerShard(vnodesPerShard);
-        shards.stream().filter(s -> !s.name().equals(name)).forEach(b::shard);
+        Builder b = toBuilder(layout == null ? null : layout.withoutNode(name));
+        b.shards.removeIf(s -> s.name().equals(name));
         return b.build();
     }
 
     /** This topology with one shard's weight changed. */
     public ShardTopology withWeight(String name, double weight) {
         requireShard(name);
-        Builder b = builder().vnodesPerShard(vnodesPerShard);
-        shards.forEach(s -> b.shard(s.name().equals(name) ? s.withWeight(weight) : s));
+        Builder b = toBuilder(layout == null ? null : layout.withWeight(name, weight));
+        b.shards.replaceAll(s -> s.name().equals(name) ? s.withWeight(weight) : s);
         return b.build();
     }
 
-    private Builder toBuilder() {
+    /** These shards placed by a layout ({@link Builder#layout}). */
+    public ShardTopology withLayout(TokenLayout newLayout) {
+        return toBuilder(newLayout).build();
+    }
+
+    private Builder toBuilder(TokenLayout newLayout) {
         Builder b = builder().vnodesPerShard(vnodesPerShard);
+        b.layout = newLayout;
         shards.forEach(b::shard);
         return b;
     }
@@ -101,17 +123,20 @@ public final class ShardTopology {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ShardTopology t && shards.equals(t.shards) && vnodesPerShard == t.vnodesPerShard;
+        return o instanceof ShardTopology t && shards.equals(t.shards) && vnodesPerShard == t.vnodesPerShard
+                && Objects.equals(layout, t.layout);
     }
 
     @Override
     public int hashCode() {
-        return shards.hashCode() * 31 + vnodesPerShard;
+        return (shards.hashCode() * 31 + vnodesPerShard) * 31 + Objects.hashCode(layout);
     }
 
     @Override
     public String toString() {
-        return "ShardTopology{vnodesPerShard=" + vnodesPerShard + ", shards="
+        String placement = layout == null ? "vnodesPerShard=" + vnodesPerShard
+                : "layout version " + layout.version() + " (" + layout.tokensPerUnit() + " tokens per unit)";
+        return "ShardTopology{" + placement + ", shards="
                 + shards.stream().map(s -> s.name() + "x" + s.weight()).collect(Collectors.joining(", ")) + "}";
     }
 
@@ -119,6 +144,7 @@ public final class ShardTopology {
     public static final class Builder {
         private final List<ShardSpec> shards = new ArrayList<>();
         private int vnodesPerShard = HashRing.DEFAULT_VNODES;
+        private TokenLayout layout;
 
         private Builder() {
         }
@@ -137,6 +163,19 @@ public final class ShardTopology {
                 throw new IllegalArgumentException("vnodesPerShard must be >= 1, was " + vnodes);
             }
             this.vnodesPerShard = vnodes;
+            return this;
+        }
+
+        /**
+         * Places the shards by this balanced layout instead of random vnodes. Every shard the layout names must be
+         * a shard of the topology, with the same weight; shards it lacks get tokens from the allocator, in the
+         * order of their names, so every process with the same layout and shards builds the same ring.
+         */
+        public Builder layout(TokenLayout layout) {
+            if (layout == null) {
+                throw new IllegalArgumentException("layout must not be null");
+            }
+            this.layout = layout;
             return this;
         }
 
@@ -160,7 +199,27 @@ public final class ShardTopology {
                     }
                 }
             }
-            return new ShardTopology(shards, vnodesPerShard);
+            return new ShardTopology(shards, vnodesPerShard, layout == null ? null : fitted(names));
+        }
+
+        private TokenLayout fitted(Map<String, ShardSpec> names) {
+            for (Node n : layout.nodes()) {
+                ShardSpec s = names.get(n.id());
+                if (s == null) {
+                    throw new IllegalArgumentException("the token layout (version " + layout.version()
+                            + ") places shard '" + n.id() + "', which the topology does not define (shards: "
+                            + String.join(", ", names.keySet()) + ")");
+                }
+                if (Double.compare(s.weight(), n.weight()) != 0) {
+                    throw new IllegalArgumentException("shard '" + n.id() + "' has weight " + s.weight()
+                            + " but the token layout (version " + layout.version() + ") gives it " + n.weight());
+                }
+            }
+            List<Node> wanted = new ArrayList<>(layout.nodes());
+            names.values().stream().filter(s -> !layout.contains(s.name()))
+                    .sorted(Comparator.comparing(ShardSpec::name, Node.ID_ORDER))
+                    .forEach(s -> wanted.add(Node.of(s.name(), s.weight())));
+            return layout.fittedTo(wanted);
         }
     }
 }

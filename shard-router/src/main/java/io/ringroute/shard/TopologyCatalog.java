@@ -2,6 +2,7 @@ package io.ringroute.shard;
 
 import io.ringroute.ring.Node;
 import io.ringroute.ring.RangeMove;
+import io.ringroute.ring.TokenLayout;
 import io.ringroute.ring.TokenRange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -89,8 +90,12 @@ public final class TopologyCatalog implements AutoCloseable {
     }
 
     /**
-     * Creates the catalog schema if missing and, if the catalog holds no topology yet, seeds it with this one at
-     * epoch 1. An existing topology is kept: the catalog, not a router's configuration, says who owns what.
+     * Creates the catalog schema if missing (or adds what this version needs to a catalog created by an earlier
+     * one) and, if the catalog holds no topology yet, seeds it with this one at epoch 1, with its token layout if
+     * it has one. An existing topology is kept: the catalog, not a router's configuration, says who owns what.
+     *
+     * <p>A catalog with a layout records 0 virtual nodes, so that a router of a version before layouts fails to
+     * build its ring from it instead of routing by random vnodes.
      */
     public synchronized CatalogSnapshot initialize(ShardTopology initial) throws SQLException {
         inTransaction("creating the catalog schema", () -> {
@@ -99,7 +104,8 @@ public final class TopologyCatalog implements AutoCloseable {
                 st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
                 st.execute("CREATE TABLE IF NOT EXISTS " + s + ".topology (id int PRIMARY KEY CHECK (id = 1),"
                         + " epoch bigint NOT NULL, vnodes int NOT NULL, members text NOT NULL, target text,"
-                        + " updated_at timestamptz NOT NULL DEFAULT now())");
+                        + " updated_at timestamptz NOT NULL DEFAULT now(), layout text, target_layout text)");
+                addLayoutColumns(st);
                 st.execute("CREATE TABLE IF NOT EXISTS " + s + ".moves (idx int PRIMARY KEY,"
                         + " range_start bigint NOT NULL, range_end bigint NOT NULL, from_shard text NOT NULL,"
                         + " to_shard text NOT NULL, state text NOT NULL, rows_copied bigint NOT NULL DEFAULT 0,"
@@ -109,14 +115,34 @@ public final class TopologyCatalog implements AutoCloseable {
                         + " key_column text NOT NULL, token_column text NOT NULL, primary_key text NOT NULL)");
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".topology (id, epoch, vnodes,"
-                    + " members) VALUES (1, 1, ?, ?) ON CONFLICT (id) DO NOTHING")) {
-                ps.setInt(1, initial.vnodesPerShard());
+                    + " members, layout) VALUES (1, 1, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                ps.setInt(1, initial.layout().isPresent() ? 0 : initial.vnodesPerShard());
                 ps.setString(2, format(weights(initial)));
+                ps.setString(3, initial.layout().map(TokenLayout::toText).orElse(null));
                 ps.executeUpdate();
             }
             return null;
         });
         return snapshot();
+    }
+
+    /**
+     * Adds the layout columns to a topology table created before layouts, only when they are missing: ALTER TABLE
+     * takes an exclusive lock even with IF NOT EXISTS, and every router runs this at start.
+     */
+    private void addLayoutColumns(Statement st) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_attribute WHERE attrelid = ?::regclass"
+                + " AND attname IN ('layout', 'target_layout') AND NOT attisdropped")) {
+            ps.setString(1, s + ".topology");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getInt(1) == 2) {
+                    return;
+                }
+            }
+        }
+        st.execute("ALTER TABLE " + s + ".topology ADD COLUMN IF NOT EXISTS layout text,"
+                + " ADD COLUMN IF NOT EXISTS target_layout text");
     }
 
     /** Everything, read in one snapshot. */
@@ -127,8 +153,12 @@ public final class TopologyCatalog implements AutoCloseable {
                 int vnodes;
                 Map<String, Double> members;
                 Optional<Map<String, Double>> target;
-                try (ResultSet rs = st.executeQuery("SELECT epoch, vnodes, members, target FROM " + s
-                        + ".topology WHERE id = 1")) {
+                Optional<TokenLayout> layout;
+                Optional<TokenLayout> targetLayout;
+                // the layouts through to_jsonb: a catalog of an earlier version, not yet migrated by a router of
+                // this one, has no such columns and reads as random vnodes
+                try (ResultSet rs = st.executeQuery("SELECT epoch, vnodes, members, target, to_jsonb(t) ->> 'layout',"
+                        + " to_jsonb(t) ->> 'target_layout' FROM " + s + ".topology t WHERE id = 1")) {
                     if (!rs.next()) {
                         throw new SQLException("the topology catalog " + s + " at " + spec.server().redactedUrl()
                                 + " holds no topology: initialize it first");
@@ -137,6 +167,8 @@ public final class TopologyCatalog implements AutoCloseable {
                     vnodes = rs.getInt(2);
                     members = parse(rs.getString(3));
                     target = Optional.ofNullable(rs.getString(4)).map(TopologyCatalog::parse);
+                    layout = layout(rs.getString(5), "layout");
+                    targetLayout = layout(rs.getString(6), "target_layout");
                 }
                 List<CatalogMove> moves = new ArrayList<>();
                 try (ResultSet rs = st.executeQuery("SELECT idx, range_start, range_end, from_shard, to_shard,"
@@ -153,7 +185,7 @@ public final class TopologyCatalog implements AutoCloseable {
                         floors.put(rs.getString(1), rs.getLong(2));
                     }
                 }
-                return new CatalogSnapshot(epoch, vnodes, members, target, moves, floors);
+                return new CatalogSnapshot(epoch, vnodes, members, layout, target, targetLayout, moves, floors);
             }
         }, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     }
@@ -188,8 +220,12 @@ public final class TopologyCatalog implements AutoCloseable {
         });
     }
 
-    /** Records the target and the plan's moves, all PENDING. Refused if a resharding is already recorded. */
-    public synchronized void beginResharding(Map<String, Double> target, List<RangeMove> moves) throws SQLException {
+    /**
+     * Records the target, its token layout (when the catalog places shards by layout) and the plan's moves, all
+     * PENDING. Refused if a resharding is already recorded.
+     */
+    public synchronized void beginResharding(Map<String, Double> target, Optional<TokenLayout> targetLayout,
+                                             List<RangeMove> moves) throws SQLException {
         inTransaction("recording the resharding", () -> {
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT target FROM " + s + ".topology WHERE id = 1 FOR UPDATE")) {
@@ -198,9 +234,13 @@ public final class TopologyCatalog implements AutoCloseable {
                     throw new IllegalStateException("a resharding to " + rs.getString(1) + " is already recorded");
                 }
             }
+            try (Statement st = c.createStatement()) {
+                addLayoutColumns(st);
+            }
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET target = ?,"
-                    + " updated_at = now() WHERE id = 1")) {
+                    + " target_layout = ?, updated_at = now() WHERE id = 1")) {
                 ps.setString(1, format(target));
+                ps.setString(2, targetLayout.map(TokenLayout::toText).orElse(null));
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".moves (idx, range_start,"
@@ -269,13 +309,19 @@ public final class TopologyCatalog implements AutoCloseable {
         });
     }
 
-    /** Ends a resharding: the target becomes the members, the moves are dropped, the epoch grows by one. */
+    /**
+     * Ends a resharding: the target (and its layout) becomes the members, the moves are dropped, the epoch grows by
+     * one.
+     */
     public synchronized long complete() throws SQLException {
         return inTransaction("completing the resharding", () -> {
             long epoch;
+            try (Statement st = c.createStatement()) {
+                addLayoutColumns(st);       // a resharding begun by an earlier version
+            }
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("UPDATE " + s + ".topology SET members = target, target = NULL,"
-                         + " epoch = epoch + 1, updated_at = now() WHERE id = 1 AND target IS NOT NULL"
+                         + " layout = target_layout, target_layout = NULL, epoch = epoch + 1, updated_at = now() WHERE id = 1 AND target IS NOT NULL"
                          + " RETURNING epoch")) {
                 if (!rs.next()) {
                     throw new IllegalStateException("no resharding is recorded in the catalog");
@@ -440,6 +486,18 @@ public final class TopologyCatalog implements AutoCloseable {
         }
     }
 
+
+    private Optional<TokenLayout> layout(String text, String column) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(TokenLayout.parse(text));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("the topology catalog " + s + " at " + spec.server().redactedUrl()
+                    + " holds a bad token layout in " + column + ": " + e.getMessage(), e);
+        }
+    }
 
     static Map<String, Double> weights(ShardTopology topology) {
         Map<String, Double> out = new TreeMap<>(Node.ID_ORDER);

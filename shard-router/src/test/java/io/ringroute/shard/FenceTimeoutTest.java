@@ -82,7 +82,7 @@ class FenceTimeoutTest {
         CatalogSpec own = new CatalogSpec(catalogServer.spec(), "rr_fence_step", Duration.ofMillis(200));
         try (TopologyCatalog cat = TopologyCatalog.connect(own, "fence-test", Duration.ofMillis(300))) {
             cat.initialize(cluster.topology());
-            cat.beginResharding(Map.of("shard-0", 1.0), List.of());
+            cat.beginResharding(Map.of("shard-0", 1.0), java.util.Optional.empty(), List.of());
             try (Connection locker = catalogServer.connect(); Statement st = locker.createStatement()) {
                 locker.setAutoCommit(false);
                 st.execute("SELECT * FROM rr_fence_step.topology FOR UPDATE");

@@ -3,10 +3,14 @@ package io.ringroute.shard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ringroute.ring.HashRing;
+import io.ringroute.ring.Node;
+import io.ringroute.ring.TokenLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,6 +115,50 @@ class RouterConfigTest {
         assertThatThrownBy(() -> RouterConfig.load(write(VALID.replace("shards.b.primary.url=jdbc:postgresql://db-b:5432/app",
                 "shards.b.primary.url=ftp://db-b/?password=pw9"))))
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("pw9"));
+    }
+
+    @Test
+    void aLayoutFileNamedByTheConfigurationPlacesTheShardsByIt() throws IOException {
+        TokenLayout layout = TokenLayout.empty().withNode(Node.of("a", 2)).withNode(Node.of("b"));
+        Files.writeString(dir.resolve("layout.txt"), layout.toText());
+        RouterConfig config = RouterConfig.load(write(VALID + "\nlayout.file=layout.txt"));
+        assertThat(config.topology().layout()).contains(layout);
+        assertThat(config.topology().ring().tokens()).isEqualTo(HashRing.builder().layout(layout).build().tokens());
+
+        Properties inline = new Properties();
+        inline.load(new java.io.StringReader(VALID));
+        inline.setProperty("layout.text", layout.toText());
+        assertThat(RouterConfig.fromProperties(inline).topology().layout()).contains(layout);
+    }
+
+    @Test
+    void aLayoutWithABadChecksumOrOtherShardsIsRefusedNamingTheKey() throws IOException {
+        TokenLayout layout = TokenLayout.empty().withNode(Node.of("a", 2)).withNode(Node.of("b"));
+        Files.writeString(dir.resolve("edited.txt"), layout.toText().replace("version 2", "version 3"));
+        assertThatThrownBy(() -> RouterConfig.load(write(VALID + "\nlayout.file=edited.txt")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("layout.file: layout checksum mismatch");
+        assertThatThrownBy(() -> RouterConfig.load(write(VALID + "\nlayout.file=missing.txt")))
+                .hasMessageContaining("layout.file: cannot read the token layout file");
+        Files.writeString(dir.resolve("other.txt"), layout.withNode(Node.of("x")).toText());
+        assertThatThrownBy(() -> RouterConfig.load(write(VALID + "\nlayout.file=other.txt")))
+                .hasMessageContaining("layout.file: the token layout (version 3) places shard 'x', which the"
+                        + " topology does not define");
+        Files.writeString(dir.resolve("light.txt"), TokenLayout.empty().withNode(Node.of("a")).toText());
+        assertThatThrownBy(() -> RouterConfig.load(write(VALID + "\nlayout.file=light.txt")))
+                .hasMessageContaining("layout.file: shard 'a' has weight 2.0 but the token layout (version 1)"
+                        + " gives it 1.0");
+        assertThatThrownBy(() -> RouterConfig.load(write(VALID + "\nlayout.file=edited.txt\nlayout.text=x")))
+                .hasMessageContaining("set layout.file or layout.text, not both");
+    }
+
+    @Test
+    void shardsALayoutLacksGetTokensFromTheAllocatorInNameOrder() throws IOException {
+        TokenLayout layout = TokenLayout.empty().withNode(Node.of("a", 2));
+        Files.writeString(dir.resolve("layout.txt"), layout.toText());
+        ShardTopology t = RouterConfig.load(write(VALID + "\nlayout.file=layout.txt")).topology();
+        assertThat(t.layout()).contains(layout.withNode(Node.of("b")));
+        assertThat(t.withoutShard("b").layout()).contains(layout.withNode(Node.of("b")).withoutNode("b"));
     }
 
     private Path write(String content) throws IOException {

@@ -1,13 +1,20 @@
 package io.ringroute.bench.cache;
 
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheNode;
+import io.ringroute.cache.NodeLink;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,17 +22,24 @@ import picocli.CommandLine.Option;
 
 /**
  * get/put latency and single-thread throughput through {@link CacheCluster} versus a bare Hazelcast client talking
- * to one member, in one run on the same in-process nodes. Rounds alternate the order of the clients so drift (JIT,
- * GC, other load on the machine) spreads over all of them.
+ * to one member, in one run on the same in-process nodes; and what coherence costs per write: the bare client's
+ * {@code set} against the same client sending the cluster's set-if-newer entry processor ({@code VersionedWrite}),
+ * and the WAL invalidator's delete of one key through a {@link NodeLink}. Rounds rotate the order of the clients so
+ * drift (JIT, GC, other load on the machine) spreads over all of them. Every client has its own keys.
  */
 @Command(name = "cache-latency", mixinStandardHelpOptions = true,
-        description = "Cluster client vs bare Hazelcast client: get/put p50/p99/p99.9 and ops/s.")
+        description = "Cluster client vs bare Hazelcast client: get/put p50/p99/p99.9 and ops/s; cost of versioned"
+                + " writes and of WAL invalidation deletes.")
 public final class CacheLatencyBenchmark implements Callable<Integer> {
+
+    private static final String BARE = "bare Hazelcast client, 1 member";
+    private static final String ONE_NODE = "CacheCluster, 1 node, R=1";
 
     @Option(names = "--nodes", defaultValue = "3", description = "Cache nodes (default: ${DEFAULT-VALUE}).")
     int nodeCount;
 
-    @Option(names = "--keys", defaultValue = "10000", description = "Distinct keys (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keys", defaultValue = "10000", description = "Distinct keys per client (default: "
+            + "${DEFAULT-VALUE}).")
     int keys;
 
     @Option(names = "--value-bytes", defaultValue = "100", description = "Value size (default: ${DEFAULT-VALUE}).")
@@ -42,18 +56,44 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int warmupRounds;
 
-    /** One way to reach the cache, measured the same way as the others. */
-    private interface Path {
-        byte[] get(String key);
+    /** One operation of a client on one key. */
+    private record Op(String name, Consumer<String> call) {
+    }
 
-        void put(String key, byte[] value);
+    /** One way to reach the cache: its keys and operations, each measured the same way as every other. */
+    private static final class Client {
+        final String name;
+        final String[] keyNames;
+        final List<Op> ops = new ArrayList<>();
+        final Map<String, Result> results = new LinkedHashMap<>();
+        /** Gets that found nothing: every key is stored, so only a node ejected under load makes one. */
+        long misses;
+
+        Client(String name, int keys) {
+            this.name = name;
+            this.keyNames = new String[keys];
+            String prefix = "c" + Integer.toHexString(name.hashCode()) + ":";
+            for (int i = 0; i < keys; i++) {
+                keyNames[i] = prefix + i;
+            }
+        }
+
+        void got(byte[] value) {
+            if (value == null) {
+                misses++;
+            }
+        }
+
+        Client op(String opName, Consumer<String> call) {
+            ops.add(new Op(opName, call));
+            results.put(opName, new Result());
+            return this;
+        }
     }
 
     private static final class Result {
-        final Histogram get = new Histogram(3);
-        final Histogram put = new Histogram(3);
-        long getNanos;
-        long putNanos;
+        final Histogram latency = new Histogram(3);
+        long nanos;
     }
 
     public static void main(String[] args) {
@@ -61,87 +101,77 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        String[] keyNames = new String[keys];
-        for (int i = 0; i < keys; i++) {
-            keyNames[i] = "key:" + i;
-        }
+    public Integer call() throws ReflectiveOperationException {
         byte[] value = new byte[valueBytes];
-        try (BenchNodes nodes = new BenchNodes("lat", nodeCount)) {
-            IMap<Object, byte[]> bare = nodes.bareClient(nodes.node(0)).getMap(CacheNode.MAP_NAME);
-            Map<String, Path> paths = new LinkedHashMap<>();
-            paths.put("bare Hazelcast client, 1 member", new Path() {
-                public byte[] get(String k) {
-                    return bare.get(k);
-                }
-
-                public void put(String k, byte[] v) {
-                    bare.set(k, v);
-                }
-            });
+        try (BenchNodes nodes = new BenchNodes("lat", nodeCount);
+             NodeLink link = NodeLink.opener(Duration.ofSeconds(2), null).open(nodes.node(0).name(),
+                     nodes.node(0).address())) {
             List<CacheCluster<byte[]>> clusters = new ArrayList<>();
-            // The same member as the bare client, then all nodes with one and two replicas.
-            int[][] shapes = {{1, 1}, {nodeCount, 1}, {nodeCount, 2}};
-            for (int[] shape : shapes) {
-                CacheCluster.Builder<byte[]> b = CacheCluster.builder().replicationFactor(shape[1]);
-                nodes.nodes().subList(0, shape[0]).forEach(n -> b.node(n.name(), n.address()));
-                CacheCluster<byte[]> cluster = b.build();
-                clusters.add(cluster);
-                String name = "CacheCluster, " + shape[0] + (shape[0] == 1 ? " node" : " nodes") + ", R=" + shape[1];
-                paths.put(name, new Path() {
-                    public byte[] get(String k) {
-                        return cluster.get(k);
-                    }
-
-                    public void put(String k, byte[] v) {
-                        cluster.put(k, v);
-                    }
-                });
+            try {
+                measure(nodes, link, clusters, value);
+            } finally {
+                clusters.forEach(CacheCluster::close); // before the nodes stop, or their probes log
             }
-            for (String k : keyNames) {
-                bare.set(k, value);
-            }
-            clusters.get(clusters.size() - 1).putAll(toMap(keyNames, value));
-
-            Map<String, Result> results = new LinkedHashMap<>();
-            paths.keySet().forEach(p -> results.put(p, new Result()));
-            List<String> order = new ArrayList<>(paths.keySet());
-            long seed = 42;
-            for (int round = 0; round < warmupRounds + rounds; round++) {
-                boolean record = round >= warmupRounds;
-                for (String name : order) {
-                    seed = run(paths.get(name), record ? results.get(name) : new Result(), keyNames, value, seed);
-                }
-                java.util.Collections.rotate(order, 1);
-            }
-            print(results);
-            clusters.forEach(CacheCluster::close);
         }
         return 0;
     }
 
-    private long run(Path path, Result result, String[] keyNames, byte[] value, long seed) {
+    private void measure(BenchNodes nodes, NodeLink link, List<CacheCluster<byte[]>> clusters, byte[] value)
+            throws ReflectiveOperationException {
+        List<Client> clients = new ArrayList<>();
+        IMap<Object, byte[]> bare = nodes.bareClient(nodes.node(0)).getMap(CacheNode.MAP_NAME);
+        VersionedWrites versioned = new VersionedWrites();
+        Client bareClient = new Client(BARE, keys);
+        bareClient.op("get", k -> bareClient.got(bare.get(k)))
+                .op("put", k -> bare.set(k, value))
+                .op("versioned put", k -> bare.executeOnKey(k, versioned.next(value)));
+        clients.add(bareClient);
+        // The same member as the bare client, then all nodes with one and two replicas.
+        int[][] shapes = {{1, 1}, {nodeCount, 1}, {nodeCount, 2}};
+        for (int[] shape : shapes) {
+            CacheCluster.Builder<byte[]> b = CacheCluster.builder().replicationFactor(shape[1]);
+            nodes.nodes().subList(0, shape[0]).forEach(n -> b.node(n.name(), n.address()));
+            CacheCluster<byte[]> cluster = b.build();
+            clusters.add(cluster);
+            String name = "CacheCluster, " + shape[0] + (shape[0] == 1 ? " node" : " nodes") + ", R=" + shape[1];
+            Client client = new Client(name, keys);
+            clients.add(client.op("get", k -> client.got(cluster.get(k))).op("put", k -> cluster.put(k, value)));
+        }
+        // What the WAL invalidator sends per changed row and node: one confirmed delete.
+        clients.add(new Client("NodeLink (WAL invalidator), 1 member", keys)
+                .op("delete", k -> link.deleteAll(List.of(k))));
+        for (String k : bareClient.keyNames) {
+            bare.set(k, value);
+        }
+        for (int c = 0; c < clusters.size(); c++) {
+            clusters.get(c).putAll(toMap(clients.get(1 + c).keyNames, value));
+        }
+
+        List<Client> order = new ArrayList<>(clients);
+        long seed = 42;
+        for (int round = 0; round < warmupRounds + rounds; round++) {
+            boolean record = round >= warmupRounds;
+            for (Client c : order) {
+                for (Op op : c.ops) {
+                    seed = run(op, c.keyNames, record ? c.results.get(op.name()) : new Result(), seed);
+                }
+            }
+            Collections.rotate(order, 1);
+        }
+        print(clients);
+    }
+
+    private long run(Op op, String[] keyNames, Result result, long seed) {
         long x = seed;
         long start = System.nanoTime();
         for (int i = 0; i < ops; i++) {
             x = xorshift(x);
             String k = keyNames[(int) Long.remainderUnsigned(x, keyNames.length)];
             long t0 = System.nanoTime();
-            if (path.get(k) == null) {
-                throw new IllegalStateException("benchmark key " + k + " missing");
-            }
-            result.get.recordValue(System.nanoTime() - t0);
+            op.call().accept(k);
+            result.latency.recordValue(System.nanoTime() - t0);
         }
-        result.getNanos += System.nanoTime() - start;
-        start = System.nanoTime();
-        for (int i = 0; i < ops; i++) {
-            x = xorshift(x);
-            String k = keyNames[(int) Long.remainderUnsigned(x, keyNames.length)];
-            long t0 = System.nanoTime();
-            path.put(k, value);
-            result.put.recordValue(System.nanoTime() - t0);
-        }
-        result.putNanos += System.nanoTime() - start;
+        result.nanos += System.nanoTime() - start;
         return x;
     }
 
@@ -152,34 +182,60 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
         return x;
     }
 
-    private void print(Map<String, Result> results) {
-        System.out.printf("%n%d ops per client, op and round x %d rounds (after %d warm-up rounds), %d keys, "
-                + "%d-byte values, 1 thread, in-process nodes on loopback%n%n", ops, rounds, warmupRounds, keys,
+    private void print(List<Client> clients) {
+        System.out.printf("%n%d ops per client, op and round x %d rounds (after %d warm-up rounds), %d keys per client,"
+                + " %d-byte values, 1 thread, in-process nodes on loopback%n%n", ops, rounds, warmupRounds, keys,
                 valueBytes);
         System.out.println("| client | op | p50 us | p99 us | p99.9 us | max us | ops/s |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|");
-        for (Map.Entry<String, Result> e : results.entrySet()) {
-            row(e.getKey(), "get", e.getValue().get, e.getValue().getNanos);
-            row(e.getKey(), "put", e.getValue().put, e.getValue().putNanos);
+        for (Client c : clients) {
+            c.results.forEach((op, r) -> row(c.name, op, r));
         }
-        Result bare = results.values().iterator().next();
+        Client bare = clients.get(0);
         System.out.println();
-        results.forEach((name, r) -> {
-            if (r != bare) {
-                System.out.printf("%s / bare at p99: get %.2fx, put %.2fx%n", name,
-                        ratio(r.get, bare.get, 99), ratio(r.put, bare.put, 99));
+        for (Client c : clients) {
+            if (c.misses > 0) {
+                System.out.printf("%s: %d gets missed (a node ejected under load)%n", c.name, c.misses);
             }
-        });
+        }
+        for (Client c : clients.subList(1, clients.size())) {
+            if (c.results.containsKey("get")) {
+                System.out.printf("%s / bare: get p50 %.2fx p99 %.2fx, put p50 %.2fx p99 %.2fx%n", c.name,
+                        ratio(c, bare, "get", "get", 50), ratio(c, bare, "get", "get", 99),
+                        ratio(c, bare, "put", "put", 50), ratio(c, bare, "put", "put", 99));
+            }
+        }
+        Client one = clients.stream().filter(c -> c.name.equals(ONE_NODE)).findFirst().orElseThrow();
+        double getP99 = ratio(one, bare, "get", "get", 99);
+        System.out.printf("routed get p99 / bare get p99 (same member): %.2fx, goal <= 1.10x: %s%n", getP99,
+                getP99 <= 1.10 ? "met" : "missed");
+        System.out.printf("versioning per write (bare versioned put - bare put): p50 %+.1f us, p99 %+.1f us"
+                        + " (%.2fx / %.2fx)%n", diffMicros(bare, "versioned put", bare, "put", 50),
+                diffMicros(bare, "versioned put", bare, "put", 99), ratio(bare, bare, "versioned put", "put", 50),
+                ratio(bare, bare, "versioned put", "put", 99));
+        Client link = clients.get(clients.size() - 1);
+        System.out.printf("WAL invalidation per write and node (one confirmed delete): p50 %.1f us, p99 %.1f us"
+                        + " (%.2fx / %.2fx a bare put)%n", micros(link, "delete", 50), micros(link, "delete", 99),
+                ratio(link, bare, "delete", "put", 50), ratio(link, bare, "delete", "put", 99));
     }
 
-    private static void row(String client, String op, Histogram h, long nanos) {
+    private static void row(String client, String op, Result r) {
+        Histogram h = r.latency;
         System.out.printf("| %s | %s | %.1f | %.1f | %.1f | %.1f | %,.0f |%n", client, op,
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
-                h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getTotalCount() / (nanos / 1e9));
+                h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getTotalCount() / (r.nanos / 1e9));
     }
 
-    private static double ratio(Histogram a, Histogram b, double percentile) {
-        return (double) a.getValueAtPercentile(percentile) / b.getValueAtPercentile(percentile);
+    private static double micros(Client c, String op, double percentile) {
+        return c.results.get(op).latency.getValueAtPercentile(percentile) / 1e3;
+    }
+
+    private static double ratio(Client a, Client b, String opA, String opB, double percentile) {
+        return micros(a, opA, percentile) / micros(b, opB, percentile);
+    }
+
+    private static double diffMicros(Client a, String opA, Client b, String opB, double percentile) {
+        return micros(a, opA, percentile) - micros(b, opB, percentile);
     }
 
     private static Map<String, byte[]> toMap(String[] keyNames, byte[] value) {
@@ -188,5 +244,35 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
             m.put(k, value);
         }
         return m;
+    }
+
+    /**
+     * The cluster client's own set-if-newer entry processor, built as the client builds it (a fresh version per
+     * write), for the bare client. Both types are package-private in cache-node; reflection is used once, at setup,
+     * so the bare client sends exactly what {@link CacheCluster#put} sends, without copying the class.
+     */
+    private static final class VersionedWrites {
+        private final Method value;
+        private final Constructor<?> write;
+        private long version = System.currentTimeMillis() << 16;
+
+        VersionedWrites() throws ReflectiveOperationException {
+            Class<?> versioned = Class.forName("io.ringroute.cache.Versioned");
+            value = versioned.getDeclaredMethod("value", long.class, byte[].class);
+            value.setAccessible(true);
+            write = Class.forName("io.ringroute.cache.VersionedWrite")
+                    .getDeclaredConstructor(byte[].class, long.class, boolean.class);
+            write.setAccessible(true);
+        }
+
+        @SuppressWarnings("unchecked")
+        EntryProcessor<Object, byte[], byte[]> next(byte[] payload) {
+            try {
+                return (EntryProcessor<Object, byte[], byte[]>) write.newInstance(value.invoke(null, ++version,
+                        payload), -1L, false);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot build a versioned write", e);
+            }
+        }
     }
 }

@@ -10,16 +10,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the chaos clients' logs and counts what the run promised: reads older than the newest write acknowledged
- * more than {@code boundMillis} before the read started (any process's writes), reads older than the process's own
- * last acknowledged write (bound 0), the largest staleness seen, failed calls, p99/max latency and the hit rate.
+ * Reads the chaos clients' logs and counts what the run promised: reads (cache hits, and misses loaded from the
+ * database) older than the newest write acknowledged more than {@code boundMillis} before the read started (any
+ * process's writes), reads older than the process's own last acknowledged write (bound 0), the largest staleness
+ * seen, failed calls, p99/max latency and the hit rate.
  */
 final class ChaosReport {
 
     private record Write(long version, long ackMillis, String client, boolean put) {
     }
 
-    private record Read(String key, long version, long atMillis, String client) {
+    private record Read(String key, long version, long atMillis, String client, boolean hit) {
     }
 
     /** Ejections seen by clients: node id -> times (ms). */
@@ -58,7 +59,11 @@ final class ChaosReport {
         switch (f[0]) {
             case "W", "D" -> writes.computeIfAbsent(f[1], k -> new ArrayList<>())
                     .add(new Write(Long.parseLong(f[2]), Long.parseLong(f[3]), client, f[0].equals("W")));
-            case "R" -> allReads.add(new Read(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), client));
+            case "R" -> {
+                if (f.length == 5) {
+                    allReads.add(new Read(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), client, f[4].equals("H")));
+                }
+            }
             case "E" -> {
                 if (f[2].equals("EJECTED")) {
                     ejections.computeIfAbsent(f[1], k -> new ArrayList<>()).add(Long.parseLong(f[3]));
@@ -78,10 +83,8 @@ final class ChaosReport {
 
     private void judge(Read r, long boundMillis) {
         reads++;
-        if (r.version() >= 0) {
+        if (r.hit()) {
             hits++;
-        } else {
-            return; // a miss: cache-aside reads the database, nothing stale is served
         }
         long newestAcked = Long.MIN_VALUE;
         long newestOwn = Long.MIN_VALUE;
@@ -111,15 +114,10 @@ final class ChaosReport {
         }
     }
 
-    /** The version of each key whose newest acknowledged write is a put (not a delete). */
-    Map<String, Long> newestPuts() {
+    /** The version of each key's newest acknowledged write (a put or a delete). */
+    Map<String, Long> newestWrites() {
         Map<String, Long> out = new HashMap<>();
-        writes.forEach((k, list) -> {
-            Write newest = list.stream().max((a, b) -> Long.compare(a.version(), b.version())).orElseThrow();
-            if (newest.put()) {
-                out.put(k, newest.version());
-            }
-        });
+        writes.forEach((k, list) -> out.put(k, list.stream().mapToLong(Write::version).max().orElseThrow()));
         return out;
     }
 }

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheClusterListener;
 import io.ringroute.cache.CacheStats;
+import io.ringroute.cache.NodeErrorKind;
 import io.ringroute.cache.NodeEvent;
 import io.ringroute.cache.NodeState;
 import io.ringroute.cache.NodeStats;
@@ -26,8 +27,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Publishes a {@link CacheCluster} client's {@link CacheStats} as Micrometer meters, read when the registry is
  * scraped (one stats snapshot serves every meter of a scrape). Nodes added later get their meters when they join;
- * a removed node's meters are removed. Tags: {@code node} (the node id), {@code operation} (read or write). Keys
- * never become tags.
+ * a removed node's meters are removed. Tags: {@code node} (the node id), {@code operation} (read or write),
+ * {@code kind} (why a call failed). Keys never become tags.
  *
  * <table>
  * <caption>Meters</caption>
@@ -35,18 +36,27 @@ import org.HdrHistogram.Histogram;
  * <tr><td>{@code ringroute.cache.node.reads}</td><td>counter, reads of one node</td><td>node, result</td></tr>
  * <tr><td>{@code ringroute.cache.decode.errors}</td><td>counter, values the codec could not decode (served as
  * misses; no node is charged)</td><td></td></tr>
- * <tr><td>{@code ringroute.cache.node.errors}</td><td>counter, failed calls</td><td>node</td></tr>
+ * <tr><td>{@code ringroute.cache.node.errors}</td><td>counter, failed calls</td><td>node, kind ({@link
+ * NodeErrorKind#tag()}: timeout, connection, other)</td></tr>
  * <tr><td>{@code ringroute.cache.node.keys.repaired}</td><td>counter, keys repaired from peers after the node
  * missed writes</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.ejections}</td><td>counter</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.entries.moved}</td><td>counter, entries copied in by membership
  * changes</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.up}</td><td>gauge, 1 in the read path, 0 ejected</td><td>node</td></tr>
+ * <tr><td>{@code ringroute.cache.node.client.invocations.pending}</td><td>gauge, calls the node's Hazelcast
+ * client sent and has no answer for (Hazelcast's {@code invocations.pendingCalls})</td><td>node</td></tr>
+ * <tr><td>{@code ringroute.cache.node.client.events.queued}</td><td>gauge, events that client received and has not
+ * handled yet (Hazelcast's {@code listeners.eventQueueSize})</td><td>node</td></tr>
  * <tr><td>{@code ringroute.cache.node.latency}</td><td>function timer (count, total) since the client started</td>
  * <td>node, operation</td></tr>
  * <tr><td>{@code ringroute.cache.node.latency.percentile}</td><td>time gauge since the client started</td>
  * <td>node, operation, quantile (0.5, 0.99, 0.999)</td></tr>
  * </table>
+ *
+ * <p>The two {@code client} gauges are Hazelcast's own client metrics, read from the JMX beans it publishes (its
+ * only public interface to them; see {@link HazelcastClientMetrics}): NaN while they are not there (metrics or JMX
+ * turned off through the client properties, or not collected yet), and as old as the collection interval (5 s).
  */
 public final class CacheMeterBinder implements MeterBinder {
 
@@ -55,6 +65,7 @@ public final class CacheMeterBinder implements MeterBinder {
 
     private final CacheCluster<?> cluster;
     private final Map<String, List<Meter>> nodeMeters = new ConcurrentHashMap<>();
+    private final HazelcastClientMetrics hazelcast = new HazelcastClientMetrics();
     private volatile Snapshot snapshot;
 
     public CacheMeterBinder(CacheCluster<?> cluster) {
@@ -106,8 +117,10 @@ public final class CacheMeterBinder implements MeterBinder {
                 id, NodeStats::hits));
         meters.add(counter(registry, "ringroute.cache.node.reads", "reads of the node", node.and("result", "miss"),
                 id, NodeStats::misses));
-        meters.add(counter(registry, "ringroute.cache.node.errors", "calls that failed (timeouts, lost connections)",
-                node, id, NodeStats::errors));
+        for (NodeErrorKind kind : NodeErrorKind.values()) {
+            meters.add(counter(registry, "ringroute.cache.node.errors", "calls to the node that failed, by kind",
+                    node.and("kind", kind.tag()), id, n -> n.errors(kind)));
+        }
         meters.add(counter(registry, "ringroute.cache.node.keys.repaired",
                 "keys repaired from peers after the node missed writes", node, id, NodeStats::keysRepaired));
         meters.add(counter(registry, "ringroute.cache.node.ejections", "times the node left the read path", node,
@@ -117,6 +130,14 @@ public final class CacheMeterBinder implements MeterBinder {
         meters.add(Gauge.builder("ringroute.cache.node.up", this,
                         b -> b.node(id, n -> n.state() == NodeState.UP ? 1 : 0))
                 .description("1 while the node serves reads, 0 while it is ejected").tags(node).register(registry));
+        meters.add(Gauge.builder("ringroute.cache.node.client.invocations.pending", this,
+                        b -> b.node(id, n -> b.hazelcast.read(n.clientInstance(), "invocations", "pendingCalls")))
+                .description("calls the node's Hazelcast client has sent and not had answered (Hazelcast's own "
+                        + "metric, collected every 5 s)").tags(node).register(registry));
+        meters.add(Gauge.builder("ringroute.cache.node.client.events.queued", this,
+                        b -> b.node(id, n -> b.hazelcast.read(n.clientInstance(), "listeners", "eventQueueSize")))
+                .description("events the node's Hazelcast client has received and not yet handled (Hazelcast's own "
+                        + "metric, collected every 5 s)").tags(node).register(registry));
         for (String op : List.of("read", "write")) {
             boolean reads = op.equals("read");
             Tags tags = node.and("operation", op);

@@ -158,7 +158,9 @@ public final class ReshardCommand implements Callable<Integer> {
             try (TopologyCatalog catalog = TopologyCatalog.connect(config.catalog(c))) {
                 CatalogSnapshot s = catalog.snapshot();
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("epoch %d, %d vnodes per unit of weight, shards %s%n", s.epoch(), s.vnodes(), s.members());
+                out.printf("epoch %d, %s, shards %s%n", s.epoch(), s.layout().map(l -> "token layout version "
+                        + l.version() + " (" + l.tokensPerUnit() + " tokens per unit of weight)")
+                        .orElse(s.vnodes() + " vnodes per unit of weight"), s.members());
                 out.printf("sharded tables: %s%n", catalog.tables().stream().map(ShardedTable::name).toList());
                 if (s.target().isPresent()) {
                     Map<MoveState, Integer> states = new EnumMap<>(MoveState.class);

@@ -4,6 +4,7 @@ import io.ringroute.ring.HashRing;
 import io.ringroute.ring.Node;
 import io.ringroute.ring.RangeMove;
 import io.ringroute.ring.RebalancePlan;
+import io.ringroute.ring.TokenLayout;
 import io.ringroute.ring.TokenRange;
 import io.ringroute.shard.CatalogMove;
 import io.ringroute.shard.CatalogSnapshot;
@@ -30,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -106,7 +108,7 @@ public final class Resharder implements AutoCloseable {
             Map<String, Connection> shards = new HashMap<>();
             try {
                 validate(snap, to, tables, shards);
-                RebalancePlan plan = RebalancePlan.between(snap.ring(), ringOf(snap.vnodes(), to));
+                RebalancePlan plan = RebalancePlan.between(snap.ring(), snap.ringFor(to));
                 Map<String, RowCopier> copiers = copiers(tables, connection(shards, snap.members().keySet()
                         .iterator().next()));
                 long[] rows = rowsPerRange(copiers, shards, plan.moves().stream().map(m -> m.from().id()).toList(),
@@ -153,8 +155,11 @@ public final class Resharder implements AutoCloseable {
             try {
                 if (snap.target().isEmpty()) {
                     validate(snap, to, tables, shards);
-                    RebalancePlan plan = RebalancePlan.between(snap.ring(), ringOf(snap.vnodes(), to));
-                    catalog.beginResharding(to, plan.moves());
+                    Optional<TokenLayout> targetLayout = snap.layoutFor(to);
+                    HashRing targetRing = targetLayout.isPresent()
+                            ? HashRing.builder().layout(targetLayout.get()).build() : snap.ringFor(to);
+                    RebalancePlan plan = RebalancePlan.between(snap.ring(), targetRing);
+                    catalog.beginResharding(to, targetLayout, plan.moves());
                     LOG.info("resharding {} -> {}: {} ranges, {}% of the ring", snap.members(), to,
                             plan.moves().size(), String.format("%.2f", 100 * plan.movedFraction()));
                     snap = catalog.snapshot();
@@ -653,11 +658,6 @@ public final class Resharder implements AutoCloseable {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    private static HashRing ringOf(int vnodes, Map<String, Double> weights) {
-        return HashRing.builder().vnodesPerNode(vnodes)
-                .nodes(weights.entrySet().stream().map(e -> Node.of(e.getKey(), e.getValue())).toList()).build();
     }
 
     private static Map<String, Double> sorted(Map<String, Double> weights) {
