@@ -28,6 +28,38 @@ const Charts = (() => {
     return (v < 10 && v !== 0 ? v.toFixed(1) : v.toFixed(0));
   }
 
+  const LABEL_CHAR_WIDTH = 5.6; // px per character of a 10px marker label (a generous estimate)
+  const LABEL_LANES = 4;
+
+  /**
+   * Puts a marker's label in the first lane (row under the top) where it does not overlap the label before it;
+   * when every lane is taken there, it joins the label placed last, as "label +N" (N more changes just after),
+   * so labels of changes close in time stay readable instead of printing over each other.
+   */
+  function placeLabel(placed, mx, label, parts) {
+    const { lanes } = placed;
+    const width = label.length * LABEL_CHAR_WIDTH;
+    const nearEnd = mx + 3 + width > W - PAD.right;
+    const from = nearEnd ? mx - 3 - width : mx + 3;
+    let lane = lanes.findIndex((l) => l.end + 4 <= from);
+    if (lane < 0 && lanes.length < LABEL_LANES) {
+      lane = lanes.length;
+      lanes.push({ end: -Infinity });
+    }
+    if (lane < 0) {
+      const last = lanes[placed.last];
+      last.more += 1;
+      last.node.textContent = `${last.label} +${last.more}`;
+      last.end = Math.max(last.end, last.start + last.node.textContent.length * LABEL_CHAR_WIDTH);
+      return;
+    }
+    const node = svgEl('text', { x: (nearEnd ? mx - 3 : mx + 3).toFixed(1), y: PAD.top + 9 + 11 * lane,
+      'text-anchor': nearEnd ? 'end' : 'start', class: 'marker-label' }, label);
+    lanes[lane] = { start: from, end: from + width, node, label, more: 0 };
+    placed.last = lane;
+    parts.push(node);
+  }
+
   /**
    * Draws one chart into `svg`: `series` is [{id, color, values: [number|null per sample]}], `times` the sample
    * times, `markers` [{atMillis, label}] vertical lines. A null value breaks the line (unknown, not zero).
@@ -52,12 +84,12 @@ const Charts = (() => {
       parts.push(svgEl('text', { x: x(t), y: H - 5, 'text-anchor': m === 0 ? 'end' : 'middle', class: 'axis' },
         m === 0 ? 'now' : `-${m}m`));
     });
-    markers.filter((m) => m.atMillis >= start).forEach((m) => {
-      const mx = x(m.atMillis).toFixed(1);
-      parts.push(svgEl('line', { x1: mx, x2: mx, y1: PAD.top, y2: H - PAD.bottom, class: 'marker' }));
-      const nearEnd = Number(mx) > W - 80;
-      parts.push(svgEl('text', { x: Number(mx) + (nearEnd ? -3 : 3), y: PAD.top + 9,
-        'text-anchor': nearEnd ? 'end' : 'start', class: 'marker-label' }, m.label));
+    const placed = { lanes: [], last: -1 };
+    markers.filter((m) => m.atMillis >= start).sort((a, b) => a.atMillis - b.atMillis).forEach((m) => {
+      const mx = x(m.atMillis);
+      parts.push(svgEl('line', { x1: mx.toFixed(1), x2: mx.toFixed(1), y1: PAD.top, y2: H - PAD.bottom,
+        class: 'marker' }));
+      placeLabel(placed, mx, m.label, parts);
     });
     series.forEach((s) => {
       let d = '';

@@ -28,8 +28,10 @@ public final class CacheTestSupport {
         node.map().set(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Whether this node holds a value for the key (a tombstone left by a delete is no value). */
     public static boolean holds(CacheNode node, String key) {
-        return node.map().containsKey(key);
+        byte[] stored = node.map().get(key);
+        return stored != null && !Versioned.isTombstone(stored);
     }
 
     public static void closeAll(List<? extends AutoCloseable> all) {

@@ -1,6 +1,7 @@
 package io.ringroute.cache;
 
 import io.ringroute.ring.HashRing;
+import io.ringroute.ring.TokenLayout;
 import io.ringroute.ring.KeyHash;
 import io.ringroute.ring.LiveRing;
 import io.ringroute.ring.Node;
@@ -475,9 +476,9 @@ public final class CacheCluster<V> implements AutoCloseable {
                 }
             }
             setClients(next);
-            ring.set(ringOf(record.nodes()));
+            ring.set(record.ring(vnodesPerNode, replicationFactor));
             phases.swap(record.others().isEmpty() ? WritePhase.STEADY
-                    : new WritePhase(ringOf(record.others()), false));
+                    : new WritePhase(record.othersRing(vnodesPerNode, replicationFactor), false));
             if (record.stage() == MembershipRecord.Stage.STEADY) {
                 Set<String> kept = record.nodes().stream().map(Node::id).collect(Collectors.toSet());
                 for (String id : List.copyOf(clients.keySet())) {
@@ -487,10 +488,6 @@ public final class CacheCluster<V> implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private HashRing ringOf(List<Node> nodes) {
-        return HashRing.builder().vnodesPerNode(vnodesPerNode).maxReplicas(replicationFactor).nodes(nodes).build();
     }
 
     /** The epoch of the shared membership this client follows; 0 when it shares none. */
@@ -507,6 +504,27 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     public int replicationFactor() {
         return replicationFactor;
+    }
+
+    /** How long a delete's tombstone keeps older writes out ({@link Builder#tombstoneTtl}). */
+    public Duration tombstoneTtl() {
+        return settings.tombstoneTtl();
+    }
+
+    /**
+     * Keeps a node out of this client's reads from now until it has been emptied: for a node that missed deletes
+     * elsewhere (the WAL invalidator could not reach it). The client empties it in its next repair round (every
+     * 500 ms while the node is up, else before it rejoins), then reads it again. Writes keep going to it.
+     *
+     * @throws IllegalArgumentException for a node this client does not know
+     */
+    public void requirePurge(String nodeId) {
+        NodeClient c = nodeId == null ? null : clients.get(nodeId);
+        if (c == null) {
+            throw new IllegalArgumentException("no node '" + nodeId + "' in the cluster (nodes: "
+                    + String.join(", ", new TreeMap<>(clients).keySet()) + ")");
+        }
+        c.requirePurge();
     }
 
     /** Each node's state, by id. */
@@ -679,6 +697,7 @@ public final class CacheCluster<V> implements AutoCloseable {
         private int replicationFactor = 2;
         private int maxValueBytes = 1 << 20;
         private int vnodesPerNode = HashRing.DEFAULT_VNODES;
+        private TokenLayout layout;
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration callTimeout = Duration.ofSeconds(2);
         private int ejectAfter = 3;
@@ -751,6 +770,20 @@ public final class CacheCluster<V> implements AutoCloseable {
                 throw new IllegalArgumentException("vnodesPerNode must be >= 1, was " + vnodes);
             }
             this.vnodesPerNode = vnodes;
+            return this;
+        }
+
+        /**
+         * Places the nodes by balanced allocation from this layout instead of random vnodes (ring/README.md):
+         * nodes the layout lacks get tokens by allocation steps in the order they were given, nodes it has keep
+         * theirs, and added or removed nodes evolve it. With {@link #sharedMembership} the layout travels with
+         * the shared record, so every process builds the identical ring (a shared record wins over this one).
+         */
+        public Builder<V> layout(TokenLayout layout) {
+            if (layout == null) {
+                throw new IllegalArgumentException("layout must not be null");
+            }
+            this.layout = layout;
             return this;
         }
 
@@ -883,8 +916,9 @@ public final class CacheCluster<V> implements AutoCloseable {
             if (nodes.isEmpty()) {
                 throw new IllegalArgumentException("a cache cluster needs at least one node");
             }
-            HashRing initial = HashRing.builder().vnodesPerNode(vnodesPerNode)
-                    .maxReplicas(replicationFactor).nodes(nodes.values()).build();
+            HashRing.Builder ringBuilder = HashRing.builder().maxReplicas(replicationFactor).nodes(nodes.values());
+            HashRing initial = (layout == null ? ringBuilder.vnodesPerNode(vnodesPerNode) : ringBuilder.layout(layout))
+                    .build();
             AtomicInteger threads = new AtomicInteger();
             ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, r -> {
                 Thread t = new Thread(r, "ringroute-cache-probe-" + threads.incrementAndGet());

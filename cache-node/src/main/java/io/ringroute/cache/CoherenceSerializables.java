@@ -13,6 +13,7 @@ final class CoherenceSerializables implements DataSerializableFactory {
 
     static final int FACTORY_ID = 2;
     static final int VERSIONED_WRITE = 1;
+    static final int INVALIDATE = 2;
 
     /** Adds this factory to a member's or a client's serialization config. */
     static SerializationConfig register(SerializationConfig config) {
@@ -23,6 +24,7 @@ final class CoherenceSerializables implements DataSerializableFactory {
     public IdentifiedDataSerializable create(int typeId) {
         return switch (typeId) {
             case VERSIONED_WRITE -> new VersionedWrite();
+            case INVALIDATE -> new Invalidate();
             default -> throw new IllegalArgumentException("unknown coherence type id " + typeId);
         };
     }

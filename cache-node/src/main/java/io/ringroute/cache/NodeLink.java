@@ -7,9 +7,8 @@ import com.hazelcast.client.config.RoutingMode;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
+import java.util.HashSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +24,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class NodeLink implements AutoCloseable {
 
-    private static final int IN_FLIGHT = 256;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final String id;
@@ -86,18 +84,29 @@ public final class NodeLink implements AutoCloseable {
         return address;
     }
 
-    /** Deletes the keys on the node, pipelined; throws unless every delete was confirmed in time. */
-    public void deleteAll(Collection<String> keys) {
-        IMap<Object, byte[]> m = connected();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<CompletableFuture<Boolean>> window = new ArrayList<>(Math.min(keys.size(), IN_FLIGHT));
-        for (String key : keys) {
-            window.add(m.deleteAsync(key).toCompletableFuture());
-            if (window.size() == IN_FLIGHT) {
-                await(window, deadline);
-            }
+    /**
+     * Deletes the keys on the node in one call, leaving a tombstone for {@code tombstoneTtl} at {@code version}, or
+     * at the version the node held if that is newer ({@link Invalidate}): so no write older than the deletion, from
+     * any process, can bring a value back while the tombstone lives. Throws unless the node confirmed it in time.
+     *
+     * @param version the deletion's version in the key space's scheme (for the cluster client's clock versions,
+     *                {@link ClockVersion#at}); {@code Long.MIN_VALUE} to use only the version each key held
+     * @param tombstoneTtl how long the tombstones keep older writes out ({@link CacheCluster#tombstoneTtl()})
+     */
+    public void deleteAll(Collection<String> keys, long version, Duration tombstoneTtl) {
+        if (tombstoneTtl == null || tombstoneTtl.toMillis() < 1000) {
+            throw new IllegalArgumentException("tombstoneTtl must be at least 1 s, was " + tombstoneTtl);
         }
-        await(window, deadline);
+        IMap<Object, byte[]> m = connected();
+        try {
+            m.submitToKeys(new HashSet<Object>(keys), new Invalidate(version, tombstoneTtl.toMillis()))
+                    .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw failed("delete", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed("delete", e);
+        }
     }
 
     /** Empties the node; throws unless it was confirmed. */
@@ -110,21 +119,6 @@ public final class NodeLink implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failed("clear", e);
-        }
-    }
-
-    private void await(List<CompletableFuture<Boolean>> window, long deadlineNanos) {
-        try {
-            for (CompletableFuture<Boolean> f : window) {
-                f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-        } catch (ExecutionException | TimeoutException e) {
-            throw failed("delete", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed("delete", e);
-        } finally {
-            window.clear();
         }
     }
 
@@ -190,6 +184,7 @@ public final class NodeLink implements AutoCloseable {
             cc.setProperty("hazelcast.logging.details.enabled", "false"); // log lines would show the cluster name
         }
         WireFormat.configure(cc.getSerializationConfig());
+        CoherenceSerializables.register(cc.getSerializationConfig());
         return cc;
     }
 

@@ -4,7 +4,6 @@ import io.ringroute.ring.HashRing;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,7 +59,7 @@ final class SharedMembership implements Rebalancer.Stages {
         Collection<NodeClient> nodes = follower.clients().values();
         MembershipRecord newest = MembershipRegistry.newest(nodes);
         if (newest == null) {
-            MembershipRecord first = new MembershipRecord(1, MembershipRecord.Stage.STEADY, initial.nodes(), List.of());
+            MembershipRecord first = MembershipRecord.of(1, MembershipRecord.Stage.STEADY, initial, null);
             byte[] stored = first.encode();
             for (NodeClient n : nodes) {
                 try {
@@ -145,8 +144,7 @@ final class SharedMembership implements Rebalancer.Stages {
 
     private void publish(MembershipRecord.Stage stage, HashRing reads, HashRing others) {
         long next = epoch + 1;
-        MembershipRecord record = new MembershipRecord(next, stage, reads.nodes(),
-                others == null ? List.of() : others.nodes());
+        MembershipRecord record = MembershipRecord.of(next, stage, reads, others);
         Map<String, NodeClient> all = new LinkedHashMap<>(follower.clients());
         MembershipRegistry.publish(record, all.values());
         epoch = next;

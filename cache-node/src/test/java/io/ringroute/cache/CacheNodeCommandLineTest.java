@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -89,34 +88,13 @@ class CacheNodeCommandLineTest {
 
     /** Starts {@code CacheNodeMain} in a child JVM on this module's class path, stdout and stderr into one file. */
     private static Process start(Path out, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jdkAccessFlags());
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(CacheNodeMain.class.getName());
+        List<String> command = new ArrayList<>(TestNodes.javaCommand(CacheNodeMain.class));
         command.addAll(List.of(args));
         try {
             return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** This JVM's --add-opens / --add-exports (the module's surefire argLine), which the node jar's manifest has. */
-    private static List<String> jdkAccessFlags() {
-        List<String> in = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        List<String> flags = new ArrayList<>();
-        for (int i = 0; i < in.size(); i++) {
-            String a = in.get(i);
-            if (a.startsWith("--add-opens=") || a.startsWith("--add-exports=")) {
-                flags.add(a);
-            } else if ((a.equals("--add-opens") || a.equals("--add-exports")) && i + 1 < in.size()) {
-                flags.add(a);
-                flags.add(in.get(++i));
-            }
-        }
-        return flags;
     }
 
     private static String read(Path file) {

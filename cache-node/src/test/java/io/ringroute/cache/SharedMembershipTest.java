@@ -6,10 +6,21 @@ import static org.awaitility.Awaitility.await;
 
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.Node;
+import io.ringroute.ring.TokenLayout;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +34,8 @@ import org.junit.jupiter.api.Test;
 class SharedMembershipTest {
 
     private static final Duration POLL = Duration.ofMillis(200);
+    /** A child JVM starts and connects within this, even on a heavily loaded machine. */
+    private static final Duration CHILD_BOUND = Duration.ofSeconds(120);
     private final List<AutoCloseable> resources = new ArrayList<>();
     private List<CacheNode> nodes;
     private CacheNode added;
@@ -98,6 +111,27 @@ class SharedMembershipTest {
     }
 
     @Test
+    void aTokenLayoutTravelsWithTheSharedMembershipSoEveryClientBuildsTheIdenticalRing() {
+        TokenLayout start = TokenLayout.empty(32, 2);
+        CacheCluster<byte[]> changer = TestNodes.cluster(nodes).replicationFactor(2).sharedMembership(POLL)
+                .layout(start).build();
+        resources.add(changer);
+        CacheCluster<byte[]> follower = client(); // random vnodes by its own configuration
+        TokenLayout first = changer.ring().layout().orElseThrow();
+        assertThat(first.size()).isEqualTo(3);
+        assertThat(follower.ring().layout()).contains(first);
+        assertThat(follower.ring().tokens()).isEqualTo(changer.ring().tokens());
+
+        changer.addNode(added.name(), added.address(), 1.0, null);
+
+        TokenLayout grown = first.withNode(Node.of(added.name()));
+        assertThat(changer.ring().layout()).as("the new node's tokens from the allocator").contains(grown);
+        await().atMost(Duration.ofSeconds(30)).until(() -> follower.membershipEpoch() == changer.membershipEpoch());
+        assertThat(follower.ring().layout()).contains(grown);
+        assertThat(follower.ring().tokens()).isEqualTo(changer.ring().tokens());
+    }
+
+    @Test
     void onlyOneProcessChangesTheMembershipAtATime() {
         CacheCluster<byte[]> one = client();
         CacheCluster<byte[]> other = client();
@@ -111,5 +145,117 @@ class SharedMembershipTest {
         MembershipRegistry.unlock("a-change-in-another-process", one.clients().values());
         other.addNode(added.name(), added.address(), 1.0, null);
         await().atMost(Duration.ofSeconds(30)).until(() -> ids(one.ring()).contains(added.name()));
+    }
+
+    @Test
+    void changesMadeInAnotherProcessMoveThisProcesssReadsAndWritesToTheNewOwners() throws IOException {
+        CacheCluster<byte[]> here = client();
+        byte[] value = {1};
+        try (ChildProcessClient other = new ChildProcessClient(nodes)) {
+            long epoch = other.change("add " + added.name() + " " + added.address());
+            await().atMost(CHILD_BOUND).until(() -> here.membershipEpoch() == epoch);
+            assertThat(ids(here.ring())).contains(added.name());
+            List<String> gained = TestNodes.entries("gained", 1_000).keySet().stream()
+                    .filter(k -> here.ring().replicas(k, 2).containsId(added.name())).limit(20).toList();
+            gained.forEach(k -> here.put(k, value));
+            for (String k : gained) {
+                assertThat(Versioned.payload(added.map().get(k))).as("%s written to the new node", k)
+                        .isEqualTo(value);
+            }
+            String ownedThere = TestNodes.entries("owned", 1_000).keySet().stream()
+                    .filter(k -> here.ring().primary(k).id().equals(added.name())).findFirst().orElseThrow();
+            added.map().set(ownedThere, Versioned.value(Long.MAX_VALUE - 1, new byte[] {2})); // only there
+            assertThat(here.get(ownedThere)).as("read from the new primary").containsExactly(2);
+
+            String removed = nodes.get(0).name();
+            long after = other.change("remove " + removed);
+            await().atMost(CHILD_BOUND).until(() -> here.membershipEpoch() == after);
+            assertThat(ids(here.ring())).doesNotContain(removed);
+            assertThat(here.nodeStates()).doesNotContainKey(removed);
+            Set<String> fresh = TestNodes.entries("fresh", 50).keySet();
+            fresh.forEach(k -> here.put(k, value));
+            assertThat(fresh).noneMatch(k -> nodes.get(0).map().containsKey(k))
+                    .allMatch(k -> Arrays.equals(here.get(k), value));
+        }
+    }
+
+    /** Another client process: a child JVM running {@link ChangingClient}, told what to change on its stdin. */
+    private static final class ChildProcessClient implements AutoCloseable {
+        private final Path out;
+        private final Process process;
+        private final Writer commands;
+        private int sent;
+
+        ChildProcessClient(List<CacheNode> nodes) throws IOException {
+            out = Files.createTempFile("membership-child", ".out");
+            List<String> command = new ArrayList<>(TestNodes.javaCommand(ChangingClient.class));
+            nodes.forEach(n -> command.add(n.name() + "=" + n.address()));
+            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        /** Has the child make one change; returns the membership epoch it reached. */
+        long change(String line) throws IOException {
+            commands.write(line + "\n");
+            commands.flush();
+            int n = ++sent;
+            await().atMost(CHILD_BOUND).until(() -> results().size() >= n || !process.isAlive());
+            List<String> results = results();
+            assertThat(results).as("the child's output: %s", Files.readString(out)).hasSizeGreaterThanOrEqualTo(n);
+            String result = results.get(n - 1);
+            assertThat(result).as("the child's change '%s'", line).startsWith(ChangingClient.DONE);
+            return Long.parseLong(result.substring(ChangingClient.DONE.length()));
+        }
+
+        private List<String> results() throws IOException {
+            return Files.readAllLines(out, StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.startsWith(ChangingClient.DONE) || l.startsWith(ChangingClient.FAILED)).toList();
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * The child JVM: a cluster client sharing the membership of the nodes given as {@code id=address}. Each line on
+     * its stdin ({@code add <id> <address>} or {@code remove <id>}) is a change; it prints the epoch reached after
+     * each. It exits when its stdin closes, so it also ends if the test dies.
+     */
+    static final class ChangingClient {
+        static final String DONE = "membership child: done at epoch ";
+        static final String FAILED = "membership child: failed: ";
+
+        public static void main(String[] args) throws IOException {
+            CacheCluster.Builder<byte[]> b = TestNodes.cluster(List.of()).replicationFactor(2).sharedMembership(POLL);
+            for (String a : args) {
+                String[] idAddress = a.split("=", 2);
+                b.node(idAddress[0], idAddress[1]);
+            }
+            try (CacheCluster<byte[]> cluster = b.build();
+                    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    String[] w = line.split(" ");
+                    try {
+                        if (w[0].equals("add")) {
+                            cluster.addNode(w[1], w[2], 1.0, null);
+                        } else {
+                            cluster.removeNode(w[1]);
+                        }
+                        System.out.println(DONE + cluster.membershipEpoch());
+                    } catch (RuntimeException e) {
+                        System.out.println(FAILED + e);
+                    }
+                    System.out.flush();
+                }
+            }
+        }
     }
 }

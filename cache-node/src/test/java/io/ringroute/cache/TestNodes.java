@@ -2,9 +2,12 @@ package io.ringroute.cache;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +59,29 @@ final class TestNodes {
             out.put(prefix + ":" + i, ("value-" + i).getBytes(StandardCharsets.UTF_8));
         }
         return out;
+    }
+
+    /**
+     * The command that runs {@code main} in a child JVM on this module's test class path, with this JVM's
+     * --add-opens / --add-exports (the module's surefire argLine, which the node jar's manifest has).
+     */
+    static List<String> javaCommand(Class<?> main) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> in = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        for (int i = 0; i < in.size(); i++) {
+            String a = in.get(i);
+            if (a.startsWith("--add-opens=") || a.startsWith("--add-exports=")) {
+                command.add(a);
+            } else if ((a.equals("--add-opens") || a.equals("--add-exports")) && i + 1 < in.size()) {
+                command.add(a);
+                command.add(in.get(++i));
+            }
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(main.getName());
+        return command;
     }
 
     static int freePort() {

@@ -1,10 +1,14 @@
 package io.ringroute.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,5 +111,53 @@ class VersionedWritesTest {
         first.delete("user:5", Long.MAX_VALUE);
         assertThat(second.putIfAbsent("user:5", "stale", java.time.Duration.ofMinutes(1))).isNull();
         assertThat(first.get("user:5")).isNull();
+    }
+
+    @Test
+    void anInvalidationLeavesATombstoneAtTheNewerOfItsVersionAndTheDeletedValues() {
+        first.put("user:6", "v10", 10, null);
+        first.put("user:7", "v10", 10, null);
+        NODES.forEach(n -> n.map().set("user:8", "written by something else".getBytes(StandardCharsets.UTF_8)));
+        for (CacheNode n : NODES) { // as the WAL invalidator deletes: on every node
+            try (NodeLink link = NodeLink.opener(Duration.ofSeconds(5), null).open(n.name(), n.address())) {
+                link.deleteAll(List.of("user:6", "user:8", "user:9"), 20, Duration.ofSeconds(30));
+                link.deleteAll(List.of("user:6"), 15, Duration.ofSeconds(30)); // an older replay changes nothing
+                link.deleteAll(List.of("user:7"), Long.MIN_VALUE, Duration.ofSeconds(30));
+            }
+        }
+        second.put("user:6", "v19 in flight", 19, null);
+        second.put("user:7", "v10 in flight", 10, null);
+        second.put("user:8", "v19 in flight", 19, null);
+        second.put("user:9", "v20 in flight", 20, null);
+        assertThat(first.get("user:6")).isNull();
+        assertThat(first.get("user:7")).isNull();
+        assertThat(first.get("user:8")).isNull();
+        assertThat(first.get("user:9")).isNull();
+        assertThat(versionsOf("user:6").values()).containsOnly(20L);
+        assertThat(versionsOf("user:7").values()).containsOnly(10L);
+
+        second.put("user:7", "v11", 11, null);
+        second.put("user:9", "v21", 21, null);
+        assertThat(first.get("user:7")).isEqualTo("v11");
+        assertThat(first.get("user:9")).isEqualTo("v21");
+    }
+
+    @Test
+    void aNodeThatMustBePurgedServesNoReadUntilItIsEmptied() {
+        String key = "user:10";
+        CacheNode primary = node(first.ring().primary(key).id());
+        first.put(key, "fresh");
+        primary.map().set(key, Versioned.value(Long.MAX_VALUE, "missed a delete".getBytes(StandardCharsets.UTF_8)));
+
+        first.requirePurge(primary.name());
+        assertThat(first.get(key)).isEqualTo("fresh");
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> primary.map().isEmpty());
+        assertThat(first.get(key)).isEqualTo("fresh"); // the primary misses, the other replica answers
+        assertThatThrownBy(() -> first.requirePurge("nobody")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no node 'nobody'");
+    }
+
+    private static CacheNode node(String name) {
+        return NODES.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
     }
 }

@@ -105,11 +105,25 @@ class BrowserTest {
             assertThat(arcsAfter).as("the new node owns arcs of its own").isGreaterThan(arcsBefore);
             assertThat(page.eval("document.querySelectorAll('#cache-nodes tr[data-node]').length").asInt())
                     .isEqualTo(nodesBefore + 1);
+            assertThat(page.eval(CLOSE_MARKERS).asText()).as("seven changes a second apart: seven lines, labels"
+                    + " in four lanes, the last one merged, none drawn over another")
+                    .isEqualTo("lines=7 labels=4 overlap=false last=+cache-3 +3");
             assertThat(page.eval("window.cspViolations.join(', ')").asText()).as("CSP violations").isEmpty();
             System.out.println("BrowserTest: cache ring " + before + " -> " + after + ", arcs " + arcsBefore + " -> "
                     + arcsAfter + "; screenshots in " + out.toAbsolutePath());
         }
     }
+
+    /** Draws seven markers a second apart into a scratch chart and reports how their labels were laid out. */
+    private static final String CLOSE_MARKERS = "(() => { const svg = document.createElementNS("
+            + "'http://www.w3.org/2000/svg', 'svg'); svg.setAttribute('class', 'chart'); document.body.append(svg);"
+            + " const now = Date.now(); Charts.draw(svg, { times: [now], series: [], unit: 'ms', windowMillis: 300000,"
+            + " markers: [0, 1, 2, 3, 4, 5, 6].map((i) => ({ atMillis: now - 60000 + 1000 * i, label: '+cache-' + i }))"
+            + " }); const labels = [...svg.querySelectorAll('.marker-label')]; const b = labels.map((t) => t.getBBox());"
+            + " const overlap = b.some((p, i) => b.some((q, j) => i < j && p.x < q.x + q.width && q.x < p.x + p.width"
+            + " && p.y < q.y + q.height && q.y < p.y + p.height)); const out = 'lines=' + svg.querySelectorAll("
+            + "'line.marker').length + ' labels=' + labels.length + ' overlap=' + overlap + ' last='"
+            + " + labels[labels.length - 1].textContent; svg.remove(); return out; })()";
 
     /** Every chart has a series path with at least two points (a drawn line). */
     private static String everyChartHasALine() {

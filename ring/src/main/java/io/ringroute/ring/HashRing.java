@@ -40,6 +40,11 @@ public final class HashRing {
     private final int[] index;                  // index[b] = first token index whose top bits (sign flipped) >= b
 
     private HashRing(TokenPlacement placement, int maxReplicas, List<Node> nodeList) {
+        this(null, placement, maxReplicas, nodeList);
+    }
+
+    /** A ring over these nodes; when {@code previous} is given, rebuilt from its arrays where that is cheaper. */
+    private HashRing(HashRing previous, TokenPlacement placement, int maxReplicas, List<Node> nodeList) {
         // a layout is fitted to the nodes in the order given, so that nodes join it in that order
         this.placement = placement instanceof AllocatedPlacement a ? a.fittedTo(nodeList) : placement;
         this.maxReplicas = maxReplicas;
@@ -59,34 +64,28 @@ public final class HashRing {
             throw new IllegalStateException(placement + " returned tokens for " + placed.length + " of "
                     + nodes.length + " nodes");
         }
-        int total = 0;
-        for (long[] t : placed) {
-            total += t.length;
-        }
-        this.tokens = new long[total];
-        int k = 0;
-        for (long[] t : placed) {
-            System.arraycopy(t, 0, tokens, k, t.length);
-            k += t.length;
-        }
-        Arrays.sort(tokens);
-        this.owners = new int[total];
-        for (int i = 1; i < total; i++) {
-            if (tokens[i] == tokens[i - 1]) {
-                throw new IllegalStateException(placement + " gave token " + tokens[i] + " to two vnodes");
-            }
-        }
-        for (int n = 0; n < placed.length; n++) {
-            for (long t : placed[n]) {
-                owners[Arrays.binarySearch(tokens, t)] = n;
-            }
-        }
         this.prefWidth = Math.min(maxReplicas, nodes.length);
-        this.preferences = new int[total * prefWidth];
-        PreferenceWalk walk = new PreferenceWalk(nodes, owners);
-        for (int i = 0; i < total; i++) {
-            walk.fill(i, prefWidth, preferences, i * prefWidth);
+        RingRebuild rebuilt = previous == null ? null : RingRebuild.of(previous.nodes, previous.tokens,
+                previous.owners, previous.preferences, previous.prefWidth, nodes, placed, prefWidth);
+        if (rebuilt != null) {
+            this.tokens = rebuilt.tokens;
+            this.owners = rebuilt.owners;
+            this.preferences = rebuilt.preferences;
+        } else {
+            this.tokens = sortedTokens(placement, placed);
+            this.owners = new int[tokens.length];
+            for (int n = 0; n < placed.length; n++) {
+                for (long t : placed[n]) {
+                    owners[Arrays.binarySearch(tokens, t)] = n;
+                }
+            }
+            this.preferences = new int[tokens.length * prefWidth];
+            PreferenceWalk walk = new PreferenceWalk(nodes, owners);
+            for (int i = 0; i < tokens.length; i++) {
+                walk.fill(i, prefWidth, preferences, i * prefWidth);
+            }
         }
+        int total = tokens.length;
         this.ownedFraction = new double[nodes.length];
         for (int i = 0; i < total; i++) {
             ownedFraction[owners[i]] += arc(i).fraction();
@@ -94,6 +93,26 @@ public final class HashRing {
         int bits = indexBits(total);
         this.indexShift = 64 - bits;
         this.index = buildIndex(tokens, bits);
+    }
+
+    private static long[] sortedTokens(TokenPlacement placement, long[][] placed) {
+        int total = 0;
+        for (long[] t : placed) {
+            total += t.length;
+        }
+        long[] tokens = new long[total];
+        int k = 0;
+        for (long[] t : placed) {
+            System.arraycopy(t, 0, tokens, k, t.length);
+            k += t.length;
+        }
+        Arrays.sort(tokens);
+        for (int i = 1; i < total; i++) {
+            if (tokens[i] == tokens[i - 1]) {
+                throw new IllegalStateException(placement + " gave token " + tokens[i] + " to two vnodes");
+            }
+        }
+        return tokens;
     }
 
     /** About two buckets per token, at most 2^16: a lookup scans a bucket of 0-2 tokens on average. */
@@ -377,7 +396,7 @@ public final class HashRing {
         }
         List<Node> next = new ArrayList<>(Arrays.asList(nodes));
         next.add(node);
-        return new HashRing(placement, maxReplicas, next);
+        return new HashRing(this, placement, maxReplicas, next);
     }
 
     /** This ring without a node. */
@@ -385,7 +404,7 @@ public final class HashRing {
         int n = requireIndex(id);
         List<Node> next = new ArrayList<>(Arrays.asList(nodes));
         next.remove(n);
-        return new HashRing(placement, maxReplicas, next);
+        return new HashRing(this, placement, maxReplicas, next);
     }
 
     /** This ring with one node's weight changed. */
@@ -393,7 +412,7 @@ public final class HashRing {
         int n = requireIndex(id);
         List<Node> next = new ArrayList<>(Arrays.asList(nodes));
         next.set(n, nodes[n].withWeight(weight));
-        return new HashRing(placement, maxReplicas, next);
+        return new HashRing(this, placement, maxReplicas, next);
     }
 
     /** This ring with one node replaced by another of the same id (new weight, zone or attributes). */
@@ -401,7 +420,7 @@ public final class HashRing {
         int n = requireIndex(node.id());
         List<Node> next = new ArrayList<>(Arrays.asList(nodes));
         next.set(n, node);
-        return new HashRing(placement, maxReplicas, next);
+        return new HashRing(this, placement, maxReplicas, next);
     }
 
     private int requireIndex(String id) {

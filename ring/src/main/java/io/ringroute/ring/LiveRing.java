@@ -7,7 +7,7 @@ import java.util.function.UnaryOperator;
 /**
  * The current ring of a running system. Readers take {@link #current()} without locking and always see a whole
  * ring with its epoch; writers swap in a new ring, which bumps the epoch and tells the listeners with the
- * rebalance plan. Writers are serialized so listeners see changes in epoch order.
+ * rebalance plan (computed only when there are listeners). Writers are serialized so listeners see changes in epoch order.
  */
 public final class LiveRing {
 
@@ -59,7 +59,8 @@ public final class LiveRing {
 
     private RingChange publish(HashRing next) {
         RingVersion prev = current;
-        RebalancePlan plan = prev.ring().isEmpty() || next.isEmpty() ? null
+        // The plan walks both rings whole: only worth it for someone who reads it.
+        RebalancePlan plan = listeners.isEmpty() || prev.ring().isEmpty() || next.isEmpty() ? null
                 : RebalancePlan.between(prev.ring(), next);
         RingVersion version = new RingVersion(prev.epoch() + 1, next);
         current = version;
@@ -75,9 +76,5 @@ public final class LiveRing {
             throw new IllegalArgumentException("listener must not be null");
         }
         listeners.add(listener);
-    }
-
-    public void removeListener(RingListener listener) {
-        listeners.remove(listener);
     }
 }

@@ -45,12 +45,16 @@ final class PreferenceWalk {
         this.ownerAt = q -> owners[q];
     }
 
-    /** Writes the first {@code r} preferred node indices for the arc ending at token index {@code start}. */
-    void fill(int start, int r, int[] out, int offset) {
+    /**
+     * Writes the first {@code r} preferred node indices for the arc ending at token index {@code start}; returns
+     * how many tokens the walk examined.
+     */
+    int fill(int start, int r, int[] out, int offset) {
         long walked = walk(ownerAt, owners.length, start, r, zoneCount, zoneOf, seen, zoneUsed, heldBack, out, offset);
         if ((int) walked < r) {
             throw new IllegalStateException("asked for " + r + " replicas from " + seen.length + " nodes");
         }
+        return (int) (walked >>> 32);
     }
 
     /**

@@ -3,9 +3,7 @@ package io.ringroute.ring;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -81,24 +79,6 @@ public final class RebalancePlan {
             f += m.range().fraction();
         }
         return f;
-    }
-
-    /** Share of the circle each node receives as new primary, keyed by node id. */
-    public Map<String, Double> gainedFractionByNode() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (RangeMove m : moves) {
-            out.merge(m.to().id(), m.range().fraction(), Double::sum);
-        }
-        return Collections.unmodifiableMap(out);
-    }
-
-    /** Share of the circle each node gives up as primary, keyed by node id. */
-    public Map<String, Double> lostFractionByNode() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (RangeMove m : moves) {
-            out.merge(m.from().id(), m.range().fraction(), Double::sum);
-        }
-        return Collections.unmodifiableMap(out);
     }
 
     /**

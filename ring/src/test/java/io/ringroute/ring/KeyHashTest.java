@@ -23,6 +23,18 @@ class KeyHashTest {
         assertThat(KeyHash.token("日本語")).isEqualTo(1349821744801378292L);
     }
 
+    /** As the javadoc promises: an unpaired surrogate is encoded as '?', like String.getBytes; a pair is not. */
+    @Test
+    void unpairedSurrogatesHashAsAQuestionMarkAndAPairAsItsFourUtf8Bytes() {
+        assertThat(KeyHash.token("a\uD800b")).as("lone high surrogate").isEqualTo(KeyHash.token("a?b"));
+        assertThat(KeyHash.token("\uDC00x")).as("lone low surrogate").isEqualTo(KeyHash.token("?x"));
+        assertThat(KeyHash.token("x\uD83D")).as("high surrogate at the end").isEqualTo(KeyHash.token("x?"));
+        assertThat(KeyHash.token("\uDE00\uD83D")).as("a pair in the wrong order").isEqualTo(KeyHash.token("??"));
+        assertThat(KeyHash.token("\uD83D\uDE00")).as("U+1F600")
+                .isEqualTo(KeyHash.token(new byte[] {(byte) 0xF0, (byte) 0x9F, (byte) 0x98, (byte) 0x80}))
+                .isNotEqualTo(KeyHash.token("?"));
+    }
+
     @Test
     void longKeysHashToThePinnedTokens() {
         assertThat(KeyHash.token(0L)).isEqualTo(2945182322382062539L);

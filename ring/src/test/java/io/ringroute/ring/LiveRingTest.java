@@ -32,6 +32,15 @@ class LiveRingTest {
     }
 
     @Test
+    void withoutListenersASwapComputesNoPlan() {
+        LiveRing live = new LiveRing(HashRing.of(List.of(Node.of("a"), Node.of("b"))));
+        RingChange added = live.update(r -> r.withNode(Node.of("c")));
+        assertThat(added.plan()).isNull();
+        assertThat(added.epoch()).isEqualTo(2);
+        assertThat(live.ring().nodes()).extracting(Node::id).containsExactly("a", "b", "c");
+    }
+
+    @Test
     void aFailedChangeLeavesTheRingAndEpochAsTheyWere() {
         LiveRing live = new LiveRing(HashRing.of(List.of(Node.of("a"))));
         RingVersion before = live.current();

@@ -48,6 +48,7 @@ final class CatalogWatcher implements AutoCloseable {
     private volatile long lastRefreshNanos = System.nanoTime() - MIN_REFRESH_GAP_NANOS;
     private volatile long catalogEpoch;            // the catalog's epoch at the last successful refresh
     private volatile SQLException lastFailure;     // null after a successful refresh
+    private volatile long failedRefreshes;         // in a row; written by the refresh thread only
 
     CatalogWatcher(TopologyCatalog catalog, LongSupplier currentEpoch, Consumer<CatalogSnapshot> apply) {
         this.catalog = catalog;
@@ -133,20 +134,35 @@ final class CatalogWatcher implements AutoCloseable {
             }
             catalogEpoch = epoch;
             if (lastFailure != null) {
-                LOG.info("the topology catalog answers again at epoch {}", epoch);
+                LOG.info("the topology catalog answers again at epoch {} after {} failed refreshes", epoch,
+                        failedRefreshes);
                 lastFailure = null;
+                failedRefreshes = 0;
             }
             done.complete(currentEpoch.getAsLong());
         } catch (SQLException e) {
-            if (lastFailure == null) {
-                LOG.warn("refreshing the topology failed (retried with backoff): {}", e.getMessage());
-            }
-            lastFailure = e;
+            failed(e);
             done.completeExceptionally(e);
         } catch (RuntimeException e) {
-            lastFailure = new SQLException("refreshing the topology failed: " + e, e);
+            failed(new SQLException("refreshing the topology failed: " + e, e));
             done.completeExceptionally(e);
         }
+    }
+
+    /** One WARN when refreshes start failing (a person should look at the catalog), DEBUG while they go on. */
+    private void failed(SQLException e) {
+        failedRefreshes++;
+        if (lastFailure == null) {
+            LOG.warn("refreshing the topology failed, retrying; logged again when it answers: {}", e.getMessage());
+        } else {
+            LOG.debug("refreshing the topology failed again ({} in a row): {}", failedRefreshes, e.getMessage());
+        }
+        lastFailure = e;
+    }
+
+    /** Refreshes that failed since the last one that succeeded. */
+    long failedRefreshes() {
+        return failedRefreshes;
     }
 
     private static void await(CompletableFuture<Long> refresh, long nanos) {

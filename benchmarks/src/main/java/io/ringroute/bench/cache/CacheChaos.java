@@ -2,6 +2,7 @@ package io.ringroute.bench.cache;
 
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheEntry;
+import io.ringroute.cache.RebalanceProgress;
 import io.ringroute.cache.ValueCodec;
 import io.ringroute.cache.invalidation.CacheInvalidator;
 import io.ringroute.cache.invalidation.InvalidatorStats;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,12 +62,17 @@ public final class CacheChaos implements Callable<Integer> {
             description = "Staleness bound for other processes' writes (default: ${DEFAULT-VALUE}).")
     long boundMillis;
 
+    @Option(names = "--client-threads", defaultValue = "4",
+            description = "Calling threads per client process (default: ${DEFAULT-VALUE}).")
+    int clientThreads;
+
     @Option(names = "--invalidator", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Run the WAL invalidator on the primary (default: ${DEFAULT-VALUE}).")
     boolean invalidator;
 
     private final List<Process> started = new ArrayList<>();
     private final Map<String, Long> faults = new LinkedHashMap<>();
+    private final List<String> changes = new ArrayList<>();
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new CacheChaos()).execute(args));
@@ -135,7 +142,7 @@ public final class CacheChaos implements Callable<Integer> {
             at(t0 + 6 * unit, "heal partition");
             relay.resume();
             at(t0 + 7 * unit, "add node e");
-            progress(admin.addNode("e", "127.0.0.1:" + ports.get("e"), 1.0, null).toString());
+            change("add e", () -> admin.addNode("e", "127.0.0.1:" + ports.get("e"), 1.0, null));
             at(t0 + 8 * unit, "kill -9 client c3, start c3b");
             clients.get("c3").destroyForcibly().waitFor();
             Path log3b = dir.resolve("c3b.log");
@@ -144,7 +151,7 @@ public final class CacheChaos implements Callable<Integer> {
             clients.put("c3b", startClient("c3b", first4, ports, null, null, (int) left, log3b,
                     dir, url));
             at(t0 + 9 * unit, "remove node " + removed);
-            progress(admin.removeNode(removed).toString());
+            change("remove " + removed, () -> admin.removeNode(removed));
             for (Process p : clients.values()) {
                 p.waitFor(seconds + 120L, TimeUnit.SECONDS);
             }
@@ -211,6 +218,7 @@ public final class CacheChaos implements Callable<Integer> {
             System.out.printf("time to eject node %s after its fault: %s%n", node,
                     eject < 0 ? "never" : (eject - at) + " ms");
         });
+        changes.forEach(c -> System.out.println("membership change " + c));
         if (inv != null) {
             InvalidatorStats s = inv.stats();
             System.out.printf("invalidator: %d transactions, %d failed node deliveries, commit -> delivered p50 %.1f ms,"
@@ -218,6 +226,25 @@ public final class CacheChaos implements Callable<Integer> {
                     s.delayMicros().getValueAtPercentile(50) / 1000.0, s.delayMicros().getValueAtPercentile(99) / 1000.0,
                     s.delayMicros().getMaxValue() / 1000.0);
         }
+    }
+
+    /**
+     * Runs a membership change; on a machine so loaded that it fails (a node not reached within the connect
+     * timeout), tries once more, then goes on without it and says so in the report.
+     */
+    private void change(String what, Supplier<RebalanceProgress> body) throws InterruptedException {
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            try {
+                RebalanceProgress done = body.get();
+                progress(done.toString());
+                changes.add(what + ": " + done);
+                return;
+            } catch (RuntimeException e) {
+                progress(what + " failed (attempt " + attempt + "): " + e.getMessage());
+                TimeUnit.SECONDS.sleep(2);
+            }
+        }
+        changes.add(what + ": FAILED twice, not done");
     }
 
     private static String other(List<String> ids, Random random, String... taken) {
@@ -271,7 +298,8 @@ public final class CacheChaos implements Callable<Integer> {
                     .append(n.equals(relayed) ? relayAddress : "127.0.0.1:" + ports.get(n));
         }
         Process p = java(dir.resolve(id + ".out"), ChaosClient.class.getName(), "--id", id, "--nodes",
-                nodes.toString(), "--jdbc-url", url, "--keys", Integer.toString(keys), "--seconds", Integer.toString(runSeconds),
+                nodes.toString(), "--jdbc-url", url, "--threads",
+                Integer.toString(clientThreads), "--keys", Integer.toString(keys), "--seconds", Integer.toString(runSeconds),
                 "--seed", Long.toString(seed + id.hashCode()), "--log", log.toString());
         progress("client " + id + " started (pid " + p.pid() + ")" + (relayed == null ? "" : ", reaching node "
                 + relayed + " through the relay"));

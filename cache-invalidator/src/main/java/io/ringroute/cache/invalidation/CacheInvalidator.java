@@ -62,7 +62,8 @@ public final class CacheInvalidator implements AutoCloseable {
         this.cache = b.cache;
         this.retry = b.retry;
         this.delivery = new Delivery(new NodeLinks(cache, NodeLink.opener(b.callTimeout, b.secret),
-                "ringroute-invalidator-" + b.slot), new ReplayGate(b.standbys, b.replayWait), b.purgeList);
+                "ringroute-invalidator-" + b.slot), new ReplayGate(b.standbys, b.replayWait), b.purgeList,
+                b.tombstones);
         this.purgeOnNewSlot = b.purgeOnNewSlot;
         this.thread = new Thread(this::run, "ringroute-invalidator-" + b.slot);
         this.thread.setDaemon(true);
@@ -237,6 +238,7 @@ public final class CacheInvalidator implements AutoCloseable {
         private final List<ReplayGate.Standby> standbys = new ArrayList<>();
         private Duration replayWait = Duration.ofSeconds(5);
         private boolean purgeOnNewSlot = true;
+        private TombstoneVersion tombstones = TombstoneVersion.CLOCK;
 
         private Builder() {
         }
@@ -283,6 +285,19 @@ public final class CacheInvalidator implements AutoCloseable {
          */
         public Builder purgeOnNewSlot(boolean purge) {
             this.purgeOnNewSlot = purge;
+            return this;
+        }
+
+        /**
+         * The version of the tombstones deletes leave on the nodes (default {@link TombstoneVersion#CLOCK}, for
+         * keys cached with the cluster client's clock versions); {@link TombstoneVersion#HELD} for keys cached
+         * with caller versions of another kind.
+         */
+        public Builder tombstoneVersion(TombstoneVersion version) {
+            if (version == null) {
+                throw new IllegalArgumentException("tombstoneVersion must be CLOCK or HELD, was null");
+            }
+            this.tombstones = version;
             return this;
         }
 

@@ -19,15 +19,17 @@ final class Delivery implements AutoCloseable {
     private final NodeLinks links;
     private final ReplayGate gate;
     private final PurgeList purgeList;
+    private final TombstoneVersion tombstones;
     private final LongAdder failedDeliveries = new LongAdder();
     /** Nodes whose last delivery failed. */
     private final Set<String> unreachable = new HashSet<>();
     private boolean standbysBehind;
 
-    Delivery(NodeLinks links, ReplayGate gate, PurgeList purgeList) {
+    Delivery(NodeLinks links, ReplayGate gate, PurgeList purgeList, TombstoneVersion tombstones) {
         this.links = links;
         this.gate = gate;
         this.purgeList = purgeList;
+        this.tombstones = tombstones;
     }
 
     /** Waits (bounded) until the standbys have replayed the batch, so a reload after the delete is fresh. */
@@ -41,11 +43,13 @@ final class Delivery implements AutoCloseable {
     }
 
     /**
-     * Deletes the batch's keys on every node and marks each node that did not confirm (every node after a
-     * TRUNCATE). Throws when a mark cannot be written: then the batch is not delivered.
+     * Deletes the batch's keys on every node, leaving tombstones versioned as {@link TombstoneVersion} says, and
+     * marks each node that did not confirm (every node after a TRUNCATE). Throws when a mark cannot be written:
+     * then the batch is not delivered.
      */
     void deliver(Batch batch) {
-        Map<String, String> failed = batch.keys().isEmpty() ? Map.of() : links.deleteEverywhere(batch.keys());
+        Map<String, String> failed = batch.keys().isEmpty() ? Map.of()
+                : links.deleteEverywhere(batch.keys(), tombstones.at(System.currentTimeMillis()));
         failed.forEach((node, error) -> {
             failedDeliveries.increment();
             long generation = purgeList.mark(node, "invalidations up to " + SlotStream.lsn(batch.endLsn())

@@ -78,9 +78,12 @@ final class NodeLinks implements AutoCloseable {
         return failed;
     }
 
-    /** Deletes the keys on every node of the ring; returns the error of each node that did not confirm. */
-    Map<String, String> deleteEverywhere(Collection<String> keys) {
-        return onEach(current().values(), link -> link.deleteAll(keys));
+    /**
+     * Deletes the keys on every node of the ring, leaving tombstones at {@code version} (or the held one, if newer)
+     * for the cluster's tombstone TTL; returns the error of each node that did not confirm.
+     */
+    Map<String, String> deleteEverywhere(Collection<String> keys, long version) {
+        return onEach(current().values(), link -> link.deleteAll(keys, version, cache.tombstoneTtl()));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.ringroute.cache.invalidation;
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.NodeLink;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -13,24 +14,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client side of the {@link PurgeList}: every {@code interval} it reads the list, empties each marked node of
- * the cache cluster's ring that it can reach, and removes the mark at the generation it read. Run one in every
- * process that reads the cache (and beside each invalidator). A node the invalidator could not reach may serve
- * values it missed deletes for until some follower has emptied it: at most one interval after the mark when the
- * follower reaches the node, else until the node is reachable again (plus one interval).
+ * The client side of the {@link PurgeList}: every {@code interval} it reads the list, keeps each marked node of
+ * the cache cluster's ring out of that client's reads until the client has emptied it
+ * ({@link CacheCluster#requirePurge}), empties the node itself if it can reach it, and removes the mark at the
+ * generation it read. Run one in every process that reads the cache (and beside each invalidator). A node the
+ * invalidator could not reach may serve values it missed deletes for until this process's follower has read the
+ * mark: at most one interval after the mark; from then on this process reads it only after emptying it.
  */
 public final class PurgeFollower implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PurgeFollower.class);
 
     private final PurgeList list;
+    private final CacheCluster<?> cache;
     private final NodeLinks links;
+    /** The generation of each node's mark this process's client was last told to purge for. */
+    private final Map<String, Long> required = new HashMap<>();
     private final ScheduledExecutorService scheduler;
     private final LongAdder purges = new LongAdder();
     private volatile boolean listFailing;
 
     private PurgeFollower(CacheCluster<?> cache, PurgeList list, NodeLink.Opener opener) {
         this.list = list;
+        this.cache = cache;
         this.links = new NodeLinks(cache, opener, "ringroute-purge");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ringroute-purge-follower");
@@ -92,6 +98,7 @@ public final class PurgeFollower implements AutoCloseable {
             if (link == null) {
                 continue; // not in this cluster's ring (another cluster, or removed): not ours to empty
             }
+            keepOutOfReads(mark);
             Map<String, String> failed = links.onEach(List.of(link), NodeLink::clear);
             if (!failed.isEmpty()) {
                 LOG.debug("marked cache node {} not purged yet: {}", mark.node(), failed.get(mark.node()));
@@ -105,6 +112,19 @@ public final class PurgeFollower implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.debug("cache node {} purged but not unmarked; it is purged again: {}", mark.node(),
                         e.getMessage());
+            }
+        }
+    }
+
+    /** Once per mark generation, so a mark that cannot be removed does not empty the node over and over. */
+    private void keepOutOfReads(PurgeMark mark) {
+        Long told = required.get(mark.node());
+        if (told == null || told != mark.generation()) {
+            try {
+                cache.requirePurge(mark.node());
+                required.put(mark.node(), mark.generation());
+            } catch (IllegalArgumentException e) {
+                LOG.debug("marked cache node {} left the ring meanwhile: {}", mark.node(), e.getMessage());
             }
         }
     }

@@ -7,6 +7,8 @@ import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheNode;
 import io.ringroute.cache.CacheTestSupport;
 import io.ringroute.cache.CacheTestSupport.Partition;
+import io.ringroute.cache.ClockVersion;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,9 @@ class CacheInvalidatorTest {
     /** users(id) -> "user:<id>"; every other table caches nothing. */
     private static final RowKeys USER_KEYS = (table, row) ->
             table.equals("public.users") ? Set.of("user:" + row.get("id")) : Set.of();
+
+    private static final byte[] OLD = "old".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] NEW = "new".getBytes(StandardCharsets.UTF_8);
 
     private static LogicalPostgres pg;
     private static final List<CacheNode> NODES = new ArrayList<>();
@@ -101,6 +106,31 @@ class CacheInvalidatorTest {
     }
 
     @Test
+    void anInvalidatedKeyKeepsOutWritesVersionedBeforeTheDelivery() {
+        String slot = slot();
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
+                CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot).start()) {
+            await().atMost(BOUND).until(inv::isActive);
+            String id = "v" + SEQ.incrementAndGet();
+            String key = "user:" + id;
+            awaitDeliveredUpTo(slot, pg.commit("INSERT INTO users VALUES ('" + id + "', 'old')"));
+            assertThat(cache.get(key)).as("the insert's invalidation").isNull(); // read: later writes are newer
+            cache.put(key, OLD);
+            long cachedVersion = cache.getEntry(key).version();
+            long loadStarted = ClockVersion.at(System.currentTimeMillis()); // a reader reads the old row now
+
+            awaitDeliveredUpTo(slot, pg.commit("UPDATE users SET name = 'new' WHERE id = '" + id + "'"));
+            cache.put(key, OLD, cachedVersion, null); // a retried write of the cached value, arriving late
+            cache.put(key, OLD, loadStarted, null);   // the reader's load, cached after the delivery
+
+            assertThat(onNoNode(key)).isTrue();
+            assertThat(cache.get(key)).isNull();
+            cache.put(key, NEW); // a load after the delivery (this process read the tombstone) is cached
+            assertThat(cache.get(key)).isEqualTo(NEW);
+        }
+    }
+
+    @Test
     void unreachableNodeIsMarkedForPurgeAndTheSlotWaitsWhileTheMarkCannotBeWritten() {
         String slot = slot();
         String schema = "purge_" + SEQ.incrementAndGet();
@@ -147,6 +177,25 @@ class CacheInvalidatorTest {
         } finally {
             pg.execute("ALTER ROLE purger LOGIN", "DROP SCHEMA " + schema + " CASCADE",
                     "REVOKE CREATE ON DATABASE postgres FROM purger", "DROP ROLE purger");
+        }
+    }
+
+    @Test
+    void aFollowerKeepsAMarkedNodeOutOfItsClientsReadsUntilTheClientEmptiedIt() {
+        PurgeList list = purgeList(pg.dataSource("postgres"));
+        CacheNode marked = NODES.get(0);
+        String key = "user:m" + SEQ.incrementAndGet();
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(3).build()) {
+            CacheTestSupport.store(marked, key, "old"); // the node missed the delete the others got
+            list.mark(marked.name(), "missed invalidations");
+            // this follower cannot empty the node itself (it presents another secret): the client must
+            try (PurgeFollower follower = PurgeFollower.start(cache, list, Duration.ofMillis(50),
+                    "not the nodes' secret, so no connection")) {
+                await().atMost(BOUND).until(() -> !CacheTestSupport.holds(marked, key));
+                assertThat(cache.get(key)).isNull();
+                assertThat(list.marks()).as("only a follower that emptied the node unmarks it").hasSize(1);
+                assertThat(follower.purges()).isZero();
+            }
         }
     }
 

@@ -38,10 +38,11 @@ final class ComparisonReport {
                 pct(third.ringMovesOfPreloaded, n), third.rrPlan.rowsToMove());
         HashModResharding.Moved m = third.ssMoved;
         System.out.printf("ShardingSphere-JDBC (offline): scanned %d rows, moved %d (%.1f%%) in %.2f s (%.0f rows/s);"
-                        + " writes stopped for %.2f s (copy + delete + restart on 3 shards); rows misplaced after:"
-                        + " %d; write errors %d%n", m.rowsScanned(), m.rowsMoved(), pct(m.rowsMoved(),
-                        m.rowsScanned()), m.nanos() / 1e9, m.rowsMoved() / (m.nanos() / 1e9),
-                third.ssWritesStoppedNanos / 1e9, third.ssMisplacedAfter, third.ssWriteErrors);
+                        + " writes stopped for %.2f s (closing the 2-shard data source %.2f s, copy + delete, opening"
+                        + " the 3-shard one %.2f s); rows misplaced after: %d; write errors %d%n", m.rowsScanned(),
+                m.rowsMoved(), pct(m.rowsMoved(), m.rowsScanned()), m.nanos() / 1e9,
+                m.rowsMoved() / (m.nanos() / 1e9), third.ssWritesStoppedNanos / 1e9, third.ssCloseNanos / 1e9,
+                third.ssOpenNanos / 1e9, third.ssMisplacedAfter, third.ssWriteErrors);
         printWriters("ShardingSphere-JDBC writers, 2 shards", third.ssWritesBefore);
         printWriters("ShardingSphere-JDBC writers, 3 shards", third.ssWritesAfter);
         long rrMoved = third.rrResult.rowsCopied() + third.rrResult.rowsCaughtUp();
@@ -72,7 +73,8 @@ final class ComparisonReport {
                 online = "-";
                 stop = "-";
             } else if (name.startsWith("ringroute")) {
-                moved = String.format("%d of %d (%.1f%%)", rrMoved, n, pct(rrMoved, n));
+                moved = String.format("%d of %d (%.1f%%)", third.rrPlan.rowsToMove(), n,
+                        pct(third.rrPlan.rowsToMove(), n));
                 online = "yes (Resharder)";
                 stop = String.format("cutover p50 %.1f ms, max %.1f ms", pauses.getValueAtPercentile(50) / 1e6,
                         pauses.getMaxValue() / 1e6);
@@ -80,7 +82,8 @@ final class ComparisonReport {
                 moved = String.format("%d of %d (%.1f%%)", m.rowsMoved(), m.rowsScanned(),
                         pct(m.rowsMoved(), m.rowsScanned()));
                 online = "no (JDBC mode)";
-                stop = String.format("%.1f s, all writes", third.ssWritesStoppedNanos / 1e9);
+                stop = String.format("all writes for %.1f s (copy %.1f s)", third.ssWritesStoppedNanos / 1e9,
+                        m.nanos() / 1e9);
             }
             t.row(name, f(ms(s.reads, 50)), f(ms(s.reads, 99)), f(ms(s.writes, 50)), f(ms(s.writes, 99)),
                     ratio(s.reads, bare.reads), ratio(s.writes, bare.writes),

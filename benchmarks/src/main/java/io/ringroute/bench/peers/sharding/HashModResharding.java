@@ -15,6 +15,7 @@ import java.util.List;
  * with the writers stopped, read every row of every old shard, send each row whose {@code |hashCode| % (n+1)} names
  * another shard there (COPY), delete it at the source, then start the application on the new sharding count. The
  * hash is Java's {@code String.hashCode}, which PostgreSQL cannot compute, so the rows travel through the client.
+ * Shard {@code i} holds the logic table's actual table {@code <table>_i} (see {@link ShardingSphereSetup}).
  */
 final class HashModResharding {
 
@@ -43,7 +44,7 @@ final class HashModResharding {
                 c.setAutoCommit(false);                               // lets the driver stream with a fetch size
                 try (Statement st = c.createStatement()) {
                     st.setFetchSize(5000);
-                    try (ResultSet rs = st.executeQuery("SELECT k, v, payload FROM " + table)) {
+                    try (ResultSet rs = st.executeQuery("SELECT k, v, payload FROM " + table + "_" + src)) {
                         while (rs.next()) {
                             scanned++;
                             String k = rs.getString(1);
@@ -65,7 +66,8 @@ final class HashModResharding {
         for (int dst = 0; dst < to; dst++) {
             if (incoming[dst].length() > 0) {
                 try (Connection c = shards.get(dst).primary().connect()) {
-                    AccountRows.copyIn(c, "COPY " + table + " (k, v, payload) FROM STDIN", incoming[dst]);
+                    AccountRows.copyIn(c, "COPY " + table + "_" + dst + " (k, v, payload) FROM STDIN",
+                            incoming[dst]);
                 }
             }
         }
@@ -73,7 +75,8 @@ final class HashModResharding {
             List<String> keys = leaving.get(src);
             moved += keys.size();
             try (Connection c = shards.get(src).primary().connect();
-                 PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE k = ANY(?)")) {
+                 PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + "_" + src
+                         + " WHERE k = ANY(?)")) {
                 for (int i = 0; i < keys.size(); i += DELETE_BATCH) {
                     Array batch = c.createArrayOf("text", keys.subList(i, Math.min(keys.size(), i + DELETE_BATCH))
                             .toArray());
@@ -85,12 +88,12 @@ final class HashModResharding {
         return new Moved(scanned, moved, System.nanoTime() - start);
     }
 
-    /** Rows of {@code table} on shard {@code i} whose HASH_MOD place over all {@code shards} is not {@code i}. */
+    /** Rows of {@code table}'s actual table on shard {@code i} whose HASH_MOD place over all {@code shards} is not {@code i}. */
     static long misplaced(List<EmbeddedShard> shards, String table) throws SQLException {
         long wrong = 0;
         for (int i = 0; i < shards.size(); i++) {
             try (Connection c = shards.get(i).primary().connect(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT k FROM " + table)) {
+                 ResultSet rs = st.executeQuery("SELECT k FROM " + table + "_" + i)) {
                 while (rs.next()) {
                     if (HashMod.index(rs.getString(1), shards.size()) != i) {
                         wrong++;

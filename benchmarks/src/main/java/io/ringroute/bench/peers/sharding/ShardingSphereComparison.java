@@ -55,6 +55,9 @@ public final class ShardingSphereComparison implements Callable<Integer> {
     int writers;
     @Option(names = "--baseline-seconds", defaultValue = "5", description = "writers' run before resharding (default ${DEFAULT-VALUE})")
     int baselineSeconds;
+    @Option(names = "--warmup-sessions", defaultValue = "100",
+            description = "unrecorded sessions per system first, on keys no measured session owns (default ${DEFAULT-VALUE})")
+    int warmupSessions;
     @Option(names = "--seed", defaultValue = "42", description = "workload seed (default ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--max-minutes", defaultValue = "30", description = "no request starts after this (default ${DEFAULT-VALUE})")
@@ -66,7 +69,7 @@ public final class ShardingSphereComparison implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (sessions < rounds || rounds < 1 || concurrency < 1 || rows < 1 || writers < 1) {
+        if (sessions < rounds || rounds < 1 || concurrency < 1 || rows < 1 || writers < 1 || warmupSessions < 0) {
             System.err.println("need --rounds >= 1, --sessions >= --rounds, --concurrency, --rows and --writers >= 1");
             return 2;
         }
@@ -99,7 +102,7 @@ public final class ShardingSphereComparison implements Callable<Integer> {
                 SessionWorkload workload = new SessionWorkload(sessions, concurrency, thinkMillis, seed, deadline);
                 for (SessionStore s : stores) {                       // warm-up on keys no measured session owns
                     System.err.printf("warming up %s%n", s.name());
-                    workload.run(s, sessions, sessions + 2 * concurrency, new SessionWorkload.Stats());
+                    workload.run(s, sessions, sessions + warmupSessions, new SessionWorkload.Stats());
                     stats.put(s.name(), new SessionWorkload.Stats());
                 }
                 for (int r = 0; r < rounds; r++) {
@@ -132,10 +135,11 @@ public final class ShardingSphereComparison implements Callable<Integer> {
     private static void createTables(List<EmbeddedShard> shards) throws Exception {
         for (EmbeddedShard s : shards) {
             try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
-                for (String t : List.of("profiles_bare", "profiles_rr", "profiles_ss")) {
+                int i = SHARDS.indexOf(s.name());
+                for (String t : List.of("profiles_bare", "profiles_rr", "profiles_ss_" + i)) {
                     st.execute(ProfileRows.createTable(t));
                 }
-                st.execute(AccountRows.createTable("accounts_ss"));
+                st.execute(AccountRows.createTable(ThirdShard.ACCOUNTS_SS + "_" + i));   // ShardingSphere's t_i
                 st.execute(AccountRows.createTable("accounts_rr"));
                 ThirdShard.ACCOUNTS_RR.addTokenColumn(c);
             }
@@ -157,8 +161,9 @@ public final class ShardingSphereComparison implements Callable<Integer> {
                 }
             }
             for (int i = 0; i < 2; i++) {
+                String table = t.getKey().equals("profiles_ss") ? "profiles_ss_" + i : t.getKey();
                 try (Connection c = shards.get(i).primary().connect()) {
-                    AccountRows.copyIn(c, "COPY " + t.getKey() + " (k, v) FROM STDIN", perShard[i]);
+                    AccountRows.copyIn(c, "COPY " + table + " (k, v) FROM STDIN", perShard[i]);
                 }
             }
         }

@@ -14,8 +14,12 @@ import org.apache.shardingsphere.driver.api.yaml.YamlShardingSphereDataSourceFac
  * ShardingSphere-JDBC 5.5.2 over the embedded shards, configured as its YAML documentation shows for a hash-sharded
  * table behind read/write splitting: one readwrite-splitting group {@code ds_i} per shard (write data source the
  * primary, read data source its standby, no load balancer named, so the default one), and a sharding rule that places
- * each table's rows on {@code ds_${0..n-1}} with the built-in {@code HASH_MOD} algorithm on the key column. Standalone
+ * each table's rows on {@code ds_0 .. ds_(n-1)} with the built-in {@code HASH_MOD} algorithm on the key column. Standalone
  * mode (the JDBC default). The data sources are HikariCP pools sized like the shard router's.
+ *
+ * <p>HASH_MOD is one of ShardingSphere's auto sharding algorithms, which its sharding rule accepts only for
+ * {@code autoTables}: a logic table {@code t} becomes {@code sharding-count} actual tables {@code t_0 .. t_(count-1)}
+ * spread round-robin over the data sources. With one table per shard, {@code t_i} lives on shard {@code i}.
  */
 final class ShardingSphereSetup implements AutoCloseable {
 
@@ -53,15 +57,18 @@ final class ShardingSphereSetup implements AutoCloseable {
 
     /** The rules, as the YAML a user would write. */
     static String yaml(int shards, List<String> tables) {
-        String last = String.valueOf(shards - 1);
+        StringBuilder sources = new StringBuilder();
+        for (int i = 0; i < shards; i++) {
+            sources.append(i == 0 ? "" : ",").append("ds_").append(i);
+        }
         StringBuilder y = new StringBuilder("databaseName: ringroute_peers\n")
                 .append("rules:\n")
                 .append("- !SHARDING\n")
-                .append("  tables:\n");
+                .append("  autoTables:\n");
         for (String t : tables) {
             y.append("    ").append(t).append(":\n")
-                    .append("      actualDataNodes: ds_${0..").append(last).append("}.").append(t).append('\n')
-                    .append("      databaseStrategy:\n")
+                    .append("      actualDataSources: ").append(sources).append('\n')
+                    .append("      shardingStrategy:\n")
                     .append("        standard:\n")
                     .append("          shardingColumn: k\n")
                     .append("          shardingAlgorithmName: k_hash_mod\n");

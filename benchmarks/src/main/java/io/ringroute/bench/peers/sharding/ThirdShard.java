@@ -47,6 +47,8 @@ final class ThirdShard {
     long ringMovesOfPreloaded;
     HashModResharding.Moved ssMoved;
     long ssWritesStoppedNanos;
+    long ssCloseNanos;
+    long ssOpenNanos;
     long ssMisplacedAfter;
     Histogram ssWritesBefore;
     Histogram ssWritesAfter;
@@ -88,10 +90,10 @@ final class ThirdShard {
         }
         for (int i = 0; i < 2; i++) {
             try (Connection c = shards.get(i).primary().connect(); Statement st = c.createStatement()) {
-                AccountRows.copyIn(c, "COPY " + ACCOUNTS_SS + " (k, v, payload) FROM STDIN", ss[i]);
+                AccountRows.copyIn(c, "COPY " + ACCOUNTS_SS + "_" + i + " (k, v, payload) FROM STDIN", ss[i]);
                 AccountRows.copyIn(c, "COPY " + ACCOUNTS_RR.name() + " (k, v, payload, ring_token) FROM STDIN",
                         rr[i]);
-                st.execute("ANALYZE " + ACCOUNTS_SS);
+                st.execute("ANALYZE " + ACCOUNTS_SS + "_" + i);
                 st.execute("ANALYZE " + ACCOUNTS_RR.name());
             }
         }
@@ -123,9 +125,12 @@ final class ThirdShard {
             ssWriteErrors += load.errors.sum();
             stopped = System.nanoTime();
         }
+        ssCloseNanos = System.nanoTime() - stopped;
         System.err.println("ShardingSphere-JDBC: writers stopped, moving the rows HASH_MOD 3 places elsewhere");
         ssMoved = HashModResharding.move(shards, 2, ACCOUNTS_SS);
+        long opening = System.nanoTime();
         try (ShardingSphereSetup after = ShardingSphereSetup.open(shards, List.of(ACCOUNTS_SS))) {
+            ssOpenNanos = System.nanoTime() - opening;
             ssWritesStoppedNanos = System.nanoTime() - stopped;
             System.err.println("ShardingSphere-JDBC: writers on HASH_MOD over 3 shards");
             WriteLoad load = new WriteLoad("ss3", writer(after.dataSource()), writers, rows, deadlineNanos);
