@@ -7,6 +7,7 @@ import io.ringroute.cache.ValueCodec;
 import io.ringroute.cache.invalidation.CacheInvalidator;
 import io.ringroute.cache.invalidation.InvalidatorStats;
 import io.ringroute.cache.invalidation.PurgeList;
+import io.ringroute.cache.invalidation.TombstoneVersion;
 import io.ringroute.testsupport.TcpProxy;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
@@ -122,7 +123,14 @@ public final class CacheChaos implements Callable<Integer> {
                 Path log = dir.resolve(c + ".log");
                 logs.add(log);
                 clients.put(c, startClient(c, first4, ports, c.equals("c1") ? partitioned : null,
-                        relay.address(), seconds, log, dir, url));
+                        relay.address(), seconds, log, dir, url, true));
+            }
+            for (String c : List.of("c1", "c2", "c3")) {
+                awaitConnected(c, dir.resolve(c + ".log"));
+            }
+            for (Process p : clients.values()) { // all connected: start their calls and the schedule together
+                p.getOutputStream().write('\n');
+                p.getOutputStream().flush();
             }
             long t0 = System.currentTimeMillis();
             long unit = seconds * 1000L / 12;
@@ -130,8 +138,8 @@ public final class CacheChaos implements Callable<Integer> {
             faults.put(killed, System.currentTimeMillis());
             nodes.get(killed).destroyForcibly().waitFor();
             at(t0 + 2 * unit, "restart node " + killed);
-            nodes.put(killed, startNode(killed, ports.get(killed), dir));
-            awaitReady(killed, nodes.get(killed), dir);
+            nodes.put(killed, startNode(killed, ports.get(killed), dir)); // not waited for: the schedule goes on
+            progress("node " + killed + " restarting (pid " + nodes.get(killed).pid() + ")");
             at(t0 + 3 * unit, "SIGSTOP node " + stopped);
             faults.put(stopped, System.currentTimeMillis());
             signal(nodes.get(stopped), "STOP");
@@ -149,7 +157,7 @@ public final class CacheChaos implements Callable<Integer> {
             logs.add(log3b);
             long left = Math.max(5, (t0 + seconds * 1000L - System.currentTimeMillis()) / 1000);
             clients.put("c3b", startClient("c3b", first4, ports, null, null, (int) left, log3b,
-                    dir, url));
+                    dir, url, false));
             at(t0 + 9 * unit, "remove node " + removed);
             change("remove " + removed, () -> admin.removeNode(removed));
             for (Process p : clients.values()) {
@@ -166,7 +174,9 @@ public final class CacheChaos implements Callable<Integer> {
         CacheInvalidator inv = CacheInvalidator.builder().primary(url, "postgres", null).tables("items")
                 .keys((table, row) -> row.get("key") == null ? List.of() : List.of(row.get("key")))
                 .cache(admin).purgeList(PurgeList.inPostgres(pg.getPostgresDatabase(), PURGE_SCHEMA))
-                .purgeOnNewSlot(false).start();
+                .purgeOnNewSlot(false)
+                .tombstoneVersion(TombstoneVersion.HELD) // the key space carries row versions, not clock versions
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!inv.isActive() && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(10);
@@ -289,18 +299,34 @@ public final class CacheChaos implements Callable<Integer> {
         throw new IllegalStateException("node " + id + " did not start; see " + dir.resolve("node-" + id + ".out"));
     }
 
+    /** Waits for a client's "connected" line: up to 5 minutes, for a machine under heavy load. */
+    private static void awaitConnected(String id, Path log) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith("B "))) {
+                progress("client " + id + " connected");
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        throw new IllegalStateException("client " + id + " did not connect within 5 minutes; see " + log);
+    }
+
     private Process startClient(String id, List<String> ids, Map<String, Integer> ports, String relayed,
-                                String relayAddress, int runSeconds, Path log, Path dir, String url)
-            throws IOException {
+                                String relayAddress, int runSeconds, Path log, Path dir, String url,
+                                boolean waitForGo) throws IOException {
         StringBuilder nodes = new StringBuilder();
         for (String n : ids) {
             nodes.append(nodes.length() == 0 ? "" : ",").append(n).append('=')
                     .append(n.equals(relayed) ? relayAddress : "127.0.0.1:" + ports.get(n));
         }
-        Process p = java(dir.resolve(id + ".out"), ChaosClient.class.getName(), "--id", id, "--nodes",
-                nodes.toString(), "--jdbc-url", url, "--threads",
-                Integer.toString(clientThreads), "--keys", Integer.toString(keys), "--seconds", Integer.toString(runSeconds),
-                "--seed", Long.toString(seed + id.hashCode()), "--log", log.toString());
+        List<String> args = new ArrayList<>(List.of("--id", id, "--nodes", nodes.toString(), "--jdbc-url", url,
+                "--threads", Integer.toString(clientThreads), "--keys", Integer.toString(keys), "--seconds",
+                Integer.toString(runSeconds), "--seed", Long.toString(seed + id.hashCode()), "--log", log.toString()));
+        if (waitForGo) {
+            args.add("--wait-for-go");
+        }
+        Process p = java(dir.resolve(id + ".out"), ChaosClient.class.getName(), args.toArray(String[]::new));
         progress("client " + id + " started (pid " + p.pid() + ")" + (relayed == null ? "" : ", reaching node "
                 + relayed + " through the relay"));
         return p;

@@ -7,8 +7,11 @@ import io.ringroute.cache.NodeEvent;
 import io.ringroute.cache.ValueCodec;
 import io.ringroute.cache.invalidation.PurgeFollower;
 import io.ringroute.cache.invalidation.PurgeList;
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +39,7 @@ import picocli.CommandLine.Option;
  * replaces a newer value). {@code --threads} threads call at once, each with its own connection; 15 % writes, 3 %
  * deletes, 82 % reads of uniformly drawn keys. A {@link PurgeFollower} empties nodes the WAL invalidator could not reach. Each call is
  * logged (key, version, time) for the report: {@code W key version ackMillis}, {@code D key version ackMillis},
- * {@code R key version startMillis H|M} (hit or miss), {@code E node kind millis}, and last
+ * {@code R key version startMillis H|M} (hit or miss), {@code B millis} (connected), {@code E node kind millis}, and last
  * {@code S calls failures p99Micros maxMicros}.
  */
 @Command(name = "chaos-client", description = "One client process of the cache chaos run (started by cache-chaos).")
@@ -63,6 +66,9 @@ public final class ChaosClient implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "1")
     long seed;
+
+    @Option(names = "--wait-for-go", description = "Start calling only when a line arrives on stdin.")
+    boolean waitForGo;
 
     @Option(names = "--log", required = true)
     Path log;
@@ -99,6 +105,11 @@ public final class ChaosClient implements Callable<Integer> {
             try (CacheCluster<String> cache = b.build();
                  PurgeFollower purges = PurgeFollower.start(cache, PurgeList.inPostgres(ds, CacheChaos.PURGE_SCHEMA),
                          Duration.ofMillis(200))) {
+                line(out, "B " + System.currentTimeMillis());
+                flush(out);
+                if (waitForGo) { // the run's clock starts once every client is connected
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                }
                 long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
                 List<Future<Worker>> workers = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
