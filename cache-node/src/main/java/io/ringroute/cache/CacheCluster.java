@@ -63,6 +63,7 @@ public final class CacheCluster<V> implements AutoCloseable {
     private final Rebalancer rebalancer;
     private final SingleFlight<V> loads = new SingleFlight<>();
     private final Replicas replicas;
+    private final Leases leases;
     private final HybridClock clock = HybridClock.system();
     private final long tombstoneTtlMillis;
     private final EjectionBudget slowBudget = new EjectionBudget(this::nodeCount);
@@ -92,6 +93,8 @@ public final class CacheCluster<V> implements AutoCloseable {
         this.rebalancer = new Rebalancer(ring, replicationFactor, () -> clients, phases, tombstoneTtlMillis,
                 this::publish);
         this.replicas = new Replicas(ring, replicationFactor, () -> clients, phases);
+        this.leases = new Leases(replicas, b.leaseTime.toMillis(), tombstoneTtlMillis,
+                settings.callTimeout().toMillis());
         this.vnodesPerNode = b.vnodesPerNode;
         this.shared = b.membershipPoll == null ? null
                 : new SharedMembership(new SharedMembership.Follower() {
@@ -179,7 +182,7 @@ public final class CacheCluster<V> implements AutoCloseable {
     /** Null for a tombstone, and for bytes the codec (or the version header) cannot read, which are counted. */
     private V decode(byte[] stored, Object key) {
         clock.observe(Versioned.version(stored));
-        if (Versioned.isTombstone(stored)) {
+        if (!Versioned.isLive(stored)) {
             return null;
         }
         try {
@@ -304,11 +307,13 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     /**
      * The cached value, or the loader's value cached with the nodes' default TTL. Concurrent callers for the same
-     * missing key wait for one load instead of all loading (no stampede). The loaded value is versioned with the
-     * clock reading taken before the load started, so a delete of the key during the load (from any process)
-     * keeps the possibly stale loaded value out of the cache. A null from the loader is returned and not cached; an
-     * exception from it reaches every waiting caller; a loader that loads its own key gets an
-     * {@link IllegalStateException} instead of a deadlock.
+     * missing key wait for one load instead of all loading (no stampede): in this process, and across processes
+     * through a lease on the key's primary node ({@link Builder#leaseTime}): one process loads, the others wait for
+     * its value, or load themselves once its lease expired. A delete of the key during the load (from any process,
+     * or the WAL invalidator) voids the lease, and the loaded value, versioned with the clock reading taken before
+     * the load, is not cached. A null from the loader is returned and not cached; an exception from it reaches every
+     * waiting caller in this process; a loader that loads its own key gets an {@link IllegalStateException} instead
+     * of a deadlock.
      */
     public V getOrLoad(String key, Function<? super String, ? extends V> loader) {
         return getOrLoad(key, loader, null);
@@ -330,22 +335,37 @@ public final class CacheCluster<V> implements AutoCloseable {
     private V getOrLoad(Object key, long token, Supplier<? extends V> load, Duration ttl) {
         long ttlMillis = ttl == null ? -1 : ttlMillis(ttl);
         byte[] cached = read(key, token);
-        if (cached != null && !Versioned.isTombstone(cached)) {
+        if (Versioned.isLive(cached)) {
             return value(cached, key);
         }
-        return loads.run(CacheKeys.identity(key), () -> {
-            byte[] again = read(key, token); // a load that finished just before this flight started
-            if (again != null && !Versioned.isTombstone(again)) {
-                return value(again, key);
-            }
-            misses.increment();
-            long version = clock.next(); // before the load: a delete while it runs is newer and wins
+        return loads.run(CacheKeys.identity(key), () -> load(key, token, load, ttlMillis));
+    }
+
+    /** One process's load of a missing key, under a lease when the key's primary grants one. */
+    private V load(Object key, long token, Supplier<? extends V> load, long ttlMillis) {
+        byte[] again = read(key, token); // a load that finished just before this flight started
+        if (Versioned.isLive(again)) {
+            return value(again, key);
+        }
+        Leases.Grant grant = leases.acquire(key, token); // waits while another process loads the key
+        if (grant.cached() != null) {
+            return value(grant.cached(), key);
+        }
+        misses.increment();
+        clock.observe(grant.carriedVersion());
+        long version = clock.next(); // before the load: a delete while it runs is newer and wins
+        byte[] stored = null;
+        try {
             V loaded = load.get();
             if (loaded != null) {
-                write(key, token, encode(key, loaded, version), ttlMillis);
+                stored = encode(key, loaded, version);
             }
             return loaded;
-        });
+        } finally {
+            if (leases.end(grant, key, stored, ttlMillis) && stored != null) {
+                write(key, token, stored, ttlMillis); // the other replicas (a no-op on the lease's holder)
+            }
+        }
     }
 
     private static void requireLoader(Function<?, ?> loader) {
@@ -705,6 +725,7 @@ public final class CacheCluster<V> implements AutoCloseable {
         private int slowCalls = ClientSettings.SLOW_CALLS;
         private Duration slowCallWindow = ClientSettings.SLOW_CALL_WINDOW;
         private Duration tombstoneTtl = ClientSettings.TOMBSTONE_TTL;
+        private Duration leaseTime = Duration.ofSeconds(2);
         private Duration probeInitial = Duration.ofMillis(200);
         private Duration probeMax = Duration.ofSeconds(5);
         private boolean degradedStart;
@@ -841,6 +862,20 @@ public final class CacheCluster<V> implements AutoCloseable {
                         + " was " + ttl);
             }
             this.tombstoneTtl = ttl;
+            return this;
+        }
+
+        /**
+         * How long a {@code getOrLoad} lease lets one process load a missing key while the others wait for its
+         * value (default 2 s): longer than a load takes, since a slower holder is taken over (and its value not
+         * cached); shorter than callers may wait, since a holder that dies keeps the others waiting that long.
+         */
+        public Builder<V> leaseTime(Duration time) {
+            positive("leaseTime", time);
+            if (time.toMillis() < 10) {
+                throw new IllegalArgumentException("leaseTime must be at least 10 ms, was " + time);
+            }
+            this.leaseTime = time;
             return this;
         }
 

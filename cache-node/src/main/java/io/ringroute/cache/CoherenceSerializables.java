@@ -14,6 +14,8 @@ final class CoherenceSerializables implements DataSerializableFactory {
     static final int FACTORY_ID = 2;
     static final int VERSIONED_WRITE = 1;
     static final int INVALIDATE = 2;
+    static final int LEASE_ACQUIRE = 3;
+    static final int LEASE_END = 4;
 
     /** Adds this factory to a member's or a client's serialization config. */
     static SerializationConfig register(SerializationConfig config) {
@@ -25,6 +27,8 @@ final class CoherenceSerializables implements DataSerializableFactory {
         return switch (typeId) {
             case VERSIONED_WRITE -> new VersionedWrite();
             case INVALIDATE -> new Invalidate();
+            case LEASE_ACQUIRE -> new LeaseAcquire();
+            case LEASE_END -> new LeaseEnd();
             default -> throw new IllegalArgumentException("unknown coherence type id " + typeId);
         };
     }

@@ -8,6 +8,7 @@ import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.Pipelining;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
@@ -175,7 +176,7 @@ final class NodeClient implements AutoCloseable {
         try {
             byte[] stored = connectedMap().get(key);
             succeeded(readLatency, start);
-            (stored == null || Versioned.isTombstone(stored) ? misses : hits).increment();
+            (Versioned.isLive(stored) ? hits : misses).increment();
             return stored;
         } catch (RuntimeException e) {
             throw failed(e, start);
@@ -187,7 +188,7 @@ final class NodeClient implements AutoCloseable {
         try {
             Map<Object, byte[]> found = connectedMap().getAll(keys);
             succeeded(readLatency, start);
-            long live = found.values().stream().filter(v -> !Versioned.isTombstone(v)).count();
+            long live = found.values().stream().filter(Versioned::isLive).count();
             hits.add(live);
             misses.add(keys.size() - live);
             return found;
@@ -275,6 +276,22 @@ final class NodeClient implements AutoCloseable {
                 missed(key);
             }
             throw f;
+        }
+    }
+
+    /**
+     * Runs an entry processor on the key (a lease's, {@link Leases}), timed as a write.
+     *
+     * @throws NodeFailure after counting it, when the node or the network failed
+     */
+    <R> R execute(Object key, EntryProcessor<Object, byte[], R> task) {
+        long start = System.nanoTime();
+        try {
+            R result = connectedMap().executeOnKey(key, task);
+            succeeded(writeLatency, start);
+            return result;
+        } catch (RuntimeException e) {
+            throw failed(e, start);
         }
     }
 
@@ -610,8 +627,8 @@ final class NodeClient implements AutoCloseable {
                 if (newest == null) {
                     m.delete(key);
                 } else {
-                    m.executeOnKey(key, new VersionedWrite(newest, Versioned.isTombstone(newest)
-                            ? settings.tombstoneTtl().toMillis() : -1, false));
+                    m.executeOnKey(key, new VersionedWrite(newest, Versioned.isLive(newest)
+                            ? -1 : settings.tombstoneTtl().toMillis(), false));
                     repaired.increment();
                 }
             } catch (RuntimeException e) {

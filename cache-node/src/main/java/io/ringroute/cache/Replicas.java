@@ -199,6 +199,18 @@ final class Replicas {
         }
     }
 
+    /** The node that decides for the key (its lease): the first replica it may be read from, or null. */
+    NodeClient primary(Object key, long token) {
+        ReplicaTable<NodeClient> t = table;
+        for (int k = 0, n = t.replicaCount(replicationFactor); k < n; k++) {
+            NodeClient c = t.replica(token, k);
+            if (c.readable(key)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** During a change: each replica of the token in the next ring that is not one in the current ring's table. */
     private void forNextOnly(WritePhase phase, ReplicaTable<NodeClient> t, long token, Consumer<NodeClient> action) {
         Map<String, NodeClient> nodes = clients.get();

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
  * than what the node holds ({@link Versioned#blocks}). Atomic per key, so concurrent writers from any number of
  * client processes end with the newest version, whatever order their calls arrive in.
  *
+ * <p>A tombstone always replaces a lease (a delete voids it, see {@link Lease}).
+ *
  * <p>Returns null when stored; otherwise what kept it out: the present entry for a put-if-absent, only its header
  * (kind and version) for a set.
  */
@@ -41,13 +43,17 @@ final class VersionedWrite implements EntryProcessor<Object, byte[], byte[]>, Id
     @Override
     public byte[] process(Map.Entry<Object, byte[]> entry) {
         byte[] present = entry.getValue();
-        if (present != null && Versioned.blocks(present, stored, ifAbsent)) {
+        byte[] next = stored;
+        if (Versioned.isLease(present) && Versioned.isTombstone(stored)) {
+            // a delete voids a lease whatever its version; the tombstone keeps the lease's if newer
+            next = Versioned.tombstone(Math.max(Versioned.version(present), Versioned.version(stored)));
+        } else if (present != null && Versioned.blocks(present, stored, ifAbsent)) {
             return ifAbsent ? present : Versioned.headerOf(present);
         }
         if (ttlMillis < 0) {
-            entry.setValue(stored);
+            entry.setValue(next);
         } else {
-            ((ExtendedMapEntry<Object, byte[]>) entry).setValue(stored, ttlMillis, TimeUnit.MILLISECONDS);
+            ((ExtendedMapEntry<Object, byte[]>) entry).setValue(next, ttlMillis, TimeUnit.MILLISECONDS);
         }
         return null;
     }

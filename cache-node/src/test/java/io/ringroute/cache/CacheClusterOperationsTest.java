@@ -94,8 +94,16 @@ class CacheClusterOperationsTest {
     @Test
     void entriesExpireAfterTheirTtlRoundedUpToASecond() {
         cache.put("short", "lived", Duration.ofMillis(300));
+        cache.put("longer", "lived", Duration.ofMillis(1001));
+        assertThat(ttlsOnTheReplicas("short")).containsExactly(1000L, 1000L);
+        assertThat(ttlsOnTheReplicas("longer")).containsExactly(2000L, 2000L);
         assertThat(cache.get("short")).isEqualTo("lived");
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cache.get("short") == null);
+    }
+
+    private List<Long> ttlsOnTheReplicas(String key) {
+        return NODES.stream().filter(n -> n.map().containsKey(key)).map(n -> n.map().getEntryView(key).getTtl())
+                .toList();
     }
 
     @Test

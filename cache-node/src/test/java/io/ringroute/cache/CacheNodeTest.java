@@ -2,6 +2,7 @@ package io.ringroute.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,8 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,21 +20,58 @@ class CacheNodeTest {
 
     @Test
     void aFullNodeEvictsDownToItsBound() {
-        CacheNodeConfig config = CacheNodeConfig.builder("evicting").port(TestNodes.freePort())
-                .maxSize(MaxSize.entries(2_000)).eviction(Eviction.LFU).ttl(Duration.ofMinutes(5))
-                .hazelcastProperty("hazelcast.partition.count", "7").build();
-        try (CacheNode node = CacheNode.start(config)) {
+        try (CacheNode node = CacheNode.start(onePartition("evicting", Eviction.LFU))) {
             assertThat(node.isHealthy()).isTrue();
-            for (int batch = 0; batch < 10; batch++) {
-                Map<Object, byte[]> entries = new HashMap<>();
-                for (int i = batch * 1_000; i < (batch + 1) * 1_000; i++) {
-                    entries.put("k" + i, new byte[10]);
-                }
-                node.map().putAll(entries);
+            for (int i = 0; i < 1_000; i++) {
+                node.map().set("k" + i, new byte[10]);
             }
-            assertThat(node.entryCount()).isBetween(1, 2_000);
+            assertThat(node.entryCount()).isEqualTo(BOUND);
             node.map().set("fresh", new byte[10]);
+            assertThat(node.entryCount()).isEqualTo(BOUND);
             assertThat(node.map().getEntryView("fresh").getTtl()).isEqualTo(Duration.ofMinutes(5).toMillis());
+        }
+    }
+
+    /**
+     * A few keys read often but long ago, the rest written once since, then three times the bound written: LFU
+     * keeps the often-read keys and LRU evicts them all. Hazelcast evicts the worst of 15 sampled entries: under
+     * LFU a sample is all hot keys with a chance below 1e-13; under LRU a hot key escapes 300 samples with a chance
+     * of 0.85^300.
+     */
+    @Test
+    void lfuKeepsOftenReadKeysThatLruEvictsAsLeastRecentlyUsed() {
+        assertThat(hotKeysLeftAfterOverfilling(Eviction.LFU)).isEqualTo(20);
+        assertThat(hotKeysLeftAfterOverfilling(Eviction.LRU)).isZero();
+    }
+
+    private static final int BOUND = 100;
+
+    private static CacheNodeConfig onePartition(String name, Eviction eviction) {
+        return CacheNodeConfig.builder(name + "-" + TestNodes.freePort()).port(TestNodes.freePort())
+                .maxSize(MaxSize.entries(BOUND)).eviction(eviction).ttl(Duration.ofMinutes(5))
+                .hazelcastProperty("hazelcast.partition.count", "1").build();
+    }
+
+    private static long hotKeysLeftAfterOverfilling(Eviction eviction) {
+        try (CacheNode node = CacheNode.start(onePartition("policy", eviction))) {
+            for (int i = 0; i < 20; i++) {
+                node.map().set("hot" + i, new byte[10]);
+                for (int read = 0; read < 5; read++) {
+                    node.map().get("hot" + i);
+                }
+            }
+            long readAt = System.currentTimeMillis();
+            // Hazelcast keeps access times in whole seconds: the later writes must fall in a later second.
+            await().until(() -> System.currentTimeMillis() > readAt + 1000);
+            for (int i = 0; i < BOUND - 20; i++) {
+                node.map().set("cold" + i, new byte[10]);
+            }
+            assertThat(node.entryCount()).isEqualTo(BOUND);
+            for (int i = 0; i < 3 * BOUND; i++) {
+                node.map().set("new" + i, new byte[10]);
+            }
+            assertThat(node.entryCount()).isEqualTo(BOUND);
+            return IntStream.range(0, 20).filter(i -> node.map().containsKey("hot" + i)).count();
         }
     }
 

@@ -38,6 +38,21 @@ class VersionedTest {
     }
 
     @Test
+    void aLeaseIsNoValueAndKeepsOutWhatTheTombstoneItCarriesKeptOut() {
+        byte[] lease = Versioned.lease(5, 42, 1_000);
+        assertThat(Versioned.wellFormed(lease)).isTrue();
+        assertThat(Versioned.isLive(lease)).isFalse();
+        assertThat(Versioned.isTombstone(lease)).isFalse();
+        assertThat(Versioned.leaseToken(lease)).isEqualTo(42);
+        assertThat(Versioned.leaseExpiry(lease)).isEqualTo(1_000);
+        assertThat(Versioned.version(lease)).isEqualTo(5);
+        assertThat(Versioned.blocks(lease, Versioned.value(5, PAYLOAD), false)).isTrue();
+        assertThat(Versioned.blocks(lease, Versioned.value(6, PAYLOAD), false)).isFalse();
+        assertThat(Versioned.blocks(lease, Versioned.value(6, PAYLOAD), true)).isFalse();
+        assertThat(Versioned.isTombstone(Versioned.headerOf(lease))).isTrue();
+    }
+
+    @Test
     void bytesWithoutAHeaderAreOlderThanAnyVersionAndNotAPayload() {
         assertThat(Versioned.version(PAYLOAD)).isEqualTo(Versioned.UNVERSIONED);
         assertThat(Versioned.blocks(PAYLOAD, Versioned.value(Long.MIN_VALUE + 1, PAYLOAD), false)).isFalse();

@@ -8,6 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -155,6 +158,60 @@ class VersionedWritesTest {
         assertThat(first.get(key)).isEqualTo("fresh"); // the primary misses, the other replica answers
         assertThatThrownBy(() -> first.requirePurge("nobody")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no node 'nobody'");
+    }
+
+    @Test
+    void concurrentMissesInTwoProcessesRunTheLoaderOnce() throws Exception {
+        AtomicInteger loads = new AtomicInteger();
+        CompletableFuture<String> other = new CompletableFuture<>();
+        String mine = first.getOrLoad("user:11", k -> {
+            loads.incrementAndGet();
+            CompletableFuture.runAsync(() -> other.complete(second.getOrLoad(k, x -> {
+                loads.incrementAndGet();
+                return "loaded by second";
+            })));
+            // the other process asks the primary for the lease (it waits), or loads (without leases)
+            Awaitility.await().atMost(Duration.ofSeconds(60))
+                    .until(() -> second.stats().writeLatency().getTotalCount() > 0 || loads.get() > 1);
+            return "loaded by first";
+        });
+
+        assertThat(mine).isEqualTo("loaded by first");
+        assertThat(other.get(60, TimeUnit.SECONDS)).isEqualTo("loaded by first");
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
+    void aDeleteDuringALoadVoidsItsLeaseWhateverTheDeletesVersion() {
+        String loaded = first.getOrLoad("user:12", k -> {
+            second.delete(k, 1); // another process, whose versions are far older than this one's clock
+            return "read before the delete";
+        });
+        first.getOrLoad("user:13", k -> {
+            for (CacheNode n : NODES) { // the WAL invalidator's delete with HELD versions: none of its own
+                try (NodeLink link = NodeLink.opener(Duration.ofSeconds(5), null).open(n.name(), n.address())) {
+                    link.deleteAll(List.of(k), Long.MIN_VALUE, Duration.ofSeconds(30));
+                }
+            }
+            return "read before the invalidation";
+        });
+
+        assertThat(loaded).isEqualTo("read before the delete");
+        assertThat(first.get("user:12")).isNull();
+        assertThat(second.get("user:12")).isNull();
+        assertThat(second.get("user:13")).isNull();
+        assertThat(first.getOrLoad("user:12", k -> "read after the delete")).isEqualTo("read after the delete");
+        assertThat(second.get("user:12")).isEqualTo("read after the delete");
+    }
+
+    @Test
+    void aLeaseWhoseHolderDiedIsTakenOverOnceItExpires() {
+        String key = "user:14";
+        node(first.ring().primary(key).id()).map().executeOnKey(key, new LeaseAcquire(42, 300, 30_000));
+
+        assertThat(second.getOrLoad(key, k -> "loaded after the lease expired")).isEqualTo("loaded after the lease"
+                + " expired");
+        assertThat(first.get(key)).isEqualTo("loaded after the lease expired");
     }
 
     private static CacheNode node(String name) {

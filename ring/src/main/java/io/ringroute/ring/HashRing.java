@@ -88,7 +88,8 @@ public final class HashRing {
         int total = tokens.length;
         this.ownedFraction = new double[nodes.length];
         for (int i = 0; i < total; i++) {
-            ownedFraction[owners[i]] += arc(i).fraction();
+            ownedFraction[owners[i]] += total == 1 ? 1.0
+                    : TokenRange.unsignedToDouble(tokens[i] - tokens[i == 0 ? total - 1 : i - 1]) / 0x1p64;
         }
         int bits = indexBits(total);
         this.indexShift = 64 - bits;

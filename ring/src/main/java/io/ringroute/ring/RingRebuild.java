@@ -13,9 +13,9 @@ import java.util.Objects;
  * <p>A walk from token q reads the owners at q, q+1, ... and stops once it has every zone (up to r) and r distinct
  * nodes; starting one token earlier only adds a node to what it has seen, so it stops at or before the same
  * position. Walking back from each changed position b, the first q whose walk stops before b ends the scan: no
- * earlier walk reaches b either. Applies when the node count stays above the precomputed list length and the zones
- * of the nodes that stay are unchanged (the walk's result depends on the number of zones); otherwise the caller
- * rebuilds in full.
+ * earlier walk reaches b either. Applies when the node count stays above the precomputed list length r, the zones
+ * of the nodes that stay are unchanged and min(r, number of zones) is too (a walk depends on nothing else);
+ * otherwise the caller rebuilds in full.
  */
 final class RingRebuild {
 
@@ -47,7 +47,8 @@ final class RingRebuild {
         for (int n = 0; n < nodes.length; n++) {
             newIndex.put(nodes[n].id(), n);
         }
-        if (zoneCount(oldNodes) != zoneCount(nodes)) {
+        // a walk stops at the r-th node once it has min(r, zones) zones, so only that minimum matters
+        if (Math.min(zoneCount(oldNodes), prefWidth) != Math.min(zoneCount(nodes), prefWidth)) {
             return null;
         }
         // old node index -> new index, or -1 when the node left or its tokens changed

@@ -6,10 +6,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -34,6 +37,7 @@ public final class TokenLayout {
     private final int tokensPerUnit;
     private final int replicas;
     private final List<Node> nodes;       // join order; id, weight and zone only
+    private final Map<String, Integer> indexById;
     private final long[][] tokens;        // per node, ascending
 
     TokenLayout(long version, int tokensPerUnit, int replicas, List<Node> nodes, long[][] tokens) {
@@ -42,6 +46,11 @@ public final class TokenLayout {
         this.replicas = replicas;
         this.nodes = List.copyOf(nodes);
         this.tokens = tokens;
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < this.nodes.size(); i++) {
+            index.put(this.nodes.get(i).id(), i);
+        }
+        this.indexById = index;
     }
 
     /** An empty layout with the default tokens per unit and replicas. */
@@ -239,9 +248,11 @@ public final class TokenLayout {
         if (wanted == null) {
             throw new IllegalArgumentException("node list must not be null");
         }
+        Set<String> ids = new HashSet<>();
+        wanted.forEach(w -> ids.add(w.id()));
         TokenLayout out = this;
         for (Node current : nodes) {
-            if (wanted.stream().noneMatch(w -> w.id().equals(current.id()))) {
+            if (!ids.contains(current.id())) {
                 out = out.withoutNode(current.id());
             }
         }
@@ -285,12 +296,8 @@ public final class TokenLayout {
     }
 
     private int indexOf(String id) {
-        for (int i = 0; i < nodes.size(); i++) {
-            if (nodes.get(i).id().equals(id)) {
-                return i;
-            }
-        }
-        return -1;
+        Integer i = indexById.get(id);
+        return i == null ? -1 : i;
     }
 
     private int requireIndex(String id) {

@@ -4,6 +4,7 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheNode;
+import io.ringroute.cache.ClockVersion;
 import io.ringroute.cache.NodeLink;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Option;
 public final class CacheLatencyBenchmark implements Callable<Integer> {
 
     private static final String BARE = "bare Hazelcast client, 1 member";
+    private static final Duration TOMBSTONE_TTL = Duration.ofSeconds(30);
     private static final String ONE_NODE = "CacheCluster, 1 node, R=1";
 
     @Option(names = "--nodes", defaultValue = "3", description = "Cache nodes (default: ${DEFAULT-VALUE}).")
@@ -137,9 +139,10 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
             Client client = new Client(name, keys);
             clients.add(client.op("get", k -> client.got(cluster.get(k))).op("put", k -> cluster.put(k, value)));
         }
-        // What the WAL invalidator sends per changed row and node: one confirmed delete.
+        // What the WAL invalidator sends per changed row and node: one confirmed delete leaving a tombstone.
         clients.add(new Client("NodeLink (WAL invalidator), 1 member", keys)
-                .op("delete", k -> link.deleteAll(List.of(k), Long.MIN_VALUE, Duration.ofSeconds(30))));
+                .op("delete", k -> link.deleteAll(List.of(k), ClockVersion.at(System.currentTimeMillis()),
+                        TOMBSTONE_TTL)));
         for (String k : bareClient.keyNames) {
             bare.set(k, value);
         }

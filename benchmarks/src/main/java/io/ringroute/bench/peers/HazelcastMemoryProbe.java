@@ -3,6 +3,7 @@ package io.ringroute.bench.peers;
 import com.sun.tools.attach.VirtualMachine;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.util.List;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
@@ -25,9 +26,20 @@ final class HazelcastMemoryProbe {
         }
     }
 
-    static final Sample ZERO = new Sample(0, 0, 0, 0, 0);
+    private static final Sample ZERO = new Sample(0, 0, 0, 0, 0);
 
     private HazelcastMemoryProbe() {
+    }
+
+    /** The sum over those processes that are alive. */
+    static Sample sum(List<Process> processes, String mapName) throws Exception {
+        Sample sum = ZERO;
+        for (Process p : processes) {
+            if (p.isAlive()) {
+                sum = sum.plus(sample(p, mapName));
+            }
+        }
+        return sum;
     }
 
     static Sample sample(Process p, String mapName) throws Exception {

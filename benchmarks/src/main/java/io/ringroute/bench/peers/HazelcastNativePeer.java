@@ -15,8 +15,10 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -132,46 +134,33 @@ final class HazelcastNativePeer implements HazelcastPeer {
 
     @Override
     public HazelcastMemoryProbe.Sample memory() throws Exception {
-        HazelcastMemoryProbe.Sample sum = HazelcastMemoryProbe.ZERO;
-        for (Process p : members) {
-            if (p != null && p.isAlive()) {
-                sum = sum.plus(HazelcastMemoryProbe.sample(p, HazelcastClusterMember.MAP_NAME));
-            }
-        }
-        return sum;
+        return HazelcastMemoryProbe.sum(Arrays.stream(members).filter(Objects::nonNull).toList(),
+                HazelcastClusterMember.MAP_NAME);
     }
 
     @Override
     public Change join(String[] keys) throws Exception {
-        long[] keysIn = keysPerPartition(keys);
-        UUID[] before = owners();
-        replicaMigrations.clear();
-        int finished = migrationsFinished.get();
-        long t0 = System.nanoTime();
+        Before before = before(keys);
         members[MEMBERS] = startMember(MEMBERS, MEMBERS + 1, 1);
         awaitReady(MEMBERS);
-        double joinedAfter = (System.nanoTime() - t0) / 1e9;
-        awaitSettled(MEMBERS + 1, finished);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        double joinedAfter = (System.nanoTime() - before.nanos) / 1e9;
+        awaitSettled(MEMBERS + 1, before.finished);
+        double seconds = (System.nanoTime() - before.nanos) / 1e9;
         // Every entry the new member holds came to it by migration: the copies the join could not avoid.
         HazelcastMemoryProbe.Sample joined = HazelcastMemoryProbe.sample(members[MEMBERS],
                 HazelcastClusterMember.MAP_NAME);
-        return change(seconds, keysIn, before, owners(), joined.ownedEntries() + joined.backupEntries(),
+        return change(seconds, before, owners(), joined.ownedEntries() + joined.backupEntries(),
                 String.format("JVM start to joined %.1f s", joinedAfter));
     }
 
     @Override
     public Change kill(String[] keys) throws Exception {
-        long[] keysIn = keysPerPartition(keys);
-        UUID[] before = owners();
-        replicaMigrations.clear();
-        int finished = migrationsFinished.get();
-        long t0 = System.nanoTime();
+        Before before = before(keys);
         jvms.kill(members[1]);
-        awaitSettled(MEMBERS, finished);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        awaitSettled(MEMBERS, before.finished);
+        double seconds = (System.nanoTime() - before.nanos) / 1e9;
         // Lost backups come back by replica sync, not by migration events; the copy counts show they did.
-        return change(seconds, keysIn, before, owners(), 0, "member 2 of 5 killed");
+        return change(seconds, before, owners(), 0, "member 2 of 5 killed");
     }
 
     /** Not observable: the smart client retries a failed call inside the invocation timeout, then throws. */
@@ -180,8 +169,20 @@ final class HazelcastNativePeer implements HazelcastPeer {
         return -1;
     }
 
-    private Change change(double seconds, long[] keysIn, UUID[] before, UUID[] after, long entriesCopied,
-                          String what) {
+    /** The partition table and migration count just before a change, and when it started. */
+    private record Before(long[] keysIn, UUID[] owners, int finished, long nanos) {
+    }
+
+    private Before before(String[] keys) {
+        long[] keysIn = keysPerPartition(keys);
+        UUID[] owners = owners();
+        replicaMigrations.clear();
+        return new Before(keysIn, owners, migrationsFinished.get(), System.nanoTime());
+    }
+
+    private Change change(double seconds, Before b, UUID[] after, long entriesCopied, String what) {
+        long[] keysIn = b.keysIn;
+        UUID[] before = b.owners;
         long primaryMoved = 0;
         int partitionsMoved = 0;
         for (int p = 0; p < before.length; p++) {

@@ -37,17 +37,28 @@ interface HazelcastPeer extends AutoCloseable {
     /** Writes the entries in as few calls as the system allows. */
     void putAll(Map<String, byte[]> entries);
 
-    /** Writes every key, 1,000 at a time. */
+    /**
+     * Writes every key, 1,000 at a time; a batch that throws (a connection dropped on a loaded machine) is written
+     * again, up to 5 times.
+     */
     default void preload(String[] keys, byte[] value) {
         Map<String, byte[]> batch = new HashMap<>();
-        for (String k : keys) {
-            batch.put(k, value);
-            if (batch.size() == 1000) {
-                putAll(batch);
+        for (int i = 0; i < keys.length; i++) {
+            batch.put(keys[i], value);
+            if (batch.size() == 1000 || i == keys.length - 1) {
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        putAll(batch);
+                        break;
+                    } catch (RuntimeException e) {
+                        if (attempt == 5) {
+                            throw e;
+                        }
+                    }
+                }
                 batch.clear();
             }
         }
-        putAll(batch);
     }
 
     /** Heap and map statistics summed over the live members. */

@@ -78,14 +78,9 @@ final class HazelcastRingroutePeer implements HazelcastPeer {
 
     @Override
     public HazelcastMemoryProbe.Sample memory() throws Exception {
-        HazelcastMemoryProbe.Sample sum = HazelcastMemoryProbe.ZERO;
-        for (String id : cluster.nodeStates().keySet()) {
-            Process p = nodes[Integer.parseInt(id.substring(1)) - 1];
-            if (p.isAlive()) {
-                sum = sum.plus(HazelcastMemoryProbe.sample(p, CacheNode.MAP_NAME));
-            }
-        }
-        return sum;
+        List<Process> inCluster = cluster.nodeStates().keySet().stream()
+                .map(id -> nodes[Integer.parseInt(id.substring(1)) - 1]).toList();
+        return HazelcastMemoryProbe.sum(inCluster, CacheNode.MAP_NAME);
     }
 
     @Override

@@ -120,7 +120,7 @@ public final class ReshardBenchmark {
     }
 
     /** The 1, 5 and 15 minute load averages (Linux), to tell a quiet run from a noisy one. */
-    private static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
             return f[0] + " " + f[1] + " " + f[2];

@@ -17,6 +17,20 @@ final class ComparisonReport {
         this.bare = stats.values().iterator().next();
     }
 
+    void printSequential(List<Histogram> perSystem, int reads) {
+        System.out.printf("one thread, no think time: %d primary-key reads per system, interleaved%n", reads);
+        Histogram base = perSystem.get(0);
+        int i = 0;
+        for (String name : stats.keySet()) {
+            Histogram h = perSystem.get(i++);
+            System.out.printf("%-32s p50 %6.3f ms  p99 %7.3f ms  mean %6.3f ms | vs bare p50 %5.2f  p99 %5.2f%n",
+                    name, ms(h, 50), ms(h, 99), h.getMean() / 1e6, (double) h.getValueAtPercentile(50)
+                            / base.getValueAtPercentile(50), (double) h.getValueAtPercentile(99)
+                            / base.getValueAtPercentile(99));
+        }
+        System.out.println();
+    }
+
     void printWorkload(int sessions, int rounds, int concurrency, long delayMillis, double thinkMillis) {
         System.out.printf("session workload: %d sessions x %d requests per system in %d rounds, %d concurrent, 10%%"
                         + " writes, 70%% of reads of the session's own rows, standbys %d ms behind, think %.0f ms"

@@ -1,14 +1,12 @@
 package io.ringroute.bench.peers.sharding;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.ringroute.bench.shard.ReshardBenchmark;
 import io.ringroute.ring.HashRing;
 import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -18,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,6 +57,9 @@ public final class ShardingSphereComparison implements Callable<Integer> {
     @Option(names = "--warmup-sessions", defaultValue = "100",
             description = "unrecorded sessions per system first, on keys no measured session owns (default ${DEFAULT-VALUE})")
     int warmupSessions;
+    @Option(names = "--sequential-reads", defaultValue = "3000",
+            description = "reads per system on one thread without think time, interleaved (default ${DEFAULT-VALUE})")
+    int sequentialReads;
     @Option(names = "--seed", defaultValue = "42", description = "workload seed (default ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--max-minutes", defaultValue = "30", description = "no request starts after this (default ${DEFAULT-VALUE})")
@@ -69,12 +71,13 @@ public final class ShardingSphereComparison implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (sessions < rounds || rounds < 1 || concurrency < 1 || rows < 1 || writers < 1 || warmupSessions < 0) {
+        if (sessions < rounds || rounds < 1 || concurrency < 1 || rows < 1 || writers < 1 || warmupSessions < 0
+                || sequentialReads < 1) {
             System.err.println("need --rounds >= 1, --sessions >= --rounds, --concurrency, --rows and --writers >= 1");
             return 2;
         }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(maxMinutes);
-        String loadAtStart = loadAverage();
+        String loadAtStart = ReshardBenchmark.loadAverage();
         System.err.printf("starting 3 shards, each a primary and a standby %d ms behind, and a catalog server%n",
                 applyDelayMillis);
         try (EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shardNames(SHARDS.toArray(String[]::new))
@@ -90,6 +93,7 @@ public final class ShardingSphereComparison implements Callable<Integer> {
             Thread.sleep(applyDelayMillis + 1000);                    // standbys replay the loaded rows
 
             Map<String, SessionWorkload.Stats> stats = new LinkedHashMap<>();
+            List<Histogram> sequential;
             Map<String, HikariDataSource> primaries = new LinkedHashMap<>();
             for (EmbeddedShard s : firstTwo) {
                 primaries.put(s.name(), HikariPools.open("bare-" + s.name(), s.primary().spec(), false));
@@ -105,6 +109,8 @@ public final class ShardingSphereComparison implements Callable<Integer> {
                     workload.run(s, sessions, sessions + warmupSessions, new SessionWorkload.Stats());
                     stats.put(s.name(), new SessionWorkload.Stats());
                 }
+                System.err.printf("one thread: %d reads per system, interleaved%n", sequentialReads);
+                sequential = SequentialReads.run(stores, sessions, sequentialReads, deadline);
                 for (int r = 0; r < rounds; r++) {
                     int from = sessions * r / rounds;
                     int to = sessions * (r + 1) / rounds;
@@ -119,6 +125,7 @@ public final class ShardingSphereComparison implements Callable<Integer> {
                 primaries.values().forEach(HikariDataSource::close);
             }
             ComparisonReport report = new ComparisonReport(stats);
+            report.printSequential(sequential, sequentialReads);
             report.printWorkload(sessions, rounds, concurrency, applyDelayMillis, thinkMillis);
 
             System.err.println("adding a third shard under each system");
@@ -127,7 +134,7 @@ public final class ShardingSphereComparison implements Callable<Integer> {
             third.shardingSphereOffline();
             third.ringrouteOnline();
             report.printSummary(third);
-            System.out.printf("load average: %s at the start, %s at the end%n", loadAtStart, loadAverage());
+            System.out.printf("load average: %s at the start, %s at the end%n", loadAtStart, ReshardBenchmark.loadAverage());
         }
         return 0;
     }
@@ -166,16 +173,6 @@ public final class ShardingSphereComparison implements Callable<Integer> {
                     AccountRows.copyIn(c, "COPY " + table + " (k, v) FROM STDIN", perShard[i]);
                 }
             }
-        }
-    }
-
-    /** The 1, 5 and 15 minute load averages (Linux), to tell a quiet run from a noisy one. */
-    static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 }
