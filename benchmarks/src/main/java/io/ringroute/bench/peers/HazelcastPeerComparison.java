@@ -118,11 +118,14 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (keys < 1 || valueBytes < 0 || threads < 1 || calls < 1 || rounds < 1 || warmupRounds < 0
-                || beforeSeconds < 1 || afterSeconds < 1 || bucketMillis < 100 || callTimeoutSeconds < 1) {
-            System.err.println("--keys, --threads, --calls, --rounds, --before-seconds, --after-seconds and "
-                    + "--call-timeout-seconds must be at least 1, --bucket-ms at least 100, --value-bytes and "
-                    + "--warmup-rounds not negative");
+        String bad = atLeast("--keys", keys, 1) + atLeast("--value-bytes", valueBytes, 0)
+                + atLeast("--threads", threads, 1) + atLeast("--calls", calls, 1) + atLeast("--rounds", rounds, 1)
+                + atLeast("--warmup-rounds", warmupRounds, 0) + atLeast("--before-seconds", beforeSeconds, 1)
+                + atLeast("--after-seconds", afterSeconds, 1) + atLeast("--bucket-ms", bucketMillis, 100)
+                + atLeast("--call-timeout-seconds", callTimeoutSeconds, 1)
+                + (zipf > 0 && !Double.isInfinite(zipf) ? "" : "; --zipf must be positive, was " + zipf);
+        if (!bad.isEmpty()) {
+            System.err.println(bad.substring(2));
             return 2;
         }
         String[] keyNames = new String[keys];
@@ -349,6 +352,11 @@ public final class HazelcastPeerComparison implements Callable<Integer> {
 
     private static String key(HazelcastLoad.Op op, HazelcastKeyPopularity p) {
         return op + " " + p.label();
+    }
+
+    /** Empty when {@code value >= min}, else "; <option> must be at least <min>, was <value>". */
+    private static String atLeast(String option, long value, long min) {
+        return value >= min ? "" : "; " + option + " must be at least " + min + ", was " + value;
     }
 
     private static long seconds(long s) {

@@ -88,7 +88,7 @@ final class HashModResharding {
         return new Moved(scanned, moved, System.nanoTime() - start);
     }
 
-    /** Rows of {@code table}'s actual table on shard {@code i} whose HASH_MOD place over all {@code shards} is not {@code i}. */
+    /** Rows of {@code table}'s actual table on shard {@code i} whose HASH_MOD place among {@code shards} is another. */
     static long misplaced(List<EmbeddedShard> shards, String table) throws SQLException {
         long wrong = 0;
         for (int i = 0; i < shards.size(); i++) {

@@ -20,7 +20,8 @@ final class SequentialReads {
         stores.forEach(s -> result.add(new Histogram(3)));
         int warmUp = Math.min(reads, 1000);
         for (int i = -warmUp; i < reads && System.nanoTime() < deadlineNanos; i++) {
-            String key = SessionWorkload.key(Math.floorMod(i * 7919, users), Math.floorMod(i, SessionWorkload.OWN_KEYS));
+            String key = SessionWorkload.key(Math.floorMod(i * 7919, users),
+                    Math.floorMod(i, SessionWorkload.OWN_KEYS));
             for (int j = 0; j < stores.size(); j++) {
                 int s = Math.floorMod(i + j, stores.size());
                 SessionStore.StoreSession session = stores.get(s).session();

@@ -38,31 +38,39 @@ public final class ShardingSphereComparison implements Callable<Integer> {
 
     @Option(names = "--sessions", defaultValue = "600", description = "sessions per system (default ${DEFAULT-VALUE})")
     int sessions;
-    @Option(names = "--concurrency", defaultValue = "16", description = "concurrent sessions (default ${DEFAULT-VALUE})")
+    @Option(names = "--concurrency", defaultValue = "16",
+            description = "concurrent sessions (default ${DEFAULT-VALUE})")
     int concurrency;
     @Option(names = "--rounds", defaultValue = "3",
             description = "the sessions are split into this many rounds, each running every system in turn, so that"
                     + " machine noise falls on all alike (default ${DEFAULT-VALUE})")
     int rounds;
-    @Option(names = "--apply-delay-ms", defaultValue = "300", description = "standby replay delay (default ${DEFAULT-VALUE})")
+    @Option(names = "--apply-delay-ms", defaultValue = "300",
+            description = "standby replay delay (default ${DEFAULT-VALUE})")
     long applyDelayMillis;
-    @Option(names = "--think-ms", defaultValue = "25", description = "mean think time between requests (default ${DEFAULT-VALUE})")
+    @Option(names = "--think-ms", defaultValue = "25",
+            description = "mean think time between requests (default ${DEFAULT-VALUE})")
     double thinkMillis;
-    @Option(names = "--rows", defaultValue = "100000", description = "rows on 2 shards before the third is added (default ${DEFAULT-VALUE})")
+    @Option(names = "--rows", defaultValue = "100000",
+            description = "rows on 2 shards before the third is added (default ${DEFAULT-VALUE})")
     int rows;
-    @Option(names = "--writers", defaultValue = "4", description = "writer threads while resharding (default ${DEFAULT-VALUE})")
+    @Option(names = "--writers", defaultValue = "4",
+            description = "writer threads while resharding (default ${DEFAULT-VALUE})")
     int writers;
-    @Option(names = "--baseline-seconds", defaultValue = "5", description = "writers' run before resharding (default ${DEFAULT-VALUE})")
+    @Option(names = "--baseline-seconds", defaultValue = "5",
+            description = "writers' run before resharding (default ${DEFAULT-VALUE})")
     int baselineSeconds;
     @Option(names = "--warmup-sessions", defaultValue = "100",
-            description = "unrecorded sessions per system first, on keys no measured session owns (default ${DEFAULT-VALUE})")
+            description = "unrecorded sessions per system first, on keys no measured session owns"
+                    + " (default ${DEFAULT-VALUE})")
     int warmupSessions;
     @Option(names = "--sequential-reads", defaultValue = "3000",
             description = "reads per system on one thread without think time, interleaved (default ${DEFAULT-VALUE})")
     int sequentialReads;
     @Option(names = "--seed", defaultValue = "42", description = "workload seed (default ${DEFAULT-VALUE})")
     long seed;
-    @Option(names = "--max-minutes", defaultValue = "30", description = "no request starts after this (default ${DEFAULT-VALUE})")
+    @Option(names = "--max-minutes", defaultValue = "30",
+            description = "no request starts after this (default ${DEFAULT-VALUE})")
     int maxMinutes;
 
     public static void main(String[] args) {
@@ -73,7 +81,8 @@ public final class ShardingSphereComparison implements Callable<Integer> {
     public Integer call() throws Exception {
         if (sessions < rounds || rounds < 1 || concurrency < 1 || rows < 1 || writers < 1 || warmupSessions < 0
                 || sequentialReads < 1) {
-            System.err.println("need --rounds >= 1, --sessions >= --rounds, --concurrency, --rows and --writers >= 1");
+            System.err.println("need --rounds >= 1, --sessions >= --rounds, --concurrency, --rows, --writers and"
+                    + " --sequential-reads >= 1, --warmup-sessions >= 0");
             return 2;
         }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(maxMinutes);
@@ -134,7 +143,8 @@ public final class ShardingSphereComparison implements Callable<Integer> {
             third.shardingSphereOffline();
             third.ringrouteOnline();
             report.printSummary(third);
-            System.out.printf("load average: %s at the start, %s at the end%n", loadAtStart, ReshardBenchmark.loadAverage());
+            System.out.printf("load average: %s at the start, %s at the end%n", loadAtStart,
+                    ReshardBenchmark.loadAverage());
         }
         return 0;
     }

@@ -14,12 +14,13 @@ import org.apache.shardingsphere.driver.api.yaml.YamlShardingSphereDataSourceFac
  * ShardingSphere-JDBC 5.5.2 over the embedded shards, configured as its YAML documentation shows for a hash-sharded
  * table behind read/write splitting: one readwrite-splitting group {@code ds_i} per shard (write data source the
  * primary, read data source its standby, no load balancer named, so the default one), and a sharding rule that places
- * each table's rows on {@code ds_0 .. ds_(n-1)} with the built-in {@code HASH_MOD} algorithm on the key column. Standalone
- * mode (the JDBC default). The data sources are HikariCP pools sized like the shard router's.
+ * each table's rows on {@code ds_0 .. ds_(n-1)} with the built-in {@code HASH_MOD} algorithm on the key column.
+ * Standalone mode (the JDBC default). The data sources are HikariCP pools sized like the shard router's.
  *
  * <p>HASH_MOD is one of ShardingSphere's auto sharding algorithms, which its sharding rule accepts only for
  * {@code autoTables}: a logic table {@code t} becomes {@code sharding-count} actual tables {@code t_0 .. t_(count-1)}
- * spread round-robin over the data sources. With one table per shard, {@code t_i} lives on shard {@code i}.
+ * spread over the data sources; with one table per shard, {@code t_i} lives on shard {@code i} (each shard has only
+ * its own {@code t_i}, so a statement routed elsewhere would fail, and none did).
  */
 final class ShardingSphereSetup implements AutoCloseable {
 
