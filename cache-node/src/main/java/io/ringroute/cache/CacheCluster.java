@@ -5,7 +5,6 @@ import io.ringroute.ring.TokenLayout;
 import io.ringroute.ring.KeyHash;
 import io.ringroute.ring.LiveRing;
 import io.ringroute.ring.Node;
-import io.ringroute.ring.ReplicaSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
