@@ -94,12 +94,33 @@ public final class NodeLink implements AutoCloseable {
      * @param tombstoneTtl how long the tombstones keep older writes out ({@link CacheCluster#tombstoneTtl()})
      */
     public void deleteAll(Collection<String> keys, long version, Duration tombstoneTtl) {
+        invalidate(keys, new Invalidate(version, checkedTtl(tombstoneTtl)));
+    }
+
+    /**
+     * Invalidates the keys below a changed row's current version in one call: a value or tombstone at {@code
+     * rowVersion} or newer stays, anything older (and an absent key) becomes a tombstone at {@code rowVersion - 1}
+     * for {@code tombstoneTtl}. So a reload of the current row is cached at once and no older value, also one loaded
+     * before the change, can come back. Throws unless the node confirmed it in time.
+     */
+    public void deleteOlderThan(Collection<String> keys, long rowVersion, Duration tombstoneTtl) {
+        if (rowVersion == Long.MIN_VALUE) {
+            throw new IllegalArgumentException("rowVersion must be a row's version, was Long.MIN_VALUE (unknown)");
+        }
+        invalidate(keys, new Invalidate(rowVersion, checkedTtl(tombstoneTtl), true));
+    }
+
+    private static long checkedTtl(Duration tombstoneTtl) {
         if (tombstoneTtl == null || tombstoneTtl.toMillis() < 1000) {
             throw new IllegalArgumentException("tombstoneTtl must be at least 1 s, was " + tombstoneTtl);
         }
+        return tombstoneTtl.toMillis();
+    }
+
+    private void invalidate(Collection<String> keys, Invalidate invalidation) {
         IMap<Object, byte[]> m = connected();
         try {
-            m.submitToKeys(new HashSet<Object>(keys), new Invalidate(version, tombstoneTtl.toMillis()))
+            m.submitToKeys(new HashSet<Object>(keys), invalidation)
                     .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw failed("delete", e);

@@ -7,6 +7,7 @@ import io.ringroute.cache.ValueCodec;
 import io.ringroute.cache.invalidation.CacheInvalidator;
 import io.ringroute.cache.invalidation.InvalidatorStats;
 import io.ringroute.cache.invalidation.PurgeList;
+import io.ringroute.cache.invalidation.RowKeys;
 import io.ringroute.cache.invalidation.TombstoneVersion;
 import io.ringroute.testsupport.TcpProxy;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -20,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -168,11 +170,25 @@ public final class CacheChaos implements Callable<Integer> {
         }
     }
 
+    /** items.key is the cache key, cached with the row's version: an invalidation drops only older values. */
+    private static final RowKeys ITEM_KEYS = new RowKeys() {
+        @Override
+        public Collection<String> keys(String table, Map<String, String> row) {
+            return row.get("key") == null ? List.of() : List.of(row.get("key"));
+        }
+
+        @Override
+        public long version(String table, Map<String, String> row, String key) {
+            String v = row.get("version");
+            return v == null ? Long.MIN_VALUE : Long.parseLong(v);
+        }
+    };
+
     /** The invalidator for the items table, on the orchestrator's own cluster client (the nodes start empty). */
     private static CacheInvalidator startInvalidator(EmbeddedPostgres pg, String url, CacheCluster<String> admin)
             throws InterruptedException {
         CacheInvalidator inv = CacheInvalidator.builder().primary(url, "postgres", null).tables("items")
-                .keys((table, row) -> row.get("key") == null ? List.of() : List.of(row.get("key")))
+                .keys(ITEM_KEYS)
                 .cache(admin).purgeList(PurgeList.inPostgres(pg.getPostgresDatabase(), PURGE_SCHEMA))
                 .purgeOnNewSlot(false)
                 .tombstoneVersion(TombstoneVersion.HELD) // the key space carries row versions, not clock versions

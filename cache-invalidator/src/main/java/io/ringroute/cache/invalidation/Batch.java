@@ -1,10 +1,9 @@
 package io.ringroute.cache.invalidation;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The keys of the transactions decoded since the last delivery. Only whole transactions join it: keys of a
@@ -13,8 +12,9 @@ import java.util.Set;
 final class Batch implements ChangeHandler {
 
     private final RowKeys mapping;
-    private final Set<String> open = new LinkedHashSet<>();
-    private final Set<String> keys = new LinkedHashSet<>();
+    /** Key to the row version it is invalidated below, or {@link Long#MIN_VALUE} for none (see {@link #merge}). */
+    private final Map<String, Long> open = new LinkedHashMap<>();
+    private final Map<String, Long> keys = new LinkedHashMap<>();
     private final List<String> openTruncated = new ArrayList<>();
     private final List<String> truncated = new ArrayList<>();
     private long openCommitMicros;
@@ -45,7 +45,7 @@ final class Batch implements ChangeHandler {
                 throw new IllegalStateException("RowKeys " + mapping + " returned a " + (k == null ? "null" : "empty")
                         + " key for a row of " + table);
             }
-            open.add(k);
+            open.merge(k, mapping.version(table, values, k), Batch::merge);
         }
     }
 
@@ -56,7 +56,7 @@ final class Batch implements ChangeHandler {
 
     @Override
     public void commit(long lsn) {
-        keys.addAll(open);
+        open.forEach((k, v) -> keys.merge(k, v, Batch::merge));
         open.clear();
         truncated.addAll(openTruncated);
         openTruncated.clear();
@@ -85,8 +85,14 @@ final class Batch implements ChangeHandler {
         return commitMicros[i];
     }
 
-    Set<String> keys() {
+    /** The keys to invalidate, each with the row version it is invalidated below ({@link Long#MIN_VALUE}: none). */
+    Map<String, Long> keys() {
         return keys;
+    }
+
+    /** A key changed twice: the later (higher) row version; a key also changed without one gets none. */
+    private static long merge(long a, long b) {
+        return a == Long.MIN_VALUE || b == Long.MIN_VALUE ? Long.MIN_VALUE : Math.max(a, b);
     }
 
     /** Tables truncated by the batch's transactions: their keys cannot be listed, so every node is purged. */

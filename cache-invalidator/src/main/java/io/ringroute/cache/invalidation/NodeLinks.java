@@ -3,9 +3,12 @@ package io.ringroute.cache.invalidation;
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.NodeLink;
 import io.ringroute.ring.Node;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -79,11 +82,27 @@ final class NodeLinks implements AutoCloseable {
     }
 
     /**
-     * Deletes the keys on every node of the ring, leaving tombstones at {@code version} (or the held one, if newer)
-     * for the cluster's tombstone TTL; returns the error of each node that did not confirm.
+     * Invalidates the keys on every node of the ring for the cluster's tombstone TTL: a key with a row version
+     * ({@link RowKeys#version}) below that version, every other key leaving a tombstone at {@code version} (or the
+     * held one, if newer). Returns the error of each node that did not confirm.
      */
-    Map<String, String> deleteEverywhere(Collection<String> keys, long version) {
-        return onEach(current().values(), link -> link.deleteAll(keys, version, cache.tombstoneTtl()));
+    Map<String, String> deleteEverywhere(Map<String, Long> keys, long version) {
+        List<String> unversioned = new ArrayList<>();
+        Map<Long, List<String>> byRowVersion = new HashMap<>();
+        keys.forEach((k, v) -> {
+            if (v == Long.MIN_VALUE) {
+                unversioned.add(k);
+            } else {
+                byRowVersion.computeIfAbsent(v, x -> new ArrayList<>()).add(k);
+            }
+        });
+        Duration ttl = cache.tombstoneTtl();
+        return onEach(current().values(), link -> {
+            if (!unversioned.isEmpty()) {
+                link.deleteAll(unversioned, version, ttl);
+            }
+            byRowVersion.forEach((rowVersion, group) -> link.deleteOlderThan(group, rowVersion, ttl));
+        });
     }
 
     @Override

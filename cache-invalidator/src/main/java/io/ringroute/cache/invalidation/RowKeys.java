@@ -25,4 +25,16 @@ public interface RowKeys {
      * @return the keys (empty for tables nothing is cached from); never null
      */
     Collection<String> keys(String table, Map<String, String> row);
+
+    /**
+     * The version {@code key}'s cached value carries after this change, when the application caches that key with
+     * this row's own version (its {@code version} column, say): then the invalidation drops only what is older, so a
+     * reload of the current row is cached at once and no value older than it can come back. {@link Long#MIN_VALUE}
+     * (the default) when the key is not versioned by this row: it gets the invalidator's {@link TombstoneVersion}.
+     *
+     * @param key one of the keys {@link #keys} returned for this row image
+     */
+    default long version(String table, Map<String, String> row, String key) {
+        return Long.MIN_VALUE;
+    }
 }

@@ -11,7 +11,9 @@ import io.ringroute.cache.ClockVersion;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -38,7 +40,8 @@ class CacheInvalidatorTest {
     static void start() {
         pg = LogicalPostgres.start();
         pg.execute("CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT NOT NULL)",
-                "CREATE PUBLICATION ringroute_invalidation FOR TABLE users");
+                "CREATE TABLE items (id TEXT PRIMARY KEY, version BIGINT NOT NULL)",
+                "CREATE PUBLICATION ringroute_invalidation FOR TABLE users, items");
         for (int i = 0; i < 3; i++) {
             NODES.add(CacheTestSupport.startNode("inv"));
         }
@@ -127,6 +130,49 @@ class CacheInvalidatorTest {
             assertThat(cache.get(key)).isNull();
             cache.put(key, NEW); // a load after the delivery (this process read the tombstone) is cached
             assertThat(cache.get(key)).isEqualTo(NEW);
+        }
+    }
+
+    /** items(id, version) -> "item:<id>", cached with the row's own version. */
+    private static final RowKeys ITEM_KEYS = new RowKeys() {
+        @Override
+        public Collection<String> keys(String table, Map<String, String> row) {
+            return table.equals("public.items") ? Set.of("item:" + row.get("id")) : Set.of();
+        }
+
+        @Override
+        public long version(String table, Map<String, String> row, String key) {
+            String v = row.get("version"); // absent from a delete's old image (the primary key only)
+            return v == null ? Long.MIN_VALUE : Long.parseLong(v);
+        }
+    };
+
+    @Test
+    void aRowVersionedInvalidationKeepsTheCurrentRowCachedAndEveryOlderValueOut() {
+        String slot = slot();
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
+                CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot)
+                        .keys(ITEM_KEYS).tombstoneVersion(TombstoneVersion.HELD).start()) {
+            await().atMost(BOUND).until(inv::isActive);
+            String id = "r" + SEQ.incrementAndGet();
+            String key = "item:" + id;
+            awaitDeliveredUpTo(slot, pg.commit("INSERT INTO items VALUES ('" + id + "', 1)"));
+            long update = pg.commit("UPDATE items SET version = 2 WHERE id = '" + id + "'");
+            cache.put(key, NEW, 2, null); // the writer caches the row it wrote, before the invalidation arrives
+            awaitDeliveredUpTo(slot, update);
+            assertThat(cache.get(key)).as("the current row's value survives its own invalidation").isEqualTo(NEW);
+
+            awaitDeliveredUpTo(slot, pg.commit("UPDATE items SET version = 3 WHERE id = '" + id + "'"));
+            cache.put(key, OLD, 2, null); // a load that read version 2 before that change, cached after it
+            assertThat(cache.get(key)).as("a value older than the row").isNull();
+            cache.put(key, NEW, 3, null); // a reload of the current row is cached at once
+            assertThat(cache.get(key)).isEqualTo(NEW);
+
+            String never = "item:" + id + "-uncached"; // a key no node held when its row changed
+            awaitDeliveredUpTo(slot, pg.commit("INSERT INTO items VALUES ('" + id + "-uncached', 1)"));
+            awaitDeliveredUpTo(slot, pg.commit("UPDATE items SET version = 2 WHERE id = '" + id + "-uncached'"));
+            cache.put(never, OLD, 1, null); // a stale load of version 1
+            assertThat(cache.get(never)).as("a stale load onto nodes that held nothing").isNull();
         }
     }
 
