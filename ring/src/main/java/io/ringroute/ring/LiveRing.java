@@ -7,7 +7,7 @@ import java.util.function.UnaryOperator;
 /**
  * The current ring of a running system. Readers take {@link #current()} without locking and always see a whole
  * ring with its epoch; writers swap in a new ring, which bumps the epoch and tells the listeners with the
- * rebalance plan (computed only when there are listeners). Writers are serialized so listeners see changes in epoch order.
+ * rebalance plan (computed only when a listener reads it). Writers are serialized so listeners see changes in epoch order.
  */
 public final class LiveRing {
 
@@ -59,12 +59,9 @@ public final class LiveRing {
 
     private RingChange publish(HashRing next) {
         RingVersion prev = current;
-        // The plan walks both rings whole: only worth it for someone who reads it.
-        RebalancePlan plan = listeners.isEmpty() || prev.ring().isEmpty() || next.isEmpty() ? null
-                : RebalancePlan.between(prev.ring(), next);
         RingVersion version = new RingVersion(prev.epoch() + 1, next);
         current = version;
-        RingChange change = new RingChange(version.epoch(), prev.ring(), next, plan);
+        RingChange change = new RingChange(version.epoch(), prev.ring(), next, !listeners.isEmpty());
         for (RingListener l : listeners) {
             l.onChange(change);
         }
