@@ -69,7 +69,7 @@ public final class WriteOverheadBenchmark {
             for (int i = 0; i < perRound; i++) {
                 String key = keys.get(i % keys.size());
                 for (int k = 0; k < 3; k++) {
-                    int side = (r + i + k) % 3;               // rotate, so no side always runs warm
+                    int side = Math.floorMod(r + i + k, 3);   // rotate, so no side always runs warm
                     long t0 = System.nanoTime();
                     switch (side) {
                         case 0 -> bareWrite(bare, key);
