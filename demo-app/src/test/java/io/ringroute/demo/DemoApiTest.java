@@ -102,6 +102,9 @@ class DemoApiTest {
         Http.Response followed = http.post("/api/users/" + reader + "/following", Http.json(Map.of("user", writer)));
         assertThat(followed.status()).isEqualTo(200);
         assertThat(followed.body().get("following").asLong()).isEqualTo(1);
+        // The follow's WAL invalidation drops the reader's cached timeline once the standby has it: let it land
+        // first, else it could drop the timeline the next post fans out into, and the reload read a lagging replica.
+        WalInvalidationTest.awaitInvalidated();
         assertThat(http.get("/api/users/" + reader + "/following").body().toString()).contains(writer);
         assertThat(texts(http.get("/api/users/" + reader + "/timeline").body().get("posts")))
                 .contains("posted before the follow");
