@@ -1,5 +1,6 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.ClusterSecret;
 import java.time.Duration;
 import java.util.Map;
 

@@ -1,5 +1,12 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.WireFormat;
+import io.ringroute.cache.wire.RangeEntries;
+import io.ringroute.cache.wire.RangeExport;
+import io.ringroute.cache.wire.RangeImport;
+import io.ringroute.cache.wire.TokenRangePredicate;
+import io.ringroute.cache.wire.Versioned;
+import io.ringroute.cache.wire.VersionedWrite;
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
@@ -387,7 +394,7 @@ final class NodeClient implements AutoCloseable {
 
     private <T> T submit(Callable<T> task) {
         try {
-            return connectedClient().getExecutorService(CacheNode.WARMING_EXECUTOR).submit(task)
+            return connectedClient().getExecutorService(WireFormat.WARMING_EXECUTOR).submit(task)
                     .get(settings.transferTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             failed(new NodeFailure(node.id(), e), System.nanoTime());
@@ -571,7 +578,7 @@ final class NodeClient implements AutoCloseable {
                 }
             }
         });
-        map = c.getMap(CacheNode.MAP_NAME);
+        map = c.getMap(WireFormat.MAP_NAME);
         client = c;
         clientInstance = c.getName();
         listenTo(c);
