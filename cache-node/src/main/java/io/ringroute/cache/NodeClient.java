@@ -76,7 +76,7 @@ final class NodeClient implements AutoCloseable {
         void refill(NodeClient node);
     }
 
-    /** Without peers, for a one-off client (the node's health check): it repairs nothing from elsewhere. */
+    /** Without peers, for a one-off link to one node (tests of the range transfer): it repairs nothing from elsewhere. */
     NodeClient(Node node, ClientSettings settings, ScheduledExecutorService scheduler, Consumer<NodeEvent> events) {
         this(node, settings, scheduler, events, NO_PEERS, new EjectionBudget(() -> 1));
     }
@@ -539,11 +539,6 @@ final class NodeClient implements AutoCloseable {
         UUID before = memberId;
         memberId = now;
         return before != null && !before.equals(now);
-    }
-
-    /** The number of entries the node holds (one call). */
-    int size() {
-        return connectedMap().size();
     }
 
     /**
