@@ -36,8 +36,7 @@ public final class HashRing {
     private final int prefWidth;                // min(maxReplicas, nodes.length)
     private final int[] preferences;            // prefWidth node indices per token, primary first
     private final double[] ownedFraction;       // per node, from arc lengths
-    private final int indexShift;               // 64 - index bits
-    private final int[] index;                  // index[b] = first token index whose top bits (sign flipped) >= b
+    private final TokenIndex index;             // token -> arc position, over tokens
 
     private HashRing(TokenPlacement placement, int maxReplicas, List<Node> nodeList) {
         this(null, placement, maxReplicas, nodeList);
@@ -51,13 +50,13 @@ public final class HashRing {
         List<Node> sorted = new ArrayList<>(nodeList);
         sorted.sort((a, b) -> Node.ID_ORDER.compare(a.id(), b.id()));
         this.nodes = sorted.toArray(new Node[0]);
-        Map<String, Integer> index = new HashMap<>();
+        Map<String, Integer> byId = new HashMap<>();
         for (int i = 0; i < nodes.length; i++) {
-            if (index.put(nodes[i].id(), i) != null) {
+            if (byId.put(nodes[i].id(), i) != null) {
                 throw new IllegalArgumentException("duplicate node id '" + nodes[i].id() + "'");
             }
         }
-        this.indexById = Collections.unmodifiableMap(index);
+        this.indexById = Collections.unmodifiableMap(byId);
 
         long[][] placed = nodes.length == 0 ? new long[0][] : this.placement.place(Collections.unmodifiableList(sorted));
         if (placed.length != nodes.length) {
@@ -91,9 +90,7 @@ public final class HashRing {
             ownedFraction[owners[i]] += total == 1 ? 1.0
                     : TokenRange.unsignedToDouble(tokens[i] - tokens[i == 0 ? total - 1 : i - 1]) / 0x1p64;
         }
-        int bits = indexBits(total);
-        this.indexShift = 64 - bits;
-        this.index = buildIndex(tokens, bits);
+        this.index = new TokenIndex(tokens);
     }
 
     private static long[] sortedTokens(TokenPlacement placement, long[][] placed) {
@@ -114,25 +111,6 @@ public final class HashRing {
             }
         }
         return tokens;
-    }
-
-    /** About two buckets per token, at most 2^16: a lookup scans a bucket of 0-2 tokens on average. */
-    static int indexBits(int tokenCount) {
-        return Math.max(1, Math.min(16, 33 - Integer.numberOfLeadingZeros(Math.max(1, tokenCount))));
-    }
-
-    private static int[] buildIndex(long[] tokens, int bits) {
-        int buckets = 1 << bits;
-        int[] index = new int[buckets + 1];
-        int i = 0;
-        for (int b = 0; b < buckets; b++) {
-            while (i < tokens.length && ((tokens[i] ^ Long.MIN_VALUE) >>> (64 - bits)) < b) {
-                i++;
-            }
-            index[b] = i;
-        }
-        index[buckets] = tokens.length;
-        return index;
     }
 
     public static Builder builder() {
@@ -246,23 +224,12 @@ public final class HashRing {
         return list[k];
     }
 
-    /**
-     * The index of the first token at or after {@code token}, wrapping to 0: the token's top bits (sign bit flipped,
-     * so that unsigned order is signed order) pick a bucket of the index, and a short scan finds the token within
-     * it or at the start of the next non-empty bucket.
-     */
+    /** The position of the first token at or after {@code token}, wrapping to 0 ({@link TokenIndex}). */
     private int tokenIndex(long token) {
-        long[] t = tokens;
-        if (t.length == 0) {
+        if (tokens.length == 0) {
             throw new IllegalStateException("the ring has no nodes: add a node before looking up keys");
         }
-        int b = (int) ((token ^ Long.MIN_VALUE) >>> indexShift);
-        int i = index[b];
-        int end = index[b + 1];
-        while (i < end && t[i] < token) {
-            i++;
-        }
-        return i == t.length ? 0 : i;
+        return index.arcIndex(token);
     }
 
     // ---- structure -----------------------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+package io.ringroute.ring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Property tests, seeded by repetition: the indexed lookup ({@link TokenIndex}) gives exactly the position of the
+ * plain wrap-around binary search ({@link TokenSearch#arcIndex}) for random token sets of every shape (uniform,
+ * clustered into crowded buckets, at the ends of the token space, tiny) and for keys equal to tokens, next to
+ * them, at bucket edges, at both ends of the circle and beyond the last token (wrap-around).
+ */
+class TokenIndexTest {
+
+    @RepeatedTest(60)
+    void indexedLookupEqualsTheWrapAroundBinarySearch(RepetitionInfo repetition) {
+        SplittableRandom random = new SplittableRandom(repetition.getCurrentRepetition());
+        long[] tokens = randomTokens(random);
+        TokenIndex index = new TokenIndex(tokens);
+        int shift = 64 - TokenIndex.bits(tokens.length);
+        for (long t : tokens) {
+            assertSame(index, tokens, t);
+            assertSame(index, tokens, t - 1);
+            assertSame(index, tokens, t + 1);
+            long bucketStart = (((t ^ Long.MIN_VALUE) >>> shift) << shift) ^ Long.MIN_VALUE;
+            assertSame(index, tokens, bucketStart);
+            assertSame(index, tokens, bucketStart - 1);
+        }
+        for (long edge : new long[]{Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, Long.MAX_VALUE - 1, Long.MAX_VALUE}) {
+            assertSame(index, tokens, edge);
+        }
+        for (int k = 0; k < 5_000; k++) {
+            assertSame(index, tokens, random.nextLong());
+        }
+    }
+
+    @Test
+    void aCrowdedBucketFallsBackToTheBinarySearchWithTheSameResult() {
+        // 64 tokens within 64 units of each other: one bucket holds them all
+        long[] tokens = IntStream.range(0, 64).mapToLong(i -> 1_000_000L + i).toArray();
+        TokenIndex index = new TokenIndex(tokens);
+        for (long key = 999_990; key < 1_000_080; key++) {
+            assertSame(index, tokens, key);
+        }
+    }
+
+    @Test
+    void ringLookupsMatchTheBinarySearchOnBothPlacements() {
+        TokenLayout layout = TokenLayout.empty(32, 3);
+        for (int i = 0; i < 12; i++) {
+            layout = layout.withNode(Node.of("n" + i));
+        }
+        HashRing allocated = HashRing.builder().layout(layout).build();
+        HashRing vnodes = HashRing.builder().vnodesPerNode(64)
+                .nodes(IntStream.range(0, 12).mapToObj(i -> Node.of("n" + i)).toList()).build();
+        SplittableRandom random = new SplittableRandom(7);
+        for (HashRing ring : new HashRing[]{allocated, vnodes}) {
+            long[] tokens = ring.tokens();
+            var ranges = ring.ranges();
+            Node[] out = new Node[3];
+            for (int k = 0; k < 20_000; k++) {
+                long key = k % 2 == 0 ? random.nextLong() : tokens[random.nextInt(tokens.length)];
+                int arc = TokenSearch.arcIndex(tokens, key);
+                assertThat(ring.primaryForToken(key)).isEqualTo(ranges.get(arc).owner());
+                ring.replicasForToken(key, 3, out);
+                assertThat(out).containsExactlyElementsOf(ring.replicasForToken(key, 3));
+                assertThat(out[0]).isEqualTo(ranges.get(arc).owner());
+            }
+        }
+    }
+
+    @Test
+    void theSearchWrapsAboveTheLastEndAndRejectsAnEmptyCircle() {
+        long[] ends = {-5, 10, 20};
+        assertThat(TokenSearch.arcIndex(ends, -6)).isZero();
+        assertThat(TokenSearch.arcIndex(ends, -5)).isZero();
+        assertThat(TokenSearch.arcIndex(ends, -4)).isEqualTo(1);
+        assertThat(TokenSearch.arcIndex(ends, 20)).isEqualTo(2);
+        assertThat(TokenSearch.arcIndex(ends, 21)).isZero();
+        assertThat(TokenSearch.arcIndex(ends, Long.MAX_VALUE)).isZero();
+        assertThatThrownBy(() -> TokenSearch.arcIndex(new long[0], 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no arc ends");
+    }
+
+    private static void assertSame(TokenIndex index, long[] tokens, long key) {
+        assertThat(index.arcIndex(key)).as("key %d over %d tokens", key, tokens.length)
+                .isEqualTo(TokenSearch.arcIndex(tokens, key));
+    }
+
+    /** Sorted distinct tokens: uniform, clustered, pushed to the ends of the space, or a handful. */
+    private static long[] randomTokens(SplittableRandom random) {
+        int shape = random.nextInt(4);
+        int count = shape == 3 ? 1 + random.nextInt(9) : 1 + random.nextInt(5_000);
+        long[] tokens = new long[count];
+        long center = random.nextLong();
+        for (int i = 0; i < count; i++) {
+            tokens[i] = switch (shape) {
+                case 0, 3 -> random.nextLong();
+                case 1 -> center + random.nextLong(1L << (20 + random.nextInt(40)));  // clusters: crowded buckets
+                default -> random.nextBoolean() ? Long.MAX_VALUE - random.nextLong(1L << 40)
+                        : Long.MIN_VALUE + random.nextLong(1L << 40);
+            };
+        }
+        return Arrays.stream(tokens).distinct().sorted().toArray();
+    }
+}
