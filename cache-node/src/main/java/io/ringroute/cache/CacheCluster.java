@@ -1,31 +1,19 @@
 package io.ringroute.cache;
 
 import io.ringroute.ring.HashRing;
-import io.ringroute.ring.TokenLayout;
 import io.ringroute.ring.KeyHash;
-import io.ringroute.ring.LiveRing;
 import io.ringroute.ring.Node;
+import io.ringroute.ring.TokenLayout;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
-import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,74 +37,28 @@ public final class CacheCluster<V> implements AutoCloseable {
     public static final String ADDRESS = "address";
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheCluster.class);
-    private static final Duration MAX_TTL = Duration.ofSeconds(Integer.MAX_VALUE);
 
-    private final LiveRing ring;
     private final int replicationFactor;
-    private final ValueCodec<V> codec;
-    private final int maxValueBytes;
     private final ClientSettings settings;
-    private final ScheduledExecutorService scheduler;
-    private final List<CacheClusterListener> listeners;
-    private final WritePhases phases = new WritePhases();
-    private final Rebalancer rebalancer;
-    private final SingleFlight<V> loads = new SingleFlight<>();
-    private final Replicas replicas;
-    private final Leases leases;
-    private final HybridClock clock = HybridClock.system();
-    private final long tombstoneTtlMillis;
-    private final EjectionBudget slowBudget = new EjectionBudget(this::nodeCount);
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder decodeErrors = new LongAdder();
-    private volatile boolean closed;
-    private final int vnodesPerNode;
-    /** Null unless the membership is shared with other processes through the nodes. */
-    private final SharedMembership shared;
-    private final Object membership = new Object();
-    /**
-     * Copy-on-write, read on every call; holds every node of the current ring, and during a change those of the
-     * next one too.
-     */
-    private volatile Map<String, NodeClient> clients;
+    private final ClusterEvents events;
+    private final Membership members;
+    private final StoredValues<V> values;
+    private final ReadPath<V> reads;
+    private final WritePath<V> writes;
+    private final LoadPath<V> loads;
 
     private CacheCluster(Builder<V> b, HashRing initial, ScheduledExecutorService scheduler) {
-        this.ring = new LiveRing(initial);
         this.replicationFactor = b.replicationFactor;
-        this.codec = b.codec;
-        this.maxValueBytes = b.maxValueBytes;
         this.settings = b.settings();
-        this.scheduler = scheduler;
-        this.listeners = new CopyOnWriteArrayList<>(b.listeners);
-        this.tombstoneTtlMillis = settings.tombstoneTtl().toMillis();
-        this.rebalancer = new Rebalancer(ring, replicationFactor, () -> clients, phases, tombstoneTtlMillis,
-                this::publish);
-        this.replicas = new Replicas(ring, replicationFactor, () -> clients, phases);
-        this.leases = new Leases(replicas, b.leaseTime.toMillis(), tombstoneTtlMillis,
-                settings.callTimeout().toMillis());
-        this.vnodesPerNode = b.vnodesPerNode;
-        this.shared = b.membershipPoll == null ? null
-                : new SharedMembership(new SharedMembership.Follower() {
-                    @Override
-                    public Map<String, NodeClient> clients() {
-                        return clients;
-                    }
-
-                    @Override
-                    public void follow(MembershipRecord record) {
-                        CacheCluster.this.follow(record);
-                    }
-
-                    @Override
-                    public boolean closed() {
-                        return closed;
-                    }
-
-                    @Override
-                    public Object lock() {
-                        return membership;
-                    }
-                }, b.membershipPoll, scheduler);
+        this.events = new ClusterEvents(b.listeners);
+        this.members = new Membership(initial, replicationFactor, b.vnodesPerNode, settings, scheduler, events,
+                b.membershipPoll);
+        Replicas replicas = members.replicas();
+        this.values = new StoredValues<>(b.codec, b.maxValueBytes, HybridClock.system());
+        this.reads = new ReadPath<>(replicas, values, members::ensureOpen);
+        this.writes = new WritePath<>(replicas, values, members::ensureOpen, settings.tombstoneTtl().toMillis());
+        this.loads = new LoadPath<>(reads, writes, values, new Leases(replicas, b.leaseTime.toMillis(),
+                settings.tombstoneTtl().toMillis(), settings.callTimeout().toMillis()));
     }
 
     public static Builder<byte[]> builder() {
@@ -127,11 +69,11 @@ public final class CacheCluster<V> implements AutoCloseable {
 
     /** The cached value, or null on a miss (including when no replica of the key can be reached). */
     public V get(String key) {
-        return value(read(CacheKeys.require(key), KeyHash.token(key)), key);
+        return reads.get(CacheKeys.require(key), KeyHash.token(key));
     }
 
     public V get(byte[] key) {
-        return value(read(CacheKeys.require(key), KeyHash.token(key)), key);
+        return reads.get(CacheKeys.require(key), KeyHash.token(key));
     }
 
     /**
@@ -139,81 +81,32 @@ public final class CacheCluster<V> implements AutoCloseable {
      * version is the one the write carried: the caller's, or this process's {@link HybridClock} reading.
      */
     public CacheEntry<V> getEntry(String key) {
-        byte[] stored = read(CacheKeys.require(key), KeyHash.token(key));
-        V value = value(stored, key);
-        return value == null ? null : new CacheEntry<>(value, Versioned.version(stored));
+        return reads.getEntry(CacheKeys.require(key), KeyHash.token(key));
     }
 
     /** The cached values of the keys that hit; one call per node and replica round, not per key. */
     public Map<String, V> getAll(Collection<String> keys) {
-        ensureOpen();
-        if (keys == null) {
-            throw new IllegalArgumentException("keys must not be null");
-        }
-        Set<String> asked = new LinkedHashSet<>();
-        for (String k : keys) {
-            asked.add(CacheKeys.require(k));
-        }
-        Map<String, V> found = new HashMap<>();
-        replicas.readAll(asked).forEach((k, stored) -> {
-            V v = decode(stored, k);
-            if (v != null) {
-                found.put((String) k, v);
-            }
-        });
-        hits.add(found.size());
-        misses.add(asked.size() - found.size());
-        return found;
-    }
-
-    private byte[] read(Object key, long token) {
-        ensureOpen();
-        return replicas.read(key, token);
-    }
-
-    /** The value of stored bytes, counting the read as a hit or a miss (a tombstone or an undecodable value). */
-    private V value(byte[] stored, Object key) {
-        V v = stored == null ? null : decode(stored, key);
-        (v == null ? misses : hits).increment();
-        return v;
-    }
-
-    /** Null for a tombstone, and for bytes the codec (or the version header) cannot read, which are counted. */
-    private V decode(byte[] stored, Object key) {
-        clock.observe(Versioned.version(stored));
-        if (!Versioned.isLive(stored)) {
-            return null;
-        }
-        try {
-            return codec.decode(Versioned.payload(stored));
-        } catch (RuntimeException e) {
-            if (decodeErrors.sum() == 0) {
-                LOG.warn("codec {} cannot decode the cached value of {} ({} bytes): {}; served as a miss", codec,
-                        CacheKeys.describe(key), stored.length, e.toString());
-            }
-            decodeErrors.increment();
-            return null;
-        }
+        return reads.getAll(keys);
     }
 
     // ---- writes -----------------------------------------------------------------------------------------------
 
     /** Caches a value with the nodes' default time-to-live, versioned by this process's clock. */
     public void put(String key, V value) {
-        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()), -1);
+        writes.put(CacheKeys.require(key), KeyHash.token(key), value, -1);
     }
 
     public void put(byte[] key, V value) {
-        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()), -1);
+        writes.put(CacheKeys.require(key), KeyHash.token(key), value, -1);
     }
 
     /** Caches a value that expires after {@code ttl}, rounded up to whole seconds. */
     public void put(String key, V value, Duration ttl) {
-        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()), ttlMillis(ttl));
+        writes.put(CacheKeys.require(key), KeyHash.token(key), value, StoredValues.ttlMillis(ttl));
     }
 
     public void put(byte[] key, V value, Duration ttl) {
-        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()), ttlMillis(ttl));
+        writes.put(CacheKeys.require(key), KeyHash.token(key), value, StoredValues.ttlMillis(ttl));
     }
 
     /**
@@ -224,13 +117,11 @@ public final class CacheCluster<V> implements AutoCloseable {
      * @param ttl time to live, rounded up to whole seconds; null for the nodes' default
      */
     public void put(String key, V value, long version, Duration ttl) {
-        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, version),
-                ttl == null ? -1 : ttlMillis(ttl));
+        writes.put(CacheKeys.require(key), KeyHash.token(key), value, version, StoredValues.ttlMillisOrDefault(ttl));
     }
 
     public void put(byte[] key, V value, long version, Duration ttl) {
-        write(CacheKeys.require(key), KeyHash.token(key), encode(key, value, version),
-                ttl == null ? -1 : ttlMillis(ttl));
+        writes.put(CacheKeys.require(key), KeyHash.token(key), value, version, StoredValues.ttlMillisOrDefault(ttl));
     }
 
     /**
@@ -239,13 +130,11 @@ public final class CacheCluster<V> implements AutoCloseable {
      * @return the value already cached, or null if this call stored {@code value} (or a newer deletion kept it out)
      */
     public V putIfAbsent(String key, V value, Duration ttl) {
-        return putIfAbsent(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()),
-                ttlMillis(ttl));
+        return writes.putIfAbsent(CacheKeys.require(key), KeyHash.token(key), value, StoredValues.ttlMillis(ttl));
     }
 
     public V putIfAbsent(byte[] key, V value, Duration ttl) {
-        return putIfAbsent(CacheKeys.require(key), KeyHash.token(key), encode(key, value, clock.next()),
-                ttlMillis(ttl));
+        return writes.putIfAbsent(CacheKeys.require(key), KeyHash.token(key), value, StoredValues.ttlMillis(ttl));
     }
 
     /**
@@ -254,52 +143,30 @@ public final class CacheCluster<V> implements AutoCloseable {
      * that cannot be reached now is repaired before it serves the key again.
      */
     public void delete(String key) {
-        delete(key, clock.next());
+        delete(key, writes.nextVersion());
     }
 
     public void delete(byte[] key) {
-        delete(key, clock.next());
+        delete(key, writes.nextVersion());
     }
 
     /** Deletes a key at a version the caller supplies: values of that version or older can no longer be cached. */
     public void delete(String key, long version) {
-        write(CacheKeys.require(key), KeyHash.token(key), Versioned.tombstone(version), tombstoneTtlMillis);
+        writes.delete(CacheKeys.require(key), KeyHash.token(key), version);
     }
 
     public void delete(byte[] key, long version) {
-        write(CacheKeys.require(key), KeyHash.token(key), Versioned.tombstone(version), tombstoneTtlMillis);
+        writes.delete(CacheKeys.require(key), KeyHash.token(key), version);
     }
 
     /** Caches many values with the nodes' default TTL; one call per node. Nothing is written if any entry is bad. */
     public void putAll(Map<String, V> entries) {
-        putAll(entries, -1);
+        writes.putAll(entries, -1);
     }
 
     /** Caches many values with one TTL; pipelined per node. Nothing is written if any entry is bad. */
     public void putAll(Map<String, V> entries, Duration ttl) {
-        putAll(entries, ttlMillis(ttl));
-    }
-
-    private void putAll(Map<String, V> entries, long ttlMillis) {
-        ensureOpen();
-        if (entries == null) {
-            throw new IllegalArgumentException("entries must not be null");
-        }
-        long version = clock.next();
-        Map<String, byte[]> encoded = new LinkedHashMap<>();
-        entries.forEach((k, v) -> encoded.put(CacheKeys.require(k), encode(k, v, version)));
-        replicas.writeAll(encoded, ttlMillis);
-    }
-
-    private void write(Object key, long token, byte[] stored, long ttlMillis) {
-        ensureOpen();
-        replicas.write(key, token, stored, ttlMillis);
-    }
-
-    private V putIfAbsent(Object key, long token, byte[] stored, long ttlMillis) {
-        ensureOpen();
-        byte[] present = replicas.putIfAbsent(key, token, stored, ttlMillis);
-        return present == null ? null : decode(present, key);
+        writes.putAll(entries, StoredValues.ttlMillis(ttl));
     }
 
     // ---- get or load ------------------------------------------------------------------------------------------
@@ -322,49 +189,13 @@ public final class CacheCluster<V> implements AutoCloseable {
     public V getOrLoad(String key, Function<? super String, ? extends V> loader, Duration ttl) {
         long token = KeyHash.token(CacheKeys.require(key));
         requireLoader(loader);
-        return getOrLoad(key, token, () -> loader.apply(key), ttl);
+        return loads.getOrLoad(key, token, () -> loader.apply(key), StoredValues.ttlMillisOrDefault(ttl));
     }
 
     public V getOrLoad(byte[] key, Function<? super byte[], ? extends V> loader, Duration ttl) {
         long token = KeyHash.token(CacheKeys.require(key));
         requireLoader(loader);
-        return getOrLoad(key, token, () -> loader.apply(key), ttl);
-    }
-
-    private V getOrLoad(Object key, long token, Supplier<? extends V> load, Duration ttl) {
-        long ttlMillis = ttl == null ? -1 : ttlMillis(ttl);
-        byte[] cached = read(key, token);
-        if (Versioned.isLive(cached)) {
-            return value(cached, key);
-        }
-        return loads.run(CacheKeys.identity(key), () -> load(key, token, load, ttlMillis));
-    }
-
-    /** One process's load of a missing key, under a lease when the key's primary grants one. */
-    private V load(Object key, long token, Supplier<? extends V> load, long ttlMillis) {
-        byte[] again = read(key, token); // a load that finished just before this flight started
-        if (Versioned.isLive(again)) {
-            return value(again, key);
-        }
-        Leases.Grant grant = leases.acquire(key, token); // waits while another process loads the key
-        if (grant.cached() != null) {
-            return value(grant.cached(), key);
-        }
-        misses.increment();
-        clock.observe(grant.carriedVersion());
-        long version = clock.next(); // before the load: a delete while it runs is newer and wins
-        byte[] stored = null;
-        try {
-            V loaded = load.get();
-            if (loaded != null) {
-                stored = encode(key, loaded, version);
-            }
-            return loaded;
-        } finally {
-            if (leases.end(grant, key, stored, ttlMillis) && stored != null) {
-                write(key, token, stored, ttlMillis); // the other replicas (a no-op on the lease's holder)
-            }
-        }
+        return loads.getOrLoad(key, token, () -> loader.apply(key), StoredValues.ttlMillisOrDefault(ttl));
     }
 
     private static void requireLoader(Function<?, ?> loader) {
@@ -388,21 +219,7 @@ public final class CacheCluster<V> implements AutoCloseable {
      * @throws IllegalStateException when the node cannot be reached; the cluster is unchanged then
      */
     public RebalanceProgress addNode(String id, String address, double weight, String zone, Warming warming) {
-        Node node = nodeOf(id, address, weight, zone);
-        requireWarming(warming);
-        return changing(() -> {
-            HashRing before = ring.ring();
-            if (before.contains(id)) {
-                throw new IllegalArgumentException("duplicate node id '" + id + "': the cluster already has it");
-            }
-            NodeClient client = newClient(node);
-            client.connect();
-            Map<String, NodeClient> next = new HashMap<>(clients);
-            next.put(id, client);
-            setClients(next);
-            publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.ADDED, address));
-            return change("add " + id, before.withNode(node), warming);
-        });
+        return members.addNode(nodeOf(id, address, weight, zone), warming);
     }
 
     /**
@@ -412,113 +229,29 @@ public final class CacheCluster<V> implements AutoCloseable {
      * @throws IllegalArgumentException for an unknown id, or the last node
      */
     public RebalanceProgress removeNode(String id) {
-        return changing(() -> {
-            HashRing before = ring.ring();
-            if (id == null || !before.contains(id)) {
-                throw new IllegalArgumentException("no node '" + id + "' in the cluster (nodes: "
-                        + before.nodes().stream().map(Node::id).collect(Collectors.joining(", ")) + ")");
-            }
-            if (before.size() == 1) {
-                throw new IllegalArgumentException("cannot remove '" + id + "': it is the last node of the cluster");
-            }
-            RebalanceProgress done = change("remove " + id, before.withoutNode(id), Warming.WARM);
-            disconnect(id);
-            return done;
-        });
+        return members.removeNode(id);
     }
 
     /** Gives a node a new weight (share of the ring), moving entries to their new owners first. */
     public RebalanceProgress changeWeight(String id, double weight) {
-        return changing(() -> {
-            HashRing before = ring.ring();
-            Node current = before.node(id).orElseThrow(() -> new IllegalArgumentException("no node '" + id
-                    + "' in the cluster (nodes: " + before.nodes().stream().map(Node::id)
-                    .collect(Collectors.joining(", ")) + ")"));
-            Node changed = current.withWeight(weight);
-            RebalanceProgress done = change("weight of " + id + " " + current.weight() + " -> " + weight,
-                    before.withNodeReplaced(changed), Warming.WARM);
-            publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.WEIGHT_CHANGED,
-                    current.weight() + " -> " + weight));
-            return done;
-        });
+        return members.changeWeight(id, weight);
     }
 
-    /** Runs a membership change: one at a time here, and with a shared membership one at a time across processes. */
-    private RebalanceProgress changing(Supplier<RebalanceProgress> body) {
-        synchronized (membership) {
-            return shared == null ? body.get() : shared.change(body);
-        }
-    }
-
-    private RebalanceProgress change(String description, HashRing after, Warming warming) {
-        return rebalancer.change(description, after, warming, shared == null ? Rebalancer.Stages.NONE : shared);
-    }
-
-    private void disconnect(String id) {
-        Map<String, NodeClient> next = new HashMap<>(clients);
-        NodeClient gone = next.remove(id);
-        setClients(next);
-        gone.close();
-        publish(new NodeEvent(Instant.now(), id, NodeEvent.Kind.REMOVED, ""));
-    }
-
-    // ---- following a shared membership ------------------------------------------------------------------------
-
-    /** Swaps the node clients, and with them the replica table every call reads. */
-    private void setClients(Map<String, NodeClient> next) {
-        clients = next;
-        replicas.refresh();
-    }
-
-    /** The node clients by id, for tests and the shared membership. */
+    /** The node clients by id, for tests. */
     Map<String, NodeClient> clients() {
-        return clients;
-    }
-
-    /** Moves to a record another process published (or the newest one, at start). */
-    private void follow(MembershipRecord record) {
-        synchronized (membership) {
-            Map<String, NodeClient> next = new HashMap<>(clients);
-            List<Node> all = new ArrayList<>(record.nodes());
-            all.addAll(record.others());
-            for (Node n : all) {
-                if (!next.containsKey(n.id())) {
-                    NodeClient c = newClient(n);
-                    try {
-                        c.connect();
-                    } catch (IllegalStateException e) {
-                        c.startEjected(e.getMessage());
-                    }
-                    next.put(n.id(), c);
-                    publish(new NodeEvent(Instant.now(), n.id(), NodeEvent.Kind.ADDED,
-                            n.attribute(ADDRESS).orElse("") + " (epoch " + record.epoch() + ")"));
-                }
-            }
-            setClients(next);
-            ring.set(record.ring(vnodesPerNode, replicationFactor));
-            phases.swap(record.others().isEmpty() ? WritePhase.STEADY
-                    : new WritePhase(record.othersRing(vnodesPerNode, replicationFactor), false));
-            if (record.stage() == MembershipRecord.Stage.STEADY) {
-                Set<String> kept = record.nodes().stream().map(Node::id).collect(Collectors.toSet());
-                for (String id : List.copyOf(clients.keySet())) {
-                    if (!kept.contains(id)) {
-                        disconnect(id);
-                    }
-                }
-            }
-        }
+        return members.clients();
     }
 
     /** The epoch of the shared membership this client follows; 0 when it shares none. */
     public long membershipEpoch() {
-        return shared == null ? 0 : shared.epoch();
+        return members.epoch();
     }
 
     // ---- introspection ----------------------------------------------------------------------------------------
 
     /** The ring reads follow now. */
     public HashRing ring() {
-        return ring.ring();
+        return members.ring();
     }
 
     public int replicationFactor() {
@@ -538,152 +271,26 @@ public final class CacheCluster<V> implements AutoCloseable {
      * @throws IllegalArgumentException for a node this client does not know
      */
     public void requirePurge(String nodeId) {
-        NodeClient c = nodeId == null ? null : clients.get(nodeId);
-        if (c == null) {
-            throw new IllegalArgumentException("no node '" + nodeId + "' in the cluster (nodes: "
-                    + String.join(", ", new TreeMap<>(clients).keySet()) + ")");
-        }
-        c.requirePurge();
+        members.requirePurge(nodeId);
     }
 
     /** Each node's state, by id. */
     public Map<String, NodeState> nodeStates() {
-        Map<String, NodeState> out = new TreeMap<>();
-        clients.forEach((id, c) -> out.put(id, c.state()));
-        return out;
+        return members.nodeStates();
     }
 
     public CacheStats stats() {
-        List<NodeStats> nodes = new ArrayList<>();
-        new TreeMap<>(clients).values().forEach(c -> nodes.add(c.stats()));
-        return new CacheStats(hits.sum(), misses.sum(), decodeErrors.sum(), nodes);
+        return new CacheStats(reads.hits(), reads.misses(), values.decodeErrors(), members.nodeStats());
     }
 
     public void addListener(CacheClusterListener listener) {
-        if (listener == null) {
-            throw new IllegalArgumentException("listener must not be null");
-        }
-        listeners.add(listener);
+        events.add(listener);
     }
 
     /** Disconnects from every node (the nodes keep running); reads and writes throw afterwards. */
     @Override
     public void close() {
-        closed = true;
-        clients.values().forEach(NodeClient::stop);
-        scheduler.shutdown(); // no interrupt: a probe in the middle of connecting finishes, then sees the stop
-        try {
-            scheduler.awaitTermination(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        clients.values().forEach(NodeClient::close);
-    }
-
-    // ---- helpers ----------------------------------------------------------------------------------------------
-
-    private int nodeCount() {
-        return clients.size();
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("this cache cluster client is closed");
-        }
-    }
-
-    private byte[] encode(Object key, V value, long version) {
-        if (value == null) {
-            throw new IllegalArgumentException("value for " + CacheKeys.describe(key)
-                    + " must not be null (delete removes a key)");
-        }
-        byte[] bytes = codec.encode(value);
-        if (bytes == null) {
-            throw new IllegalArgumentException("codec " + codec + " encoded the value for " + CacheKeys.describe(key)
-                    + " as null");
-        }
-        if (bytes.length > maxValueBytes) {
-            throw new IllegalArgumentException("value for " + CacheKeys.describe(key) + " is " + bytes.length
-                    + " bytes, over the maximum of " + maxValueBytes + " (maxValueBytes)");
-        }
-        return Versioned.value(version, bytes);
-    }
-
-    /** Nodes keep expiry times in whole seconds, at most {@link Integer#MAX_VALUE} of them; so round up. */
-    private static long ttlMillis(Duration ttl) {
-        if (ttl == null || ttl.isNegative() || ttl.isZero() || ttl.toMillis() < 1) {
-            throw new IllegalArgumentException("ttl must be at least 1 ms, was " + ttl);
-        }
-        if (ttl.compareTo(MAX_TTL) > 0) {
-            throw new IllegalArgumentException("ttl must be at most " + MAX_TTL + " (what a node can hold), was "
-                    + ttl);
-        }
-        return (ttl.toMillis() + 999) / 1000 * 1000;
-    }
-
-    private static void requireWarming(Warming warming) {
-        if (warming == null) {
-            throw new IllegalArgumentException("warming must be WARM or COLD, was null");
-        }
-    }
-
-    private NodeClient newClient(Node node) {
-        NodeClient c = new NodeClient(node, settings, scheduler, this::publish, peers, slowBudget);
-        if (shared != null) {
-            c.onRegistryChange(shared::poke);
-        }
-        return c;
-    }
-
-    private void publish(NodeEvent event) {
-        for (CacheClusterListener l : listeners) {
-            try {
-                l.onNodeEvent(event);
-            } catch (RuntimeException e) {
-                LOG.warn("listener {} failed on {}", l, event, e);
-            }
-        }
-    }
-
-    private void publish(RebalanceProgress progress) {
-        for (CacheClusterListener l : listeners) {
-            try {
-                l.onRebalanceProgress(progress);
-            } catch (RuntimeException e) {
-                LOG.warn("listener {} failed on {}", l, progress, e);
-            }
-        }
-    }
-
-    /** What node clients need from the cluster: the keys' other replicas, and the rebalancer to refill a node. */
-    private final NodeClient.Peers peers = new NodeClient.Peers() {
-        @Override
-        public byte[] newestElsewhere(Object key, String except) {
-            return replicas.newestElsewhere(key, except);
-        }
-
-        @Override
-        public void refill(NodeClient node) {
-            scheduler.execute(() -> {
-                synchronized (membership) {
-                    if (!closed && clients.get(node.id()) == node) {
-                        rebalancer.refill(node);
-                    }
-                }
-            });
-        }
-    };
-
-    private void repairMissedKeys() {
-        for (NodeClient c : clients.values()) {
-            if (c.state() == NodeState.UP && c.hasMissedKeys()) {
-                try {
-                    c.repair();
-                } catch (RuntimeException e) {
-                    LOG.debug("repair of {} failed: {}", c, e.toString());
-                }
-            }
-        }
+        members.close();
     }
 
     static Node nodeOf(String id, String address, double weight, String zone) {
@@ -961,26 +568,7 @@ public final class CacheCluster<V> implements AutoCloseable {
             });
             scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
             CacheCluster<V> cluster = new CacheCluster<>(this, initial, scheduler);
-            Map<String, NodeClient> all = new HashMap<>();
-            Map<NodeClient, CompletableFuture<Void>> connecting = new LinkedHashMap<>();
-            for (Node n : nodes.values()) {
-                NodeClient c = cluster.newClient(n);
-                all.put(n.id(), c);
-                connecting.put(c, CompletableFuture.runAsync(c::connect, scheduler));
-            }
-            cluster.setClients(all);
-            List<String> unreachable = new ArrayList<>();
-            connecting.forEach((c, f) -> {
-                try {
-                    f.join();
-                } catch (RuntimeException e) {
-                    Throwable cause = e.getCause() != null ? e.getCause() : e;
-                    unreachable.add(cause.getMessage());
-                    if (degradedStart) {
-                        c.startEjected(cause.getMessage());
-                    }
-                }
-            });
+            List<String> unreachable = cluster.members.start(nodes.values(), degradedStart);
             if (!unreachable.isEmpty()) {
                 if (!degradedStart) {
                     cluster.close();
@@ -988,10 +576,6 @@ public final class CacheCluster<V> implements AutoCloseable {
                             + " (allowDegradedStart(true) starts without them and probes them)");
                 }
                 LOG.warn("cache cluster started degraded: {}", unreachable);
-            }
-            scheduler.scheduleWithFixedDelay(cluster::repairMissedKeys, 500, 500, TimeUnit.MILLISECONDS);
-            if (cluster.shared != null) {
-                cluster.shared.start(initial);
             }
             return cluster;
         }

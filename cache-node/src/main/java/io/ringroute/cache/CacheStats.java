@@ -52,7 +52,7 @@ public record CacheStats(long hits, long misses, long decodeErrors, List<NodeSta
     }
 
     private Histogram merged(boolean reads) {
-        Histogram total = new Histogram(NodeClient.MAX_LATENCY_MICROS, NodeClient.LATENCY_DIGITS);
+        Histogram total = new Histogram(NodeCounters.MAX_LATENCY_MICROS, NodeCounters.LATENCY_DIGITS);
         for (NodeStats n : nodes) {
             total.add(reads ? n.readLatency() : n.writeLatency());
         }

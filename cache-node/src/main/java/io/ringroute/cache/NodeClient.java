@@ -1,9 +1,6 @@
 package io.ringroute.cache;
 
 import com.hazelcast.client.HazelcastClient;
-import com.hazelcast.client.config.ClientConfig;
-import com.hazelcast.client.config.ClientConnectionStrategyConfig;
-import com.hazelcast.client.config.RoutingMode;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
@@ -15,23 +12,16 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.ringroute.ring.Node;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,16 +32,11 @@ import org.slf4j.LoggerFactory;
  * <p>Missed keys: a write or delete that cannot reach the node (it is ejected, or the call fails) records the key.
  * Reads skip the node for a recorded key, and before the node rejoins, and periodically while it is up, the keys are
  * deleted from it. So a node that comes back with old data never serves a value that was overwritten or deleted
- * meanwhile. Past {@value #MAX_MISSED_KEYS} keys the node is emptied instead.
+ * meanwhile. Past {@value MissedKeys#MAX_MISSED_KEYS} keys the node is emptied instead.
  */
 final class NodeClient implements AutoCloseable {
 
-    static final long MAX_LATENCY_MICROS = 60_000_000L;
-    static final int LATENCY_DIGITS = 2;
-    static final int MAX_MISSED_KEYS = 100_000;
-
     private static final Logger LOG = LoggerFactory.getLogger(NodeClient.class);
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final Node node;
     private final String address;
@@ -63,11 +48,10 @@ final class NodeClient implements AutoCloseable {
     private volatile String clientInstance;
     private volatile IMap<Object, byte[]> map;
     private volatile NodeState state = NodeState.EJECTED;
-    private volatile boolean purgeAll;
     private volatile boolean closed;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
-    private final Set<Object> missed = ConcurrentHashMap.newKeySet();
-    private final CopyOnWriteArrayList<TokenRangePredicate> pendingDrops = new CopyOnWriteArrayList<>();
+    private final MissedKeys missed = new MissedKeys();
+    private final NodeCounters counters = new NodeCounters();
     private final Peers peers;
     private final SlowCalls slowCalls;
     private final EjectionBudget slowBudget;
@@ -75,15 +59,6 @@ final class NodeClient implements AutoCloseable {
     private volatile UUID memberId;
     private volatile long probeDelayMillis;
     private volatile Runnable registryListener;
-
-    final LongAdder hits = new LongAdder();
-    final LongAdder misses = new LongAdder();
-    private final LongAdder[] errors = new LongAdder[NodeErrorKind.values().length];
-    final LongAdder ejections = new LongAdder();
-    final LongAdder movedIn = new LongAdder();
-    final LongAdder repaired = new LongAdder();
-    private final Histogram readLatency = new ConcurrentHistogram(MAX_LATENCY_MICROS, LATENCY_DIGITS);
-    private final Histogram writeLatency = new ConcurrentHistogram(MAX_LATENCY_MICROS, LATENCY_DIGITS);
 
     /** What a node client needs from the rest of the cluster to repair and refill its node. */
     interface Peers {
@@ -121,7 +96,6 @@ final class NodeClient implements AutoCloseable {
         this.settings = settings;
         this.scheduler = scheduler;
         this.events = events;
-        Arrays.setAll(errors, k -> new LongAdder());
     }
 
     String id() {
@@ -154,7 +128,7 @@ final class NodeClient implements AutoCloseable {
 
     /** Starts out of the read path and probes until the node answers (a degraded start). */
     void startEjected(String reason) {
-        ejections.increment();
+        counters.ejection();
         events.accept(new NodeEvent(Instant.now(), node.id(), NodeEvent.Kind.EJECTED, reason));
         scheduleProbe(settings.probeInitial().toMillis());
     }
@@ -163,7 +137,7 @@ final class NodeClient implements AutoCloseable {
 
     /** True when a read of this key may go to this node. */
     boolean readable(Object key) {
-        return state == NodeState.UP && !purgeAll && (missed.isEmpty() || !missed.contains(CacheKeys.identity(key)));
+        return state == NodeState.UP && missed.readable(key);
     }
 
     /**
@@ -175,8 +149,8 @@ final class NodeClient implements AutoCloseable {
         long start = System.nanoTime();
         try {
             byte[] stored = connectedMap().get(key);
-            succeeded(readLatency, start);
-            (Versioned.isLive(stored) ? hits : misses).increment();
+            succeeded(false, start);
+            counters.reads(Versioned.isLive(stored) ? 1 : 0, 1);
             return stored;
         } catch (RuntimeException e) {
             throw failed(e, start);
@@ -187,10 +161,8 @@ final class NodeClient implements AutoCloseable {
         long start = System.nanoTime();
         try {
             Map<Object, byte[]> found = connectedMap().getAll(keys);
-            succeeded(readLatency, start);
-            long live = found.values().stream().filter(Versioned::isLive).count();
-            hits.add(live);
-            misses.add(keys.size() - live);
+            succeeded(false, start);
+            counters.reads(found.values().stream().filter(Versioned::isLive).count(), keys.size());
             return found;
         } catch (RuntimeException e) {
             throw failed(e, start);
@@ -210,13 +182,13 @@ final class NodeClient implements AutoCloseable {
         long start = System.nanoTime();
         try {
             connectedMap().executeOnKey(key, new VersionedWrite(stored, ttlMillis, false));
-            succeeded(writeLatency, start);
+            succeeded(true, start);
         } catch (RuntimeException e) {
             RuntimeException f = failed(e, start);
             if (!(f instanceof NodeFailure)) {
                 throw f;
             }
-            missed(key);
+            missed.record(key);
         }
     }
 
@@ -228,7 +200,7 @@ final class NodeClient implements AutoCloseable {
      */
     int writeAll(Map<Object, byte[]> entries, long ttlMillis) {
         if (state != NodeState.UP) {
-            entries.keySet().forEach(this::missed);
+            missed.recordAll(entries.keySet());
             if (state != NodeState.UP) {
                 return entries.size();
             }
@@ -241,10 +213,10 @@ final class NodeClient implements AutoCloseable {
                 pipe.add(m.submitToKey(e.getKey(), new VersionedWrite(e.getValue(), ttlMillis, false)));
             }
             pipe.results();
-            succeeded(writeLatency, start);
+            succeeded(true, start);
             return 0;
         } catch (RuntimeException | ExecutionException e) {
-            entries.keySet().forEach(this::missed);
+            missed.recordAll(entries.keySet());
             RuntimeException f = failed(e instanceof ExecutionException x && x.getCause() instanceof RuntimeException r
                     ? r : new NodeFailure(node.id(), e), start);
             if (!(f instanceof NodeFailure)) {
@@ -252,7 +224,7 @@ final class NodeClient implements AutoCloseable {
             }
             return entries.size();
         } catch (InterruptedException e) {
-            entries.keySet().forEach(this::missed);
+            missed.recordAll(entries.keySet());
             Thread.currentThread().interrupt();
             return entries.size();
         }
@@ -268,12 +240,12 @@ final class NodeClient implements AutoCloseable {
         long start = System.nanoTime();
         try {
             byte[] present = connectedMap().executeOnKey(key, new VersionedWrite(stored, ttlMillis, true));
-            succeeded(writeLatency, start);
+            succeeded(true, start);
             return present;
         } catch (RuntimeException e) {
             RuntimeException f = failed(e, start);
             if (f instanceof NodeFailure) {
-                missed(key);
+                missed.record(key);
             }
             throw f;
         }
@@ -288,7 +260,7 @@ final class NodeClient implements AutoCloseable {
         long start = System.nanoTime();
         try {
             R result = connectedMap().executeOnKey(key, task);
-            succeeded(writeLatency, start);
+            succeeded(true, start);
             return result;
         } catch (RuntimeException e) {
             throw failed(e, start);
@@ -300,18 +272,10 @@ final class NodeClient implements AutoCloseable {
         if (state == NodeState.UP) {
             return true;
         }
-        missed(key);
+        missed.record(key);
         // The probe may have put the node back meanwhile; it repairs missed keys only after it flips to UP, so
         // writing now is safe and keeps the write.
         return state == NodeState.UP;
-    }
-
-    private void missed(Object key) {
-        if (missed.size() >= MAX_MISSED_KEYS) {
-            purgeAll = true;
-            missed.clear();
-        }
-        missed.add(CacheKeys.identity(key));
     }
 
     // ---- membership registry --------------------------------------------------------------------------------
@@ -387,17 +351,13 @@ final class NodeClient implements AutoCloseable {
 
     /** The entries of the given ranges on this node, with their remaining TTLs (one call, run on the member). */
     RangeEntries export(TokenRangePredicate ranges) {
-        RangeEntries all = submit(new RangeExport(ranges));
-        if (missed.isEmpty() && !purgeAll) {
-            return all;
-        }
-        return withoutMissedKeys(all);
+        return missed.withoutMissed(submit(new RangeExport(ranges)));
     }
 
     /** Stores exported entries unless present (one call, run on the member); returns how many it stored. */
     int importEntries(RangeEntries entries) {
         int stored = submit(new RangeImport(entries));
-        movedIn.add(stored);
+        counters.movedIn(stored);
         return stored;
     }
 
@@ -412,7 +372,7 @@ final class NodeClient implements AutoCloseable {
             connectedMap().removeAll(ranges);
             return true;
         } catch (RuntimeException e) {
-            pendingDrops.add(ranges);
+            missed.dropFailed(ranges);
             RuntimeException f = failed(e, System.nanoTime());
             LOG.warn("cache node '{}': dropping ranges it no longer owns failed, retrying: {}", node.id(),
                     f.getMessage());
@@ -422,26 +382,7 @@ final class NodeClient implements AutoCloseable {
 
     /** Ranges whose drop failed and is still to be retried. */
     int pendingDrops() {
-        return pendingDrops.size();
-    }
-
-    private RangeEntries withoutMissedKeys(RangeEntries all) {
-        if (purgeAll) {
-            return new RangeEntries(new Object[0], new byte[0][], new long[0]);
-        }
-        int n = 0;
-        Object[] keys = new Object[all.size()];
-        byte[][] values = new byte[all.size()][];
-        long[] ttl = new long[all.size()];
-        for (int i = 0; i < all.size(); i++) {
-            if (!missed.contains(CacheKeys.identity(all.keys[i]))) {
-                keys[n] = all.keys[i];
-                values[n] = all.values[i];
-                ttl[n++] = all.ttlMillis[i];
-            }
-        }
-        return new RangeEntries(Arrays.copyOf(keys, n), Arrays.copyOf(values, n),
-                Arrays.copyOf(ttl, n));
+        return missed.pendingDrops();
     }
 
     private <T> T submit(Callable<T> task) {
@@ -459,10 +400,9 @@ final class NodeClient implements AutoCloseable {
 
     // ---- health -----------------------------------------------------------------------------------------------
 
-    private void succeeded(Histogram latency, long startNanos) {
+    private void succeeded(boolean write, long startNanos) {
         long now = System.nanoTime();
-        long micros = Math.min((now - startNanos) / 1000, MAX_LATENCY_MICROS);
-        latency.recordValue(micros);
+        long micros = counters.latency(write, (now - startNanos) / 1000);
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
         }
@@ -480,7 +420,7 @@ final class NodeClient implements AutoCloseable {
         if (callerError(e)) {
             return (RuntimeException) e;
         }
-        errors[NodeErrorKind.of(e).ordinal()].increment();
+        counters.error(NodeErrorKind.of(e));
         if (consecutiveFailures.incrementAndGet() >= settings.ejectAfter()) {
             eject(consecutiveFailures.get() + " consecutive failures, last: " + e, false);
         } else {
@@ -517,7 +457,7 @@ final class NodeClient implements AutoCloseable {
             state = NodeState.EJECTED;
             ejectedForLatency = forLatency;
         }
-        ejections.increment();
+        counters.ejection();
         LOG.warn("cache node '{}' at {} ejected: {}", node.id(), address, reason);
         events.accept(new NodeEvent(Instant.now(), node.id(), NodeEvent.Kind.EJECTED, reason));
         scheduleProbe(settings.probeInitial().toMillis());
@@ -608,47 +548,21 @@ final class NodeClient implements AutoCloseable {
         if (closed || client == null) {
             return;
         }
-        IMap<Object, byte[]> m = connectedMap();
-        for (TokenRangePredicate drop : pendingDrops) {
-            m.removeAll(drop);
-            pendingDrops.remove(drop);
-        }
-        if (purgeAll) {
-            missed.clear(); // track again from here; the clear below covers everything missed before
-            m.clear();
-            purgeAll = false;
-            return;
-        }
-        for (Object id : missed) {
-            missed.remove(id); // before repairing: a write that fails meanwhile records it again
-            try {
-                Object key = CacheKeys.stored(id);
-                byte[] newest = peers.newestElsewhere(key, node.id());
-                if (newest == null) {
-                    m.delete(key);
-                } else {
-                    m.executeOnKey(key, new VersionedWrite(newest, Versioned.isLive(newest)
-                            ? -1 : settings.tombstoneTtl().toMillis(), false));
-                    repaired.increment();
-                }
-            } catch (RuntimeException e) {
-                missed.add(id);
-                throw e;
-            }
-        }
+        missed.repair(connectedMap(), key -> peers.newestElsewhere(key, node.id()),
+                settings.tombstoneTtl().toMillis(), counters::repaired);
     }
 
     /** Keeps the node out of all reads until {@link #repair()} has emptied it. */
     void requirePurge() {
-        purgeAll = true;
+        missed.requirePurge();
     }
 
     boolean hasMissedKeys() {
-        return purgeAll || !missed.isEmpty() || !pendingDrops.isEmpty();
+        return missed.any();
     }
 
     private void openClient() {
-        HazelcastInstance c = HazelcastClient.newHazelcastClient(clientConfig());
+        HazelcastInstance c = HazelcastClient.newHazelcastClient(HazelcastClientConfig.of(node, address, settings));
         c.getLifecycleService().addLifecycleListener(event -> {
             if (event.getState() == LifecycleEvent.LifecycleState.CLIENT_DISCONNECTED
                     || event.getState() == LifecycleEvent.LifecycleState.SHUTTING_DOWN) {
@@ -661,43 +575,6 @@ final class NodeClient implements AutoCloseable {
         client = c;
         clientInstance = c.getName();
         listenTo(c);
-    }
-
-    private ClientConfig clientConfig() {
-        ClientConfig cc = new ClientConfig();
-        cc.setClusterName(settings.secret().clusterName(node.id()));
-        CoherenceSerializables.register(cc.getSerializationConfig());
-        cc.setInstanceName("ringroute-cache-" + node.id() + "-" + INSTANCES.incrementAndGet());
-        cc.getNetworkConfig().addAddress(address)
-                .setConnectionTimeout((int) settings.connectTimeout().toMillis());
-        cc.getNetworkConfig().getClusterRoutingConfig().setRoutingMode(RoutingMode.SINGLE_MEMBER);
-        cc.getNetworkConfig().getAutoDetectionConfig().setEnabled(false);
-        ClientConnectionStrategyConfig strategy = cc.getConnectionStrategyConfig();
-        strategy.setAsyncStart(false);
-        // A lost connection shuts the client down at once, failing pending calls; our probe reconnects.
-        strategy.setReconnectMode(ClientConnectionStrategyConfig.ReconnectMode.OFF);
-        strategy.getConnectionRetryConfig()
-                .setClusterConnectTimeoutMillis(settings.connectTimeout().toMillis())
-                .setInitialBackoffMillis(100)
-                .setMaxBackoffMillis(500);
-        long callMillis = settings.callTimeout().toMillis();
-        // Hazelcast has no per-call timeout for a call already sent (its invocation timeout only ends retries), and
-        // its async calls cost twice the latency of sync ones here. So calls stay sync, and the heartbeat bounds
-        // them: a member silent for the call timeout loses its connection, which fails every call waiting on it.
-        cc.setProperty("hazelcast.client.invocation.timeout.seconds",
-                Long.toString(Math.max(1, (callMillis + 999) / 1000)));
-        cc.setProperty("hazelcast.client.invocation.retry.pause.millis", "100");
-        cc.setProperty("hazelcast.client.heartbeat.interval", Long.toString(Math.max(100, callMillis / 4)));
-        cc.setProperty("hazelcast.client.heartbeat.timeout", Long.toString(callMillis));
-        cc.setProperty("hazelcast.client.shutdownhook.enabled", "false");
-        cc.setProperty("hazelcast.phone.home.enabled", "false");
-        cc.setProperty("hazelcast.logging.type", "slf4j");
-        if (settings.secret().isSet()) {
-            cc.setProperty("hazelcast.logging.details.enabled", "false"); // log lines would show the cluster name
-        }
-        settings.clientProperties().forEach(cc::setProperty);
-        WireFormat.configure(cc.getSerializationConfig());
-        return cc;
     }
 
     private IMap<Object, byte[]> connectedMap() {
@@ -717,13 +594,7 @@ final class NodeClient implements AutoCloseable {
     }
 
     NodeStats stats() {
-        Map<NodeErrorKind, Long> errorsByKind = new EnumMap<>(NodeErrorKind.class);
-        for (NodeErrorKind k : NodeErrorKind.values()) {
-            errorsByKind.put(k, errors[k.ordinal()].sum());
-        }
-        return new NodeStats(node.id(), state, hits.sum(), misses.sum(), errorsByKind, ejections.sum(),
-                movedIn.sum(), repaired.sum(), readLatency.copy(), writeLatency.copy(),
-                clientInstance);
+        return counters.stats(node.id(), state, clientInstance);
     }
 
     /** Stops probing and repairs; {@link #close()} then disconnects. */

@@ -7,10 +7,10 @@ import java.util.Collection;
 import java.util.Map;
 
 /** The social domain's cache calls, made through the ring-routed cache cluster client. */
-final class ClusterCache implements KeyValueCache {
+public final class ClusterCache implements KeyValueCache {
     private final CacheCluster<byte[]> cluster;
 
-    ClusterCache(CacheCluster<byte[]> cluster) {
+    public ClusterCache(CacheCluster<byte[]> cluster) {
         this.cluster = cluster;
     }
 

@@ -179,7 +179,7 @@ public final class DemoApp implements AutoCloseable {
      * (an existing catalog keeps its own) and registers the sharded tables, so that resharding can move them.
      * Idempotent.
      */
-    private static void prepareShards(RouterConfig config) {
+    public static void prepareShards(RouterConfig config) {
         for (ShardSpec shard : config.topology().shards()) {
             try (Connection c = DirectConnections.open(shard.primary(), "ringroute-demo-setup")) {
                 Schema.apply(c);

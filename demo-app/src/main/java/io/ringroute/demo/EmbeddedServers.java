@@ -26,25 +26,33 @@ import org.slf4j.LoggerFactory;
  * topology catalog's server, and Hazelcast cache nodes. {@link #close()} stops all of them; it is idempotent, so
  * the shutdown hook and a normal close can both call it.
  */
-final class EmbeddedServers implements AutoCloseable {
+public final class EmbeddedServers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedServers.class);
     private static final String HOST = "127.0.0.1";
     private static final int SHARD_VNODES = 64;
+    private static final MaxSize DEFAULT_CACHE_SIZE = MaxSize.entries(50_000);
 
     private final EmbeddedShardCluster shards;
+    private final MaxSize cacheSize;
     private final CatalogSpec catalog;
     private final Map<String, CacheNode> cacheNodes = new ConcurrentHashMap<>();
     private final AtomicInteger nextCacheNode = new AtomicInteger();
     private final AtomicInteger nextShard;
     private final Set<String> retired = ConcurrentHashMap.newKeySet();
 
-    private EmbeddedServers(EmbeddedShardCluster shards, CatalogSpec catalog) {
+    private EmbeddedServers(EmbeddedShardCluster shards, CatalogSpec catalog, MaxSize cacheSize) {
         this.shards = shards;
+        this.cacheSize = cacheSize;
         this.catalog = catalog;
         this.nextShard = new AtomicInteger(shards.shards().size());
     }
 
-    static EmbeddedServers start(DemoConfig config) {
+    public static EmbeddedServers start(DemoConfig config) {
+        return start(config, DEFAULT_CACHE_SIZE);
+    }
+
+    /** As {@link #start(DemoConfig)}, with cache nodes that hold at most {@code cacheSize} each. */
+    public static EmbeddedServers start(DemoConfig config, MaxSize cacheSize) {
         EmbeddedShardCluster shards = EmbeddedShardCluster.builder()
                 .shards(config.shards())
                 .replicasPerShard(1)
@@ -62,7 +70,7 @@ final class EmbeddedServers implements AutoCloseable {
         try {
             EmbeddedServer catalogServer = shards.startStandalone("catalog");
             servers = new EmbeddedServers(shards, new CatalogSpec(catalogServer.spec(), CatalogSpec.DEFAULT_SCHEMA,
-                    Duration.ofMillis(200)));
+                    Duration.ofMillis(200)), cacheSize);
         } catch (RuntimeException e) {
             shards.close();
             throw e;
@@ -78,16 +86,16 @@ final class EmbeddedServers implements AutoCloseable {
         return servers;
     }
 
-    EmbeddedShardCluster shards() {
+    public EmbeddedShardCluster shards() {
         return shards;
     }
 
-    CatalogSpec catalog() {
+    public CatalogSpec catalog() {
         return catalog;
     }
 
     /** Every running shard that has not been drained, with its servers: what a router must know. */
-    ShardTopology topology() {
+    public ShardTopology topology() {
         ShardTopology all = shards.topology();
         for (String name : retired) {
             all = all.withoutShard(name);
@@ -118,7 +126,7 @@ final class EmbeddedServers implements AutoCloseable {
     }
 
     /** id -> host:port of the running cache nodes. */
-    Map<String, String> cacheNodeAddresses() {
+    public Map<String, String> cacheNodeAddresses() {
         Map<String, String> out = new java.util.TreeMap<>();
         cacheNodes.forEach((id, n) -> out.put(id, n.address()));
         return out;
@@ -137,7 +145,7 @@ final class EmbeddedServers implements AutoCloseable {
         CacheNode node = CacheNode.start(CacheNodeConfig.builder(id)
                 .host(HOST)
                 .port(freePort())
-                .maxSize(MaxSize.entries(50_000))
+                .maxSize(cacheSize)
                 .ttl(Duration.ofMinutes(10))
                 .build());
         cacheNodes.put(id, node);

@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  * <p>The router can be replaced while requests run ({@link #replace}): a router knows only the servers it was
  * built with, so a shard started at run time needs a new router (tokens carry over: they are router-independent).
  */
-final class RouterDatabase implements ShardedDatabase, AutoCloseable {
+public final class RouterDatabase implements ShardedDatabase, AutoCloseable {
     private static final Duration SCATTER_TIMEOUT = Duration.ofSeconds(5);
     /** How long a replaced router stays open for the requests that already hold it. */
     static final Duration RETIRE_AFTER = Duration.ofSeconds(2);
@@ -40,11 +40,11 @@ final class RouterDatabase implements ShardedDatabase, AutoCloseable {
         return t;
     });
 
-    RouterDatabase(ShardRouter router) {
+    public RouterDatabase(ShardRouter router) {
         this.router = router;
     }
 
-    ShardRouter router() {
+    public ShardRouter router() {
         return router;
     }
 

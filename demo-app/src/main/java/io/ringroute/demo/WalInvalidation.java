@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * and this process's {@link PurgeFollower}. Writes still write through to the cache; the invalidator then deletes
  * what every committed row change made stale, whoever wrote it.
  */
-final class WalInvalidation implements AutoCloseable {
+public final class WalInvalidation implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WalInvalidation.class);
     private static final Duration FOLLOW_SHARDS = Duration.ofSeconds(2);
 
@@ -50,7 +50,7 @@ final class WalInvalidation implements AutoCloseable {
     }
 
     /** Starts invalidating for the shards {@code shards} names now and later, purge list on {@code catalog}. */
-    static WalInvalidation start(CacheCluster<?> cache, ServerSpec catalog, Supplier<ShardTopology> shards) {
+    public static WalInvalidation start(CacheCluster<?> cache, ServerSpec catalog, Supplier<ShardTopology> shards) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setUrl(catalog.url());
         ds.setUser(catalog.user());

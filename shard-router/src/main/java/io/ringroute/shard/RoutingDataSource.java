@@ -1,5 +1,6 @@
 package io.ringroute.shard;
 
+import io.ringroute.ring.KeyHash;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -7,25 +8,42 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
-/** The {@link ShardRouter#dataSource()} facade: routes each connection by the scope bound to the thread. */
+/**
+ * The {@link ShardRouter#dataSource()} facade: routes each connection by the {@link ShardScope} bound to the
+ * thread, a write scope to the write path's primary connection, a read scope to the read path's choice.
+ */
 final class RoutingDataSource implements DataSource {
 
-    private final ShardRouter router;
+    private final RouterTopology topology;
+    private final WritePath writes;
+    private final ReadPath reads;
+    private final ThreadLocal<ShardScope> scope = new ThreadLocal<>();
     private volatile PrintWriter logWriter;
     private volatile int loginTimeout;
 
-    RoutingDataSource(ShardRouter router) {
-        this.router = router;
+    RoutingDataSource(RouterTopology topology, WritePath writes, ReadPath reads) {
+        this.topology = topology;
+        this.writes = writes;
+        this.reads = reads;
+    }
+
+    /** Binds a key (a write scope when {@code consistency} is null) to this data source on this thread. */
+    ShardScope bind(String key, Consistency consistency, Session session) {
+        if (consistency != null) {
+            ReadPath.requireSession(consistency, session);
+            topology.catchUpWith(session);
+        }
+        return new ShardScope(scope, KeyHash.token(key), consistency, session);
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        ShardScope s = router.currentScope();
+        ShardScope s = scope.get();
         if (s == null) {
             throw new SQLException("no shard key is bound to this thread: wrap the JDBC call in "
                     + "router.writeScope(key) or router.readScope(key, consistency) (or a session's scope)");
         }
-        return s.isWrite() ? router.openWriteConnection(s) : router.openReadConnection(s);
+        return s.isWrite() ? writes.openWriteConnection(s) : reads.openReadConnection(s);
     }
 
     @Override

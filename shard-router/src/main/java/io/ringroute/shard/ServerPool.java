@@ -163,6 +163,15 @@ final class ServerPool implements AutoCloseable {
         pool.evictConnection(c);
     }
 
+    /** Returns a borrowed connection to its pool; a failure to do so only matters to the pool. */
+    static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.debug("closing a pooled connection failed", e);
+        }
+    }
+
     /** True for errors that mean the connection or server is gone, not that the SQL was wrong. */
     static boolean isConnectionFailure(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -68,6 +69,29 @@ class DataSourceAndScatterTest {
             kv.put(key, 1).apply(c);
         }
         assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(-1);
+    }
+
+    @Test
+    void aWriteScopeStatementHandsOutTheScopeConnectionSoClosingThroughItStillEndsTheWriteUnit() throws Exception {
+        Session session = router.session();
+        String key = "facade-escape";
+        try (ShardScope scope = session.writeScope(key); Connection c = router.dataSource().getConnection()) {
+            try (Statement st = c.createStatement(); CallableStatement call = c.prepareCall("SELECT 1")) {
+                assertThat(st.getConnection()).isSameAs(c);
+                assertThat(call.getConnection()).isSameAs(c);
+            }
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO kv_facade (k, v) VALUES (?, 7)")) {
+                ps.setString(1, key);
+                ps.executeUpdate();
+                assertThat(ps.getConnection()).isSameAs(c);
+                ps.getConnection().commit();
+                ps.getConnection().close();     // what JDBC helpers do: it must end the unit, not skip it
+            }
+            assertThat(c.isClosed()).isTrue();
+        }
+        assertThat(session.token().lsn(router.shardOf(key))).as("the unit recorded its commit position").isPresent();
+        assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(7);
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.ringroute.demo.social.Profile;
 import io.ringroute.demo.social.Session;
 import io.ringroute.demo.social.Social;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -147,33 +148,49 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     private void once(ThreadLocalRandom r) {
+        once(social, users, r);
+    }
+
+    /** The operations of the mix, drawn in the shares the class comment gives. */
+    public enum Operation { TIMELINE, PROFILE, POST, LIKE, FOLLOW }
+
+    /**
+     * Runs one operation of the mix as a random one of {@code users} (at least two), from a fresh session, and says
+     * which it was; the scale benchmark drives the same mix.
+     */
+    public static Operation once(Social social, List<String> users, Random r) {
         String user = users.get(r.nextInt(users.size()));
         Session session = Session.fresh();
         int dice = r.nextInt(100);
         if (dice < 70) {
             social.timeline(user, session);
+            return Operation.TIMELINE;
         } else if (dice < 80) {
             social.profile(users.get(r.nextInt(users.size())), session);
+            return Operation.PROFILE;
         } else if (dice < 92) {
             social.post(user, sentence(r), session);
+            return Operation.POST;
         } else if (dice < 97) {
             List<Post> timeline = social.timeline(user, session).posts();
             if (!timeline.isEmpty()) {
                 social.like(user, timeline.get(r.nextInt(timeline.size())).ref(), session);
             }
-        } else {
-            String other = users.get(r.nextInt(users.size()));
-            if (!other.equals(user)) {
-                if (social.following(user, session).contains(other)) {
-                    social.unfollow(user, other, session);
-                } else {
-                    social.follow(user, other, session);
-                }
+            return Operation.LIKE;
+        }
+        String other = users.get(r.nextInt(users.size()));
+        if (!other.equals(user)) {
+            if (social.following(user, session).contains(other)) {
+                social.unfollow(user, other, session);
+            } else {
+                social.follow(user, other, session);
             }
         }
+        return Operation.FOLLOW;
     }
 
-    static String sentence(ThreadLocalRandom r) {
+    /** A post's text of a few ring words. */
+    public static String sentence(Random r) {
         StringBuilder b = new StringBuilder();
         int words = 3 + r.nextInt(10);
         for (int i = 0; i < words; i++) {

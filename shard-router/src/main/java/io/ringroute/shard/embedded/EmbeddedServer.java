@@ -163,14 +163,45 @@ public final class EmbeddedServer implements AutoCloseable {
      * deterministic replication lag. Set with ALTER SYSTEM (it survives restarts) and a reload.
      */
     public void applyDelay(Duration delay) {
+        onStandby("set the apply delay of", "ALTER SYSTEM SET recovery_min_apply_delay = '" + delay.toMillis() + "ms'",
+                "SELECT pg_reload_conf()");
+    }
+
+    /**
+     * Pauses this standby's WAL replay ({@code pg_wal_replay_pause()}) until {@link #resumeReplay()}: no WAL record
+     * written after this returns is applied, so a test knows the standby has not seen a later write, however fast
+     * or slow the machine is.
+     */
+    public void pauseReplay() {
+        onStandby("pause the replay of", "SELECT pg_wal_replay_pause()");
+    }
+
+    /** Resumes the WAL replay {@link #pauseReplay()} paused. */
+    public void resumeReplay() {
+        onStandby("resume the replay of", "SELECT pg_wal_replay_resume()");
+    }
+
+    /** This standby's replay position ({@code pg_last_wal_replay_lsn()}) as an unsigned byte offset. */
+    public long replayLsn() {
+        try (Connection c = connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read the replay position of " + name, e);
+        }
+    }
+
+    private void onStandby(String what, String... statements) {
         if (!standby) {
-            throw new IllegalStateException(name + " is a primary: only standbys have an apply delay");
+            throw new IllegalStateException(name + " is a primary: only standbys replay WAL");
         }
         try (Connection c = connect(); Statement st = c.createStatement()) {
-            st.execute("ALTER SYSTEM SET recovery_min_apply_delay = '" + delay.toMillis() + "ms'");
-            st.execute("SELECT pg_reload_conf()");
+            for (String sql : statements) {
+                st.execute(sql);
+            }
         } catch (SQLException e) {
-            throw new IllegalStateException("could not set the apply delay of " + name, e);
+            throw new IllegalStateException("could not " + what + " " + name, e);
         }
     }
 

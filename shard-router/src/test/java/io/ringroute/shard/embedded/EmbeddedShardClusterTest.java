@@ -20,7 +20,7 @@ class EmbeddedShardClusterTest {
                 st.execute("CREATE TABLE t (x int)");
                 st.execute("INSERT INTO t VALUES (1)");
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> count(shard.replica(0)) == 1);
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> count(shard.replica(0)) == 1);
 
             shard.replica(0).stop();
             assertThat(shard.replica(0).isRunning()).isFalse();
@@ -28,7 +28,7 @@ class EmbeddedShardClusterTest {
                 st.execute("INSERT INTO t VALUES (2)");
             }
             shard.replica(0).start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> count(shard.replica(0)) == 2);
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> count(shard.replica(0)) == 2);
             assertThat(cluster.topology().shardNames()).containsExactly("shard-0");
         }
     }

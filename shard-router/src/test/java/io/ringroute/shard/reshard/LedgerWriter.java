@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A writer thread that inserts, updates and deletes its own keys through a router and keeps a ledger of what must
@@ -27,7 +28,7 @@ final class LedgerWriter implements Runnable {
     private final String prefix;
     private final AtomicBoolean running;
     private final Random random;
-    private int writes;
+    private final AtomicInteger writes = new AtomicInteger();
 
     LedgerWriter(ShardRouter router, String prefix, AtomicBoolean running, long seed) {
         this.router = router;
@@ -36,8 +37,9 @@ final class LedgerWriter implements Runnable {
         this.random = new Random(seed);
     }
 
+    /** Writes acknowledged and read back so far: readable from another thread while this one runs. */
     int writes() {
-        return writes;
+        return writes.get();
     }
 
     @Override
@@ -88,7 +90,7 @@ final class LedgerWriter implements Runnable {
                 });
                 expect(java.util.Objects.equals(seen, ledger.get(k)), "SESSION read of " + k + " saw " + seen
                         + ", ledger has " + ledger.get(k));
-                writes++;
+                writes.incrementAndGet();
             } catch (Exception e) {
                 synchronized (failures) {
                     failures.add(prefix + ": " + e);

@@ -7,6 +7,7 @@ import io.ringroute.ring.HashRing;
 import io.ringroute.ring.KeyHash;
 import io.ringroute.ring.Node;
 import io.ringroute.ring.RebalancePlan;
+import io.ringroute.shard.CatalogSnapshot;
 import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.ServerSpec;
 import io.ringroute.shard.ShardRouter;
@@ -50,6 +51,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ReshardTest {
 
     private static final int PRELOADED = 10_000;
+    /** Writes each writer must acknowledge in each phase of a resharding under load. */
+    private static final int WRITES_PER_PHASE = 5;
     private static final String A = "shard-a";
     private static final String B = "shard-b";
     private static final String C = "shard-c";
@@ -146,7 +149,7 @@ class ReshardTest {
     @Order(2)
     void removingAShardUnderLoadDrainsAllItsRowsToTheSurvivors() throws Exception {
         Map<String, Double> after = weights(A, C);
-        runUnderLoad(() -> resharder().run(after));
+        runUnderLoad(after, midway -> resharder(midway).run(after));
         assertPlacement(after, ledgers(), true);
         assertThat(rowCount(B)).as("the removed shard is empty").isZero();
     }
@@ -155,7 +158,7 @@ class ReshardTest {
     @Order(3)
     void addingAShardUnderLoadFromTwoRoutersKeepsEveryWritersLedger() throws Exception {
         Map<String, Double> after = weights(A, B, C);
-        runUnderLoad(() -> resharder().run(after));
+        runUnderLoad(after, midway -> resharder(midway).run(after));
         assertPlacement(after, ledgers(), true);
     }
 
@@ -163,7 +166,7 @@ class ReshardTest {
     @Order(4)
     void aReshardingKilledMidwayResumesAndCompletesWithTheSameGuarantees() throws Exception {
         Map<String, Double> after = weights(A, C);
-        runUnderLoad(() -> {
+        runUnderLoad(after, midway -> {
             ExecutorService executor = Executors.newSingleThreadExecutor();
             AtomicBoolean killed = new AtomicBoolean();
             Resharder first = Resharder.builder().catalog(catalog).shards(all).batchSize(200)
@@ -176,7 +179,7 @@ class ReshardTest {
             assertThatThrownBy(run::get).hasCauseInstanceOf(InterruptedException.class);
             first.close();
             assertThat(resharder().currentMembers()).as("not finished yet").isEqualTo(weights(A, B, C));
-            return resharder().run(after);
+            return resharder(midway).run(after);
         });
         assertPlacement(after, ledgers(), true);
         assertThat(rowCount(B)).isZero();
@@ -284,11 +287,23 @@ class ReshardTest {
 
     @FunctionalInterface
     private interface Reshard {
-        ReshardResult run() throws Exception;
+        /** Runs the resharding; {@code midway} is the listener of the run that completes it. */
+        ReshardResult run(ReshardListener midway) throws Exception;
     }
 
-    /** Runs a resharding while two writer threads on each router insert, update and delete. */
-    private void runUnderLoad(Reshard reshard) throws Exception {
+    /**
+     * Runs a resharding to {@code target} while two writer threads on each router insert, update and delete, and
+     * checks that every writer makes progress before it, between its cutovers (the listener of the completing run
+     * waits, after its first hand-over, for every writer to write again: the fence is not held then) and after it,
+     * and that the catalog ends at the target with one epoch per range handed over plus one for the completion.
+     */
+    private void runUnderLoad(Map<String, Double> target, Reshard reshard) throws Exception {
+        long epochBefore;
+        int ranges;
+        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
+            epochBefore = cat.epoch();
+            ranges = resharder().plan(target).moves().size();
+        }
         AtomicBoolean running = new AtomicBoolean(true);
         List<LedgerWriter> round = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
@@ -303,12 +318,20 @@ class ReshardTest {
             threads.add(t);
             t.start();
         }
-        Thread.sleep(300);
         ReshardResult result;
+        AtomicBoolean writersProgressedMidway = new AtomicBoolean();
         try {
-            result = reshard.run();
+            awaitEveryWriterWritesAgain(round, "before the resharding");
+            result = reshard.run(p -> {
+                if (p.phase() == ReshardProgress.Phase.MOVING && p.rangesDone() > 0
+                        && writersProgressedMidway.compareAndSet(false, true)) {
+                    awaitEveryWriterWritesAgain(round, "after the first cutover, " + p.rangesDone() + " of "
+                            + p.rangesTotal() + " ranges handed over");
+                }
+            });
+            awaitEpoch(result.epoch());
+            awaitEveryWriterWritesAgain(round, "after the resharding");
         } finally {
-            Thread.sleep(300);
             running.set(false);
             for (Thread t : threads) {
                 t.join(TimeUnit.SECONDS.toMillis(30));
@@ -318,10 +341,25 @@ class ReshardTest {
         writers.addAll(round);
         for (LedgerWriter w : round) {
             assertThat(w.failures).as("writer failures").isEmpty();
-            assertThat(w.writes()).as("writes of a writer during the resharding").isGreaterThan(20);
         }
-        assertThat(result.maxFencePause()).as("longest cutover").isLessThan(Duration.ofSeconds(2));
-        awaitEpoch(result.epoch());
+        assertThat(writersProgressedMidway).as("the completing run handed a range over").isTrue();
+        assertThat(result.epoch()).as("one epoch per range handed over, one for the completion")
+                .isEqualTo(epochBefore + ranges + 1);
+        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
+            CatalogSnapshot snapshot = cat.snapshot();
+            assertThat(snapshot.epoch()).isEqualTo(result.epoch());
+            assertThat(snapshot.members()).isEqualTo(target);
+            assertThat(snapshot.target()).as("no resharding left recorded").isEmpty();
+            assertThat(snapshot.moves()).isEmpty();
+        }
+    }
+
+    /** Waits until every writer has acknowledged a few more writes than it had when this was called. */
+    private static void awaitEveryWriterWritesAgain(List<LedgerWriter> writers, String when) {
+        int[] before = writers.stream().mapToInt(LedgerWriter::writes).toArray();
+        org.awaitility.Awaitility.await("every writer writes " + when).atMost(Duration.ofSeconds(60))
+                .until(() -> java.util.stream.IntStream.range(0, before.length)
+                        .allMatch(i -> writers.get(i).writes() >= before[i] + WRITES_PER_PHASE));
     }
 
     private Map<String, Long> ledgers() {
@@ -376,8 +414,12 @@ class ReshardTest {
     }
 
     private Resharder resharder() {
+        return resharder(p -> { });
+    }
+
+    private Resharder resharder(ReshardListener listener) {
         return Resharder.builder().catalog(catalog).shards(all).batchSize(500).cleanupGrace(Duration.ofMillis(500))
-                .build();
+                .listener(listener).build();
     }
 
     private long rowCount(String shard) throws SQLException {

@@ -1,0 +1,154 @@
+package io.ringroute.shard;
+
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A router's servers and the routing table it routes by: the table is one immutable snapshot swapped whole, read
+ * once per call; with a catalog, a {@link CatalogWatcher} swaps in each newer epoch's table and cutover floors.
+ */
+final class RouterTopology implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RouterTopology.class);
+
+    private final Map<String, ShardServers> servers;
+    private volatile RoutingTable table;
+    private final CatalogWatcher catalog;     // null for a static topology
+    private volatile boolean unroutableEpochSeen;
+
+    RouterTopology(RouterConfig config) {
+        Map<String, ShardServers> all = new LinkedHashMap<>();
+        for (ShardSpec s : config.topology().shards()) {
+            all.put(s.name(), new ShardServers(s));
+        }
+        this.servers = all;
+        if (config.catalog().isPresent()) {
+            TopologyCatalog topologyCatalog;
+            try {
+                topologyCatalog = TopologyCatalog.connect(config.catalog().get());
+                apply(topologyCatalog.initialize(config.topology()));
+            } catch (SQLException e) {
+                all.values().forEach(ShardServers::close);
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            all.values().forEach(RouterTopology::installFence);
+            this.catalog = new CatalogWatcher(topologyCatalog, () -> table.epoch, this::apply);
+        } else {
+            this.table = RoutingTable.of(0, config.topology().ring(), List.of(), all);
+            this.catalog = null;
+        }
+    }
+
+    /** The table to route one call by: read it once per call. */
+    RoutingTable table() {
+        return table;
+    }
+
+    /** Every configured shard's servers, in configuration order. */
+    Collection<ShardServers> servers() {
+        return servers.values();
+    }
+
+    /** The catalog watcher, or null for a static topology. */
+    CatalogWatcher catalog() {
+        return catalog;
+    }
+
+    /**
+     * A session that wrote at a newer epoch than this router knows (through another router) may have written
+     * where this router would not look: learn that epoch first.
+     */
+    void catchUpWith(Session session) {
+        if (catalog != null && session != null && session.token().epoch() > table.epoch) {
+            catalog.catchUp(session.token().epoch());
+        }
+    }
+
+    /** Switches to a catalog snapshot: floors first, then the table, so no read sees the table without them. */
+    private void apply(CatalogSnapshot snapshot) {
+        RoutingTable next;
+        try {
+            next = RoutingTable.of(snapshot.epoch(), snapshot.ring(), snapshot.handedOver(), servers);
+        } catch (IllegalStateException e) {
+            // Keep routing by the old epoch: the fences refuse its writes to moved ranges, nothing goes astray.
+            // Expected of a router being replaced by one built with the new shards: said once, then at DEBUG.
+            if (!unroutableEpochSeen) {
+                unroutableEpochSeen = true;
+                LOG.info("keeps routing by topology epoch {}: epoch {} needs a router built with its shards ({})",
+                        table == null ? "none" : table.epoch, snapshot.epoch(), e.getMessage());
+            } else {
+                LOG.debug("cannot switch to topology epoch {}: {}", snapshot.epoch(), e.getMessage());
+            }
+            return;
+        }
+        snapshot.floors().forEach((shard, lsn) -> {
+            ShardServers s = servers.get(shard);
+            if (s != null && lsn > s.floorLsn) {
+                s.floorLsn = lsn;
+            }
+        });
+        RoutingTable current = table;
+        if (current == null || next.epoch > current.epoch) {
+            table = next;
+            LOG.debug("routing by topology epoch {}", next.epoch);
+        }
+    }
+
+    private static void installFence(ShardServers shard) {
+        try (Connection c = shard.primary.connection()) {
+            WriteFence.install(c);
+        } catch (SQLException e) {
+            LOG.warn("could not install the write fence on {} yet (it is retried on first write): {}",
+                    shard.primary.name, e.getMessage());
+        }
+    }
+
+    RouterMetrics metrics() {
+        List<ServerMetrics> out = new ArrayList<>();
+        for (ShardServers s : servers.values()) {
+            ServerPool p = s.primary;
+            out.add(new ServerMetrics(s.name, Role.PRIMARY, p.spec.redactedUrl(), p.healthy, p.reads.sum(),
+                    p.writes.sum(), s.fallbacks.sum(), 0, 0, p.polls.sum(), p.ejections.sum()));
+            for (ServerPool r : s.replicas) {
+                out.add(new ServerMetrics(s.name, Role.REPLICA, r.spec.redactedUrl(), r.healthy, r.reads.sum(),
+                        r.writes.sum(), 0, r.lagBytes, r.lagSeconds, r.polls.sum(), r.ejections.sum()));
+            }
+        }
+        List<RouterMetrics.Fallbacks> fallbacks = new ArrayList<>();
+        for (ShardServers s : servers.values()) {
+            for (FallbackReason why : FallbackReason.values()) {
+                fallbacks.add(new RouterMetrics.Fallbacks(s.name, why, s.fallbacks(why)));
+            }
+        }
+        return new RouterMetrics(table.epoch, out, fallbacks);
+    }
+
+    void poolMetrics(MetricsTrackerFactory factory) {
+        for (ShardServers s : servers.values()) {
+            s.primary.metricsTrackerFactory(factory);
+            for (ServerPool r : s.replicas) {
+                r.metricsTrackerFactory(factory);
+            }
+        }
+    }
+
+    /** Stops following the catalog; {@link #close} closes the pools once nothing uses them. */
+    void stopWatching() {
+        if (catalog != null) {
+            catalog.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        servers.values().forEach(ShardServers::close);
+    }
+}
