@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -28,6 +29,12 @@ final class WritePath {
     private static final String COMMIT_POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", " + WriteFence.UNBIND_TOKEN;
     private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", "
             + WriteFence.EXIT_COLUMNS;
+    /**
+     * A unit's end in one round trip: pgjdbc sends the statements of one string together, behind one Sync, and the
+     * server runs them in order, so the position is read after the commit record, and the fence and the token are
+     * released after the commit. If the COMMIT fails, the server skips the rest: nothing is read or released.
+     */
+    private static final String COMMIT = "COMMIT; ";
     /** How long a write refused by a shard's fence waits for the catalog to publish the newer epoch. */
     private static final long FENCE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -55,23 +62,14 @@ final class WritePath {
                 T result;
                 try {
                     result = work.apply(c);
-                    c.commit();
-                    c.setAutoCommit(true);
                 } catch (SQLException | RuntimeException | Error e) {
                     recordIfUncertain(session, primary, t.epoch, e);
                     rollbackQuietly(c, e);
                     throw e;
                 }
-                primary.writes.increment();
+                commitAndLeave(c, primary, session, t.epoch);
                 bound = false;
-                try {
-                    leave(c, primary, session, t.epoch);
-                } catch (SQLException e) {
-                    // Committed: report success. Dropping the connection releases its fence lock server-side.
-                    LOG.warn("ending a committed write unit on {} failed; dropping its connection: {}", primary.name,
-                            e.getMessage());
-                    primary.evict(c);
-                }
+                primary.writes.increment();
                 return result;
             } catch (SQLException e) {
                 if (WriteFence.isRefusal(e)) {
@@ -165,8 +163,49 @@ final class WritePath {
     }
 
     /**
-     * Ends a write unit after its commit: records the commit position in the session, releases the fence and
-     * unbinds the key's token, so the pooled connection goes back as it was borrowed.
+     * Commits a {@link #write} unit and ends it in the same round trip: records the commit position in the
+     * session, releases the fence and unbinds the key's token, so the pooled connection goes back as it was
+     * borrowed. A failed COMMIT rolled back and released nothing (the caller's {@link #leaveQuietly} does). A
+     * failure that may have come after the commit (a connection error) makes the session read the shard from the
+     * primary until its next write there.
+     */
+    private void commitAndLeave(Connection c, ServerPool primary, Session session, long epoch) throws SQLException {
+        long ticket = session == null ? 0 : session.positionTicket();
+        String end = session == null ? exitSql() : topology.catalog() != null ? COMMIT_POSITION_AND_EXIT_SQL
+                : COMMIT_POSITION_SQL;
+        try (Statement st = c.createStatement()) {
+            st.execute(COMMIT + end);                  // the first result is the COMMIT's, the second the SELECT's
+            if (!st.getMoreResults()) {
+                throw new SQLException("no result from " + end);
+            }
+            if (session != null) {
+                try (ResultSet rs = st.getResultSet()) {
+                    rs.next();
+                    session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)),
+                            rs.getLong(1), epoch);
+                }
+            }
+            c.setAutoCommit(true);                     // idle after the COMMIT: no round trip
+        } catch (SQLException e) {
+            if (session != null && mayHaveCommitted(e)) {
+                session.recordUncertain(primary.shard, epoch);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Whether a failure of the unit's last round trip may have come after its COMMIT: anything but the integrity
+     * and transaction-rollback errors (SQLSTATE classes 23 and 40) that a COMMIT itself raises when it rolls back.
+     */
+    private static boolean mayHaveCommitted(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || !(state.startsWith("23") || state.startsWith("40"));
+    }
+
+    /**
+     * Ends a write scope's unit after its commit: records the commit position in the session, releases the fence
+     * and unbinds the key's token, so the pooled connection goes back as it was borrowed.
      */
     private void leave(Connection c, ServerPool primary, Session session, long epoch) throws SQLException {
         if (session != null) {

@@ -1,0 +1,132 @@
+package io.ringroute.bench.shard;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.ringroute.shard.CatalogSpec;
+import io.ringroute.shard.Session;
+import io.ringroute.shard.ShardRouter;
+import io.ringroute.shard.ShardWork;
+import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.embedded.EmbeddedServer;
+import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A routed single-statement write transaction versus the same transaction through a bare HikariDataSource to the
+ * same primary, in one run (issue 14 item 4): {@code UPDATE counters SET n = n + 1 WHERE k = ?} on shard-0, one
+ * thread, through {@link Session#write} (read-your-writes: the commit position goes into the session's token) on
+ * a router with a static topology and on one with a topology catalog (every unit passes the shard's write fence),
+ * and on a bare pool as {@code setAutoCommit(false)}, the update, {@code commit()}. The three sides are interleaved
+ * call by call, their order rotating, so machine noise hits all alike. Prints percentiles and router/bare ratios.
+ *
+ * <p>Arguments: [rounds (default 40)] [writes per side per round (default 1000)].
+ */
+public final class WriteOverheadBenchmark {
+    private static final String UPDATE = "UPDATE counters SET n = n + 1 WHERE k = ?";
+
+    private WriteOverheadBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+        int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        try (EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shards(2).replicasPerShard(1).start()) {
+            CatalogSpec catalog = new CatalogSpec(cluster.startStandalone("catalog").spec(), "rr_catalog",
+                    Duration.ofMillis(200));
+            try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
+                cat.initialize(cluster.topology());
+            }
+            EmbeddedServer primary = cluster.shard("shard-0").primary();
+            try (ShardRouter plain = ShardRouter.builder().topology(cluster.topology()).build();
+                 ShardRouter fenced = ShardRouter.builder().topology(cluster.topology()).catalog(catalog).build();
+                 HikariDataSource bare = bare(primary)) {
+                List<String> keys = keysOn(plain, "shard-0", 1000);
+                try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE counters (k text PRIMARY KEY, n bigint NOT NULL)");
+                    st.execute("INSERT INTO counters SELECT k, 0 FROM unnest(ARRAY['" + String.join("','", keys)
+                            + "']) AS k");
+                }
+                System.out.printf("write overhead: %d rounds x %d single-statement write transactions per side,"
+                        + " 1 thread, key -> shard-0 primary%n", rounds, perRound);
+                measure(plain.session(), fenced.session(), bare, keys, rounds, perRound);
+            }
+        }
+    }
+
+    private static void measure(Session plain, Session fenced, HikariDataSource bare, List<String> keys, int rounds,
+                                int perRound) throws SQLException {
+        Histogram[] h = {new Histogram(3), new Histogram(3), new Histogram(3)};
+        String[] names = {"bare Hikari        ", "router             ", "router + catalog   "};
+        long[] nanos = new long[3];
+        for (int r = -5; r < rounds; r++) {                  // 5 warm-up rounds, not recorded
+            for (int i = 0; i < perRound; i++) {
+                String key = keys.get(i % keys.size());
+                for (int k = 0; k < 3; k++) {
+                    int side = Math.floorMod(r + i + k, 3);   // rotate, so no side always runs warm
+                    long t0 = System.nanoTime();
+                    switch (side) {
+                        case 0 -> bareWrite(bare, key);
+                        case 1 -> plain.write(key, increment(key));
+                        default -> fenced.write(key, increment(key));
+                    }
+                    nanos[side] = System.nanoTime() - t0;
+                }
+                if (r >= 0) {
+                    for (int s = 0; s < 3; s++) {
+                        h[s].recordValue(nanos[s]);
+                    }
+                }
+            }
+        }
+        for (int s = 0; s < 3; s++) {
+            System.out.printf("%s mean %7.1f us  p50 %7.1f us  p99 %7.1f us%s%n", names[s], h[s].getMean() / 1e3,
+                    h[s].getValueAtPercentile(50) / 1e3, h[s].getValueAtPercentile(99) / 1e3, s == 0 ? ""
+                            : String.format("  | vs bare: mean %.3f  p50 %.3f  p99 %.3f", h[s].getMean() / h[0].getMean(),
+                            (double) h[s].getValueAtPercentile(50) / h[0].getValueAtPercentile(50),
+                            (double) h[s].getValueAtPercentile(99) / h[0].getValueAtPercentile(99)));
+        }
+    }
+
+    private static void bareWrite(HikariDataSource bare, String key) throws SQLException {
+        try (Connection c = bare.getConnection()) {
+            c.setAutoCommit(false);
+            increment(key).apply(c);
+            c.commit();
+        }
+    }
+
+    private static ShardWork<Integer> increment(String key) {
+        return c -> {
+            try (PreparedStatement ps = c.prepareStatement(UPDATE)) {
+                ps.setString(1, key);
+                return ps.executeUpdate();
+            }
+        };
+    }
+
+    private static List<String> keysOn(ShardRouter router, String shard, int count) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; keys.size() < count; i++) {
+            if (router.shardOf("user:" + i).equals(shard)) {
+                keys.add("user:" + i);
+            }
+        }
+        return keys;
+    }
+
+    private static HikariDataSource bare(EmbeddedServer server) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(server.jdbcUrl());
+        config.setUsername("postgres");
+        config.setMaximumPoolSize(10);
+        config.setMinimumIdle(1);
+        return new HikariDataSource(config);
+    }
+}
