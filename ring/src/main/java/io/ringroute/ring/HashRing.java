@@ -16,9 +16,10 @@ import java.util.stream.Collectors;
  * clockwise after their own token ({@link KeyHash}).
  *
  * <p>Lookups read sorted primitive arrays: {@link #primary} looks the key's token up in an index on the tokens' top
- * bits and scans the few tokens of its bucket; it allocates nothing and takes no lock. Replica lists up to {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is a
- * binary search plus an array view. Changes ({@link #withNode}, {@link #withoutNode}, {@link #withWeight}) return
- * new rings; swap them with {@link LiveRing}.
+ * bits and scans the few tokens of its bucket; it allocates nothing and takes no lock. Replica lists up to
+ * {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is that lookup plus an array view,
+ * and {@link #replicaPositionsForToken} a copy of three ints. Changes ({@link #withNode}, {@link #withoutNode},
+ * {@link #withWeight}) return new rings; swap them with {@link LiveRing}.
  */
 public final class HashRing {
 
