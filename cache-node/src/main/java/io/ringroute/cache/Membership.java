@@ -241,7 +241,7 @@ final class Membership {
             }
             setClients(next);
             ring.set(record.ring(vnodesPerNode, replicationFactor));
-            phases.swap(record.others().isEmpty() ? WritePhase.STEADY
+            phases.swap(record.others().isEmpty() ? WritePhase.steady()
                     : new WritePhase(record.othersRing(vnodesPerNode, replicationFactor), false));
             if (record.stage() == MembershipRecord.Stage.STEADY) {
                 Set<String> kept = record.nodes().stream().map(Node::id).collect(Collectors.toSet());

@@ -166,7 +166,7 @@ final class Rebalancer {
         ring.set(after);
         phases.swap(new WritePhase(before, false)); // until every process reads the new ring
         stages.commit(before, after);
-        phases.swap(WritePhase.STEADY);
+        phases.swap(WritePhase.steady());
         stages.settle(after);
         for (Map.Entry<String, List<TokenRange>> e : lost.entrySet()) {
             if (!nodes.get(e.getKey()).dropRanges(TokenRangePredicate.of(e.getValue()))) {

@@ -35,21 +35,8 @@ final class TokenRangePredicate implements Predicate<Object, byte[]>, WireFormat
 
     /** The ranges must not overlap (the ranges of a rebalance plan never do). */
     static TokenRangePredicate of(Collection<TokenRange> ranges) {
-        record Interval(long lo, long hi) {
-        }
-        var intervals = new ArrayList<Interval>();
-        for (TokenRange r : ranges) {
-            if (r.isFullCircle()) {
-                intervals.add(new Interval(Long.MIN_VALUE, Long.MAX_VALUE));
-            } else if (r.wraps()) {
-                if (r.start() != Long.MAX_VALUE) {
-                    intervals.add(new Interval(r.start() + 1, Long.MAX_VALUE));
-                }
-                intervals.add(new Interval(Long.MIN_VALUE, r.end()));
-            } else {
-                intervals.add(new Interval(r.start() + 1, r.end()));
-            }
-        }
+        var intervals = new ArrayList<TokenRange.Interval>();
+        ranges.forEach(r -> intervals.addAll(r.intervals()));
         intervals.sort((a, b) -> Long.compare(a.lo(), b.lo()));
         long[] lo = new long[intervals.size()];
         long[] hi = new long[intervals.size()];

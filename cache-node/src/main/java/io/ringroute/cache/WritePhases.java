@@ -3,9 +3,9 @@ package io.ringroute.cache;
 /** The current {@link WritePhase}, swapped by membership changes and entered by every write. */
 final class WritePhases {
 
-    private volatile WritePhase current = WritePhase.STEADY;
+    private volatile WritePhase current = WritePhase.steady();
 
-    /** Registers a writer in the current phase; the caller must {@link WritePhase#exit()} it. */
+    /** Registers a writer in the current phase; the caller must {@link WritePhase#exit()} it on the same thread. */
     WritePhase enter() {
         for (;;) {
             WritePhase p = current;
@@ -21,17 +21,13 @@ final class WritePhases {
         return current;
     }
 
-    /** Makes {@code next} current and waits until every write that entered the old phase has finished. */
-    void swap(WritePhase next) {
+    /**
+     * Makes {@code next} current and waits until every write that entered the old phase has finished. Swaps run one
+     * at a time, so each phase is swapped out, and waited for, by one thread.
+     */
+    synchronized void swap(WritePhase next) {
         WritePhase old = current;
         current = next;
-        while (!old.idle()) {
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for writes to finish", e);
-            }
-        }
+        old.awaitIdle();
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,6 +50,8 @@ class BrowserTest {
         Path out = Path.of(System.getProperty("demo.screenshotDir", "target"));
         Files.createDirectories(out);
         String url = "http://127.0.0.1:" + DemoStack.app().port() + "/#timeline";
+        Http http = Http.anonymous();
+        List<String> nodesAtStart = cacheNodeIds(http);
 
         try (Chromium chromium = Chromium.launch(binary)) {
             Chromium.Page page = chromium.open(url);
@@ -111,7 +115,28 @@ class BrowserTest {
             assertThat(page.eval("window.cspViolations.join(', ')").asText()).as("CSP violations").isEmpty();
             System.out.println("BrowserTest: cache ring " + before + " -> " + after + ", arcs " + arcsBefore + " -> "
                     + arcsAfter + "; screenshots in " + out.toAbsolutePath());
+        } finally {
+            removeCacheNodesAddedSince(http, nodesAtStart);
         }
+    }
+
+    private static List<String> cacheNodeIds(Http http) {
+        List<String> ids = new ArrayList<>();
+        http.get("/api/ops").body().at("/cache/nodes").forEach(n -> ids.add(n.get("id").asText()));
+        return ids;
+    }
+
+    /** Leaves the shared stack as it found it: the load stopped, the cache nodes this test added removed. */
+    private static void removeCacheNodesAddedSince(Http http, List<String> nodesAtStart) {
+        assertThat(http.delete("/api/ops/load").status()).isEqualTo(200);
+        OpsViewTest.awaitCacheChangeDone(http);
+        for (String id : cacheNodeIds(http)) {
+            if (!nodesAtStart.contains(id)) {
+                assertThat(http.delete("/api/ops/cache-nodes/" + id).status()).isEqualTo(202);
+                OpsViewTest.awaitCacheChangeDone(http);
+            }
+        }
+        assertThat(cacheNodeIds(http)).containsExactlyInAnyOrderElementsOf(nodesAtStart);
     }
 
     /** Draws seven markers a second apart into a scratch chart and reports how their labels were laid out. */

@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Headless Chromium driven over the DevTools protocol: a WebSocket from java.net.http, JSON messages, nothing else.
@@ -180,16 +182,14 @@ final class Chromium implements AutoCloseable {
         }
 
         /** Polls a boolean expression until it is true; fails with the last value of {@code explain}. */
-        void waitFor(String condition, Duration timeout, String explain) throws InterruptedException {
-            long end = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < end) {
-                if (eval("!!(" + condition + ")").asBoolean()) {
-                    return;
-                }
-                Thread.sleep(200);
+        void waitFor(String condition, Duration timeout, String explain) {
+            try {
+                Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                        .until(() -> eval("!!(" + condition + ")").asBoolean());
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + condition
+                        + "; page shows: " + eval(explain), e);
             }
-            throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + condition
-                    + "; page shows: " + eval(explain));
         }
 
         byte[] screenshot() {

@@ -12,6 +12,9 @@ final class DemoStack implements BeforeAllCallback {
     /** The standbys' apply delay: long enough that a read right after a write would be stale. */
     static final Duration APPLY_DELAY = Duration.ofMillis(600);
     static final int CELEBRITY_THRESHOLD = 8;
+    /** Shards and cache nodes the stack runs with: tests that add one remove it again before they end. */
+    static final int SHARDS = 2;
+    static final int CACHE_NODES = 3;
 
     private static DemoApp app;
 
@@ -28,8 +31,8 @@ final class DemoStack implements BeforeAllCallback {
             if (app == null) {
                 DemoConfig config = DemoConfig.builder()
                         .port(0)
-                        .shards(2)
-                        .cacheNodes(3)
+                        .shards(SHARDS)
+                        .cacheNodes(CACHE_NODES)
                         .applyDelay(APPLY_DELAY)
                         .seedUsers(16)
                         .celebrityThreshold(CELEBRITY_THRESHOLD)

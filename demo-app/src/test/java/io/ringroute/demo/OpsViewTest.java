@@ -72,7 +72,7 @@ class OpsViewTest {
         assertThat(LiveTopology.lagMillis(polled)).isEqualTo(250);
     }
 
-    private static void awaitCacheChangeDone(Http http) {
+    static void awaitCacheChangeDone(Http http) {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300)).until(() -> !http.get("/api/ops")
                 .body().at("/cache/change/state").asText().equals("running"));
         assertThat(http.get("/api/ops").body().at("/cache/change/state").asText()).isEqualTo("done");

@@ -2,9 +2,6 @@ package io.ringroute.demo;
 
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShard;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 
 /**
@@ -19,22 +16,13 @@ final class ReplayPause implements AutoCloseable {
         this.standbys = standbys;
     }
 
-    static ReplayPause on(EmbeddedShard shard) throws SQLException {
-        ReplayPause pause = new ReplayPause(shard.replicas());
-        pause.run("SELECT pg_wal_replay_pause()");
-        return pause;
+    static ReplayPause on(EmbeddedShard shard) {
+        shard.replicas().forEach(EmbeddedServer::pauseReplay);
+        return new ReplayPause(shard.replicas());
     }
 
     @Override
-    public void close() throws SQLException {
-        run("SELECT pg_wal_replay_resume()");
-    }
-
-    private void run(String sql) throws SQLException {
-        for (EmbeddedServer standby : standbys) {
-            try (Connection c = standby.connect(); Statement st = c.createStatement()) {
-                st.execute(sql);
-            }
-        }
+    public void close() {
+        standbys.forEach(EmbeddedServer::resumeReplay);
     }
 }

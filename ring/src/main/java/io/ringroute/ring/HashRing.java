@@ -207,6 +207,37 @@ public final class HashRing {
     }
 
     /**
+     * The replicas as positions in {@link #nodes()}: writes the positions of the first {@code min(r, size())}
+     * replicas of the token into {@code out}, primary first, in {@link #replicasForToken(long, int)} order, and returns
+     * that count. For hot paths that keep their per-node values in an array by position (as {@link ReplicaTable}
+     * does): it copies {@code int}s from the token's precomputed row, so it allocates nothing and, unlike storing
+     * {@code Node} references into a long-lived array, pays no garbage-collector write barrier. Allocates only when
+     * the count exceeds {@link Builder#maxReplicas(int)}.
+     *
+     * @throws IllegalArgumentException if {@code r < 1} or {@code out} is shorter than the count
+     */
+    public int replicaPositionsForToken(long token, int r, int[] out) {
+        if (r < 1) {
+            throw new IllegalArgumentException("replica count r must be >= 1, was " + r);
+        }
+        int size = Math.min(r, nodes.length);
+        if (out == null || out.length < size) {
+            throw new IllegalArgumentException("output array holds " + (out == null ? "null" : out.length)
+                    + " positions, needs " + size);
+        }
+        int i = tokenIndex(token);
+        if (size > prefWidth) {
+            new PreferenceWalk(nodes, owners).fill(i, size, out, 0);
+        } else {
+            int base = i * prefWidth;
+            for (int k = 0; k < size; k++) {
+                out[k] = preferences[base + k];
+            }
+        }
+        return size;
+    }
+
+    /**
      * The position in {@link #nodes()} of the token's replica number {@code k} (0 = primary): the node
      * {@code replicasForToken(token, r).get(k)} for every {@code r > k}. Allocation-free for {@code k} below
      * {@link Builder#maxReplicas(int)}; for {@link ReplicaTable}.

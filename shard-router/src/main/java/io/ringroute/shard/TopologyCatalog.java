@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -34,26 +33,17 @@ import java.util.stream.Collectors;
 public final class TopologyCatalog implements AutoCloseable {
 
     private static final long RESHARDER_LOCK = 0x72696e67726f7574L + 2;
-    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** The step timeout of {@link #connect(CatalogSpec)}. */
     public static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofSeconds(5);
 
     private final CatalogSpec spec;
     private final String s;
-    private final String applicationName;
-    private final Duration stepTimeout;
-    private Connection c;                 // null while disconnected
-    private boolean holdsResharderLock;
-    private long backoffNanos;
-    private long retryAtNanos;
-    private String lastFailure;
+    private final CatalogConnection db;
 
     private TopologyCatalog(CatalogSpec spec, String applicationName, Duration stepTimeout) {
         this.spec = spec;
         this.s = spec.schema();
-        this.applicationName = applicationName;
-        this.stepTimeout = stepTimeout;
+        this.db = new CatalogConnection(spec, applicationName, stepTimeout);
     }
 
     /** Connects; an unreachable catalog fails with its (redacted) URL named. */
@@ -75,7 +65,7 @@ public final class TopologyCatalog implements AutoCloseable {
         }
         TopologyCatalog catalog = new TopologyCatalog(spec, applicationName, stepTimeout);
         synchronized (catalog) {
-            catalog.connection();
+            catalog.db.open();
         }
         return catalog;
     }
@@ -98,14 +88,14 @@ public final class TopologyCatalog implements AutoCloseable {
      * build its ring from it instead of routing by random vnodes.
      */
     public synchronized CatalogSnapshot initialize(ShardTopology initial) throws SQLException {
-        inTransaction("creating the catalog schema", () -> {
+        db.inTransaction("creating the catalog schema", c -> {
             try (Statement st = c.createStatement()) {
                 st.execute("SELECT pg_advisory_xact_lock(" + (RESHARDER_LOCK + 1) + ")");
                 st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
                 st.execute("CREATE TABLE IF NOT EXISTS " + s + ".topology (id int PRIMARY KEY CHECK (id = 1),"
                         + " epoch bigint NOT NULL, vnodes int NOT NULL, members text NOT NULL, target text,"
                         + " updated_at timestamptz NOT NULL DEFAULT now(), layout text, target_layout text)");
-                addLayoutColumns(st);
+                addLayoutColumns(c, st);
                 st.execute("CREATE TABLE IF NOT EXISTS " + s + ".moves (idx int PRIMARY KEY,"
                         + " range_start bigint NOT NULL, range_end bigint NOT NULL, from_shard text NOT NULL,"
                         + " to_shard text NOT NULL, state text NOT NULL, rows_copied bigint NOT NULL DEFAULT 0,"
@@ -130,7 +120,7 @@ public final class TopologyCatalog implements AutoCloseable {
      * Adds the layout columns to a topology table created before layouts, only when they are missing: ALTER TABLE
      * takes an exclusive lock even with IF NOT EXISTS, and every router runs this at start.
      */
-    private void addLayoutColumns(Statement st) throws SQLException {
+    private void addLayoutColumns(Connection c, Statement st) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_attribute WHERE attrelid = ?::regclass"
                 + " AND attname IN ('layout', 'target_layout') AND NOT attisdropped")) {
             ps.setString(1, s + ".topology");
@@ -147,7 +137,7 @@ public final class TopologyCatalog implements AutoCloseable {
 
     /** Everything, read in one snapshot. */
     public synchronized CatalogSnapshot snapshot() throws SQLException {
-        return inTransaction("reading the topology", () -> {
+        return db.inTransaction("reading the topology", c -> {
             try (Statement st = c.createStatement()) {
                 long epoch;
                 int vnodes;
@@ -192,7 +182,7 @@ public final class TopologyCatalog implements AutoCloseable {
 
     /** The current epoch only: the cheap check routers poll. */
     public synchronized long epoch() throws SQLException {
-        return call("reading the epoch", () -> {
+        return db.call("reading the epoch", c -> {
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT epoch FROM " + s + ".topology WHERE id = 1")) {
                 if (!rs.next()) {
@@ -210,11 +200,13 @@ public final class TopologyCatalog implements AutoCloseable {
      * when this catalog is closed (or its process dies).
      */
     public synchronized boolean tryLockResharder() throws SQLException {
-        return call("taking the resharder lock", () -> {
+        return db.call("taking the resharder lock", c -> {
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + RESHARDER_LOCK + ")")) {
                 rs.next();
-                holdsResharderLock |= rs.getBoolean(1);
+                if (rs.getBoolean(1)) {
+                    db.holdsSessionLock();
+                }
                 return rs.getBoolean(1);
             }
         });
@@ -226,7 +218,7 @@ public final class TopologyCatalog implements AutoCloseable {
      */
     public synchronized void beginResharding(Map<String, Double> target, Optional<TokenLayout> targetLayout,
                                              List<RangeMove> moves) throws SQLException {
-        inTransaction("recording the resharding", () -> {
+        db.inTransaction("recording the resharding", c -> {
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT target FROM " + s + ".topology WHERE id = 1 FOR UPDATE")) {
                 rs.next();
@@ -235,7 +227,7 @@ public final class TopologyCatalog implements AutoCloseable {
                 }
             }
             try (Statement st = c.createStatement()) {
-                addLayoutColumns(st);
+                addLayoutColumns(c, st);
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET target = ?,"
                     + " target_layout = ?, updated_at = now() WHERE id = 1")) {
@@ -261,7 +253,7 @@ public final class TopologyCatalog implements AutoCloseable {
     }
 
     public synchronized void setMoveState(int index, MoveState state) throws SQLException {
-        call("marking move " + index + " " + state, () -> {
+        db.call("marking move " + index + " " + state, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET state = ?,"
                     + " updated_at = now() WHERE idx = ?")) {
                 ps.setString(1, state.name());
@@ -272,7 +264,7 @@ public final class TopologyCatalog implements AutoCloseable {
     }
 
     public synchronized void addRowsCopied(int index, long rows) throws SQLException {
-        call("counting the rows of move " + index, () -> {
+        db.call("counting the rows of move " + index, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET rows_copied = rows_copied"
                     + " + ?, updated_at = now() WHERE idx = ?")) {
                 ps.setLong(1, rows);
@@ -287,7 +279,7 @@ public final class TopologyCatalog implements AutoCloseable {
      * the new owner's floor raised to {@code floorLsn}, and a notification, in one transaction.
      */
     public synchronized void handOver(int index, long newEpoch, String newOwner, long floorLsn) throws SQLException {
-        inTransaction("handing move " + index + " over to '" + newOwner + "' at epoch " + newEpoch, () -> {
+        db.inTransaction("handing move " + index + " over to '" + newOwner + "' at epoch " + newEpoch, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET epoch = ?,"
                     + " updated_at = now() WHERE id = 1 AND epoch = ?")) {
                 ps.setLong(1, newEpoch);
@@ -304,7 +296,7 @@ public final class TopologyCatalog implements AutoCloseable {
                 ps.setLong(2, floorLsn);
                 ps.executeUpdate();
             }
-            notifyRouters(newEpoch);
+            notifyRouters(c, newEpoch);
             return null;
         });
     }
@@ -314,10 +306,10 @@ public final class TopologyCatalog implements AutoCloseable {
      * one.
      */
     public synchronized long complete() throws SQLException {
-        return inTransaction("completing the resharding", () -> {
+        return db.inTransaction("completing the resharding", c -> {
             long epoch;
             try (Statement st = c.createStatement()) {
-                addLayoutColumns(st);       // a resharding begun by an earlier version
+                addLayoutColumns(c, st);       // a resharding begun by an earlier version
             }
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("UPDATE " + s + ".topology SET members = target, target = NULL,"
@@ -329,7 +321,7 @@ public final class TopologyCatalog implements AutoCloseable {
                 epoch = rs.getLong(1);
                 st.execute("DELETE FROM " + s + ".moves");
             }
-            notifyRouters(epoch);
+            notifyRouters(c, epoch);
             return epoch;
         });
     }
@@ -338,7 +330,7 @@ public final class TopologyCatalog implements AutoCloseable {
 
     /** Registers (or re-registers) a sharded table for resharding. */
     public synchronized void registerTable(ShardedTable table) throws SQLException {
-        call("registering table " + table.name(), () -> {
+        db.call("registering table " + table.name(), c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".sharded_tables (name,"
                     + " key_column, token_column, primary_key) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
                     + " key_column = EXCLUDED.key_column, token_column = EXCLUDED.token_column,"
@@ -353,7 +345,7 @@ public final class TopologyCatalog implements AutoCloseable {
     }
 
     public synchronized List<ShardedTable> tables() throws SQLException {
-        return call("reading the sharded tables", () -> {
+        return db.call("reading the sharded tables", c -> {
             List<ShardedTable> out = new ArrayList<>();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name, key_column,"
                     + " token_column, primary_key FROM " + s + ".sharded_tables ORDER BY name")) {
@@ -368,124 +360,18 @@ public final class TopologyCatalog implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        drop();
+        db.close();
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
-    private void notifyRouters(long epoch) throws SQLException {
+    private void notifyRouters(Connection c, long epoch) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
             ps.setString(1, channel());
             ps.setString(2, Long.toString(epoch));
             ps.execute();
         }
     }
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run() throws SQLException;
-    }
-
-    private <T> T inTransaction(String step, Work<T> work) throws SQLException {
-        return inTransaction(step, work, null);
-    }
-
-    /** Runs {@code work} in one transaction bounded by the step timeout, after {@code first} (if not null). */
-    private <T> T inTransaction(String step, Work<T> work, String first) throws SQLException {
-        return call(step, () -> {
-            Connection tx = c;
-            boolean auto = tx.getAutoCommit();
-            tx.setAutoCommit(false);
-            try {
-                try (Statement st = tx.createStatement()) {
-                    if (first != null) {
-                        st.execute(first);
-                    }
-                    st.execute("SET LOCAL statement_timeout = " + stepTimeout.toMillis());
-                    st.execute("SET LOCAL lock_timeout = " + stepTimeout.toMillis());
-                }
-                T result = work.run();
-                tx.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    tx.rollback();
-                } catch (SQLException r) {
-                    e.addSuppressed(r);
-                }
-                throw e;
-            } finally {
-                if (!tx.isClosed()) {
-                    tx.setAutoCommit(auto);
-                }
-            }
-        });
-    }
-
-    /**
-     * Runs {@code work} on the connection, (re)connecting first; a lost connection is dropped and reported as
-     * {@link CatalogUnavailableException} naming the step.
-     */
-    private <T> T call(String step, Work<T> work) throws SQLException {
-        connection();
-        try {
-            return work.run();
-        } catch (SQLException e) {
-            if (e instanceof CatalogUnavailableException) {
-                throw e;
-            }
-            if (ServerPool.isConnectionFailure(e) || c == null || c.isClosed()) {
-                drop();
-                lastFailure = e.getMessage();
-                throw new CatalogUnavailableException(spec, "is unavailable: " + step + " failed, the connection was"
-                        + " lost (" + e.getMessage() + ")", e);
-            }
-            if ("57014".equals(e.getSQLState()) || "55P03".equals(e.getSQLState())) {
-                throw new SQLException(step + " in the topology catalog at " + spec.server().redactedUrl()
-                        + " did not finish within its step timeout of " + stepTimeout.toMillis() + " ms", e.getSQLState(),
-                        e);
-            }
-            throw e;
-        }
-    }
-
-    private Connection connection() throws SQLException {
-        if (c != null) {
-            return c;
-        }
-        if (holdsResharderLock) {
-            throw new CatalogUnavailableException(spec, "is unavailable: the connection that held the resharder"
-                    + " lock was lost (" + lastFailure + "): this run cannot go on; resume it", null);
-        }
-        long now = System.nanoTime();
-        if (now - retryAtNanos < 0) {
-            throw new CatalogUnavailableException(spec, "is unreachable, reconnecting in "
-                    + TimeUnit.NANOSECONDS.toMillis(retryAtNanos - now) + " ms (last failure: " + lastFailure + ")",
-                    null);
-        }
-        try {
-            c = DirectConnections.open(spec.server(), applicationName);
-            backoffNanos = 0;
-            return c;
-        } catch (SQLException e) {
-            backoffNanos = backoffNanos == 0 ? FIRST_BACKOFF_NANOS : Math.min(2 * backoffNanos, MAX_BACKOFF_NANOS);
-            retryAtNanos = now + backoffNanos;
-            lastFailure = e.getMessage();
-            throw new CatalogUnavailableException(spec, "is unreachable: " + e.getMessage(), e);
-        }
-    }
-
-    private void drop() {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException e) {
-                // closing a catalog connection that already failed
-            }
-            c = null;
-        }
-    }
-
 
     private Optional<TokenLayout> layout(String text, String column) {
         if (text == null) {

@@ -1,16 +1,33 @@
 package io.ringroute.shard;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.ClientInfoStatus;
+import java.sql.Clob;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.ShardingKey;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executor;
 
 /**
- * The connection a write scope hands out: a plain primary connection whose {@code close()} first finishes the
- * write unit (drops any uncommitted work, records the commit position in the session) and only then returns it.
+ * The connection a write scope hands out: a primary connection whose {@code close()} first finishes the write
+ * unit (drops any uncommitted work, records the commit position in the session) and only then returns it to its
+ * pool. Its statements are wrapped too, so {@code statement.getConnection()} (which JDBC code and frameworks use
+ * to close or commit) is this connection, never the pooled one behind it.
  */
-final class WriteConnection {
+final class WriteConnection implements Connection {
 
     /** What happens when the application closes the connection, with autocommit back on. */
     @FunctionalInterface
@@ -18,7 +35,15 @@ final class WriteConnection {
         void run() throws SQLException;
     }
 
-    private WriteConnection() {
+    private final Connection target;
+    private final OnClose onClose;
+    private final Runnable onBroken;
+    private boolean closed;
+
+    private WriteConnection(Connection target, OnClose onClose, Runnable onBroken) {
+        this.target = target;
+        this.onClose = onClose;
+        this.onBroken = onBroken;
     }
 
     /**
@@ -27,38 +52,15 @@ final class WriteConnection {
      *                 committed (autocommit statements, a commit that failed with a connection error) is unknown
      */
     static Connection wrap(Connection target, OnClose onClose, Runnable onBroken) {
-        boolean[] closed = {false};
-        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[]{Connection.class},
-                (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "close":
-                            if (!closed[0]) {
-                                closed[0] = true;
-                                finish(target, onClose, onBroken);
-                            }
-                            return null;
-                        case "isClosed":
-                            return closed[0] || target.isClosed();
-                        case "unwrap":
-                            return ((Class<?>) args[0]).isInstance(proxy) ? proxy : invoke(target, method, args);
-                        case "isWrapperFor":
-                            return ((Class<?>) args[0]).isInstance(proxy) || (boolean) invoke(target, method, args);
-                        case "equals":
-                            return proxy == args[0];
-                        case "hashCode":
-                            return System.identityHashCode(proxy);
-                        case "toString":
-                            return "WriteConnection{" + target + "}";
-                        default:
-                            if (closed[0]) {
-                                throw new SQLException("connection is closed", "08003");
-                            }
-                            return invoke(target, method, args);
-                    }
-                });
+        return new WriteConnection(target, onClose, onBroken);
     }
 
-    private static void finish(Connection target, OnClose onClose, Runnable onBroken) throws SQLException {
+    @Override
+    public void close() throws SQLException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             if (target.isClosed()) {
                 onBroken.run();
@@ -79,11 +81,381 @@ final class WriteConnection {
         }
     }
 
-    private static Object invoke(Connection target, Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
+    @Override
+    public boolean isClosed() throws SQLException {
+        return closed || target.isClosed();
+    }
+
+    private void requireOpen() throws SQLException {
+        if (closed) {
+            throw new SQLException("connection is closed", "08003");
         }
+    }
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        requireOpen();
+        return new WriteStatement(target.createStatement(), this);
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
+        requireOpen();
+        return new WriteStatement(target.createStatement(resultSetType, resultSetConcurrency), this);
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability)
+            throws SQLException {
+        requireOpen();
+        return new WriteStatement(target.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability),
+                this);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        requireOpen();
+        return new WritePreparedStatement(target.prepareStatement(sql), this);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        requireOpen();
+        return new WritePreparedStatement(target.prepareStatement(sql, autoGeneratedKeys), this);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        requireOpen();
+        return new WritePreparedStatement(target.prepareStatement(sql, columnIndexes), this);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        requireOpen();
+        return new WritePreparedStatement(target.prepareStatement(sql, columnNames), this);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
+            throws SQLException {
+        requireOpen();
+        return new WritePreparedStatement(target.prepareStatement(sql, resultSetType, resultSetConcurrency), this);
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency,
+                                              int resultSetHoldability) throws SQLException {
+        requireOpen();
+        return new WritePreparedStatement(target.prepareStatement(sql, resultSetType, resultSetConcurrency,
+                resultSetHoldability), this);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        requireOpen();
+        return new WriteCallableStatement(target.prepareCall(sql), this);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
+        requireOpen();
+        return new WriteCallableStatement(target.prepareCall(sql, resultSetType, resultSetConcurrency), this);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency,
+                                         int resultSetHoldability) throws SQLException {
+        requireOpen();
+        return new WriteCallableStatement(target.prepareCall(sql, resultSetType, resultSetConcurrency,
+                resultSetHoldability), this);
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(this) ? iface.cast(this) : target.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || target.isWrapperFor(iface);
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        requireOpenForClientInfo();
+        target.setClientInfo(name, value);
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        requireOpenForClientInfo();
+        target.setClientInfo(properties);
+    }
+
+    private void requireOpenForClientInfo() throws SQLClientInfoException {
+        if (closed) {
+            throw new SQLClientInfoException("connection is closed", "08003", 0, Map.<String, ClientInfoStatus>of());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "WriteConnection{" + target + "}";
+    }
+
+    // ---- the rest is delegated as it is, on an open connection ---------------------------------------------
+
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        requireOpen();
+        target.abort(executor);
+    }
+
+    @Override
+    public void beginRequest() throws SQLException {
+        requireOpen();
+        target.beginRequest();
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        requireOpen();
+        target.clearWarnings();
+    }
+
+    @Override
+    public void commit() throws SQLException {
+        requireOpen();
+        target.commit();
+    }
+
+    @Override
+    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+        requireOpen();
+        return target.createArrayOf(typeName, elements);
+    }
+
+    @Override
+    public Blob createBlob() throws SQLException {
+        requireOpen();
+        return target.createBlob();
+    }
+
+    @Override
+    public Clob createClob() throws SQLException {
+        requireOpen();
+        return target.createClob();
+    }
+
+    @Override
+    public NClob createNClob() throws SQLException {
+        requireOpen();
+        return target.createNClob();
+    }
+
+    @Override
+    public SQLXML createSQLXML() throws SQLException {
+        requireOpen();
+        return target.createSQLXML();
+    }
+
+    @Override
+    public Struct createStruct(String typeName, Object[] elements) throws SQLException {
+        requireOpen();
+        return target.createStruct(typeName, elements);
+    }
+
+    @Override
+    public void endRequest() throws SQLException {
+        requireOpen();
+        target.endRequest();
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        requireOpen();
+        return target.getAutoCommit();
+    }
+
+    @Override
+    public String getCatalog() throws SQLException {
+        requireOpen();
+        return target.getCatalog();
+    }
+
+    @Override
+    public Properties getClientInfo() throws SQLException {
+        requireOpen();
+        return target.getClientInfo();
+    }
+
+    @Override
+    public String getClientInfo(String name) throws SQLException {
+        requireOpen();
+        return target.getClientInfo(name);
+    }
+
+    @Override
+    public int getHoldability() throws SQLException {
+        requireOpen();
+        return target.getHoldability();
+    }
+
+    @Override
+    public DatabaseMetaData getMetaData() throws SQLException {
+        requireOpen();
+        return target.getMetaData();
+    }
+
+    @Override
+    public int getNetworkTimeout() throws SQLException {
+        requireOpen();
+        return target.getNetworkTimeout();
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        requireOpen();
+        return target.getSchema();
+    }
+
+    @Override
+    public int getTransactionIsolation() throws SQLException {
+        requireOpen();
+        return target.getTransactionIsolation();
+    }
+
+    @Override
+    public Map<String, Class<?>> getTypeMap() throws SQLException {
+        requireOpen();
+        return target.getTypeMap();
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        requireOpen();
+        return target.getWarnings();
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        requireOpen();
+        return target.isReadOnly();
+    }
+
+    @Override
+    public boolean isValid(int value) throws SQLException {
+        requireOpen();
+        return target.isValid(value);
+    }
+
+    @Override
+    public String nativeSQL(String sql) throws SQLException {
+        requireOpen();
+        return target.nativeSQL(sql);
+    }
+
+    @Override
+    public void releaseSavepoint(Savepoint savepoint) throws SQLException {
+        requireOpen();
+        target.releaseSavepoint(savepoint);
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        requireOpen();
+        target.rollback();
+    }
+
+    @Override
+    public void rollback(Savepoint savepoint) throws SQLException {
+        requireOpen();
+        target.rollback(savepoint);
+    }
+
+    @Override
+    public void setAutoCommit(boolean enable) throws SQLException {
+        requireOpen();
+        target.setAutoCommit(enable);
+    }
+
+    @Override
+    public void setCatalog(String name) throws SQLException {
+        requireOpen();
+        target.setCatalog(name);
+    }
+
+    @Override
+    public void setHoldability(int value) throws SQLException {
+        requireOpen();
+        target.setHoldability(value);
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int value) throws SQLException {
+        requireOpen();
+        target.setNetworkTimeout(executor, value);
+    }
+
+    @Override
+    public void setReadOnly(boolean enable) throws SQLException {
+        requireOpen();
+        target.setReadOnly(enable);
+    }
+
+    @Override
+    public Savepoint setSavepoint() throws SQLException {
+        requireOpen();
+        return target.setSavepoint();
+    }
+
+    @Override
+    public Savepoint setSavepoint(String name) throws SQLException {
+        requireOpen();
+        return target.setSavepoint(name);
+    }
+
+    @Override
+    public void setSchema(String name) throws SQLException {
+        requireOpen();
+        target.setSchema(name);
+    }
+
+    @Override
+    public void setShardingKey(ShardingKey shardingKey) throws SQLException {
+        requireOpen();
+        target.setShardingKey(shardingKey);
+    }
+
+    @Override
+    public void setShardingKey(ShardingKey shardingKey, ShardingKey superShardingKey) throws SQLException {
+        requireOpen();
+        target.setShardingKey(shardingKey, superShardingKey);
+    }
+
+    @Override
+    public boolean setShardingKeyIfValid(ShardingKey shardingKey, int value) throws SQLException {
+        requireOpen();
+        return target.setShardingKeyIfValid(shardingKey, value);
+    }
+
+    @Override
+    public boolean setShardingKeyIfValid(ShardingKey shardingKey, ShardingKey superShardingKey, int value)
+            throws SQLException {
+        requireOpen();
+        return target.setShardingKeyIfValid(shardingKey, superShardingKey, value);
+    }
+
+    @Override
+    public void setTransactionIsolation(int value) throws SQLException {
+        requireOpen();
+        target.setTransactionIsolation(value);
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+        requireOpen();
+        target.setTypeMap(map);
     }
 }

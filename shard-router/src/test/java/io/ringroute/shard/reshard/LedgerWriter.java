@@ -42,6 +42,13 @@ final class LedgerWriter implements Runnable {
         return writes.get();
     }
 
+    /** A copy of the failures so far, readable while this writer runs. */
+    List<String> failuresSoFar() {
+        synchronized (failures) {
+            return List.copyOf(failures);
+        }
+    }
+
     @Override
     public void run() {
         Session session = router.session();

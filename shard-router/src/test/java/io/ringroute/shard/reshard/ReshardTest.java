@@ -354,10 +354,15 @@ class ReshardTest {
         }
     }
 
-    /** Waits until every writer has acknowledged a few more writes than it had when this was called. */
+    /**
+     * Waits until every writer has acknowledged a few more writes than it had when this was called; stops at the
+     * first writer failure, which the caller reports.
+     */
     private static void awaitEveryWriterWritesAgain(List<LedgerWriter> writers, String when) {
         int[] before = writers.stream().mapToInt(LedgerWriter::writes).toArray();
         org.awaitility.Awaitility.await("every writer writes " + when).atMost(Duration.ofSeconds(60))
+                .failFast("a writer failed " + when, () -> writers.forEach(w -> assertThat(w.failuresSoFar())
+                        .as("writer failures").isEmpty()))
                 .until(() -> java.util.stream.IntStream.range(0, before.length)
                         .allMatch(i -> writers.get(i).writes() >= before[i] + WRITES_PER_PHASE));
     }
