@@ -1,11 +1,13 @@
 package io.ringroute.demo;
 
+import static io.ringroute.shard.ConfigReader.parseBoolean;
+import static io.ringroute.shard.ConfigReader.parseInt;
+
 import io.ringroute.demo.web.WebPolicy;
+import io.ringroute.shard.ConfigReader;
 import java.io.IOException;
-import java.io.Reader;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
@@ -83,14 +84,11 @@ public final class DemoConfig {
     }
 
     /**
-     * Reads a properties file (keys as in demo-app/README.md). An unknown key is an error, so a typo never
-     * silently falls back to a default.
+     * Reads a properties file (keys as in demo-app/README.md) with the router's strict {@link ConfigReader}. An
+     * unknown key is an error, so a typo never silently falls back to a default; so is a key given twice.
      */
     public static Builder load(Path file) throws IOException {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(r);
-        }
+        ConfigReader p = ConfigReader.read(file);
         Builder b = builder();
         Map<String, BiConsumer<Builder, String>> keys = Map.ofEntries(
                 Map.entry("mode", (x, v) -> x.mode(parseMode(v))),
@@ -119,14 +117,14 @@ public final class DemoConfig {
                 Map.entry("ttl.postSeconds", (x, v) -> x.postTtl(Duration.ofSeconds(parseInt("ttl.postSeconds", v)))),
                 Map.entry("seed.users", (x, v) -> x.seedUsers(parseInt("seed.users", v))),
                 Map.entry("load.rate", (x, v) -> x.loadRate(parseInt("load.rate", v))));
-        Set<String> unknown = new TreeSet<>(p.stringPropertyNames());
+        Set<String> unknown = new TreeSet<>(p.keys());
         unknown.removeAll(keys.keySet());
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("unknown key(s) " + unknown + " in " + file
                     + "; known keys: " + new TreeSet<>(keys.keySet()));
         }
-        for (String key : p.stringPropertyNames()) {
-            keys.get(key).accept(b, p.getProperty(key).trim());
+        for (String key : p.keys()) {
+            keys.get(key).accept(b, p.optional(key));
         }
         return b;
     }
@@ -211,22 +209,6 @@ public final class DemoConfig {
             case "external" -> Mode.EXTERNAL;
             default -> throw new IllegalArgumentException("mode must be 'embedded' or 'external', was '" + v + "'");
         };
-    }
-
-    private static boolean parseBoolean(String key, String v) {
-        return switch (v) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException(key + " must be true or false, was '" + v + "'");
-        };
-    }
-
-    private static int parseInt(String key, String v) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be an integer, was '" + v + "'");
-        }
     }
 
     static List<CacheNodeAddress> parseNodes(String v) {

@@ -16,9 +16,10 @@ import java.util.stream.Collectors;
  * clockwise after their own token ({@link KeyHash}).
  *
  * <p>Lookups read sorted primitive arrays: {@link #primary} looks the key's token up in an index on the tokens' top
- * bits and scans the few tokens of its bucket; it allocates nothing and takes no lock. Replica lists up to {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is a
- * binary search plus an array view. Changes ({@link #withNode}, {@link #withoutNode}, {@link #withWeight}) return
- * new rings; swap them with {@link LiveRing}.
+ * bits and scans the few tokens of its bucket; it allocates nothing and takes no lock. Replica lists up to
+ * {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is that lookup plus an array view,
+ * and {@link #replicaPositionsForToken} a copy of three ints. Changes ({@link #withNode}, {@link #withoutNode},
+ * {@link #withWeight}) return new rings; swap them with {@link LiveRing}.
  */
 public final class HashRing {
 
@@ -202,6 +203,37 @@ public final class HashRing {
         int base = tokenIndex(token) * prefWidth;
         for (int k = 0; k < size; k++) {
             out[k] = nodes[preferences[base + k]];
+        }
+        return size;
+    }
+
+    /**
+     * The replicas as positions in {@link #nodes()}: writes the positions of the first {@code min(r, size())}
+     * replicas of the token into {@code out}, primary first, in {@link #replicasForToken(long, int)} order, and returns
+     * that count. For hot paths that keep their per-node values in an array by position (as {@link ReplicaTable}
+     * does): it copies {@code int}s from the token's precomputed row, so it allocates nothing and, unlike storing
+     * {@code Node} references into a long-lived array, pays no garbage-collector write barrier. Allocates only when
+     * the count exceeds {@link Builder#maxReplicas(int)}.
+     *
+     * @throws IllegalArgumentException if {@code r < 1} or {@code out} is shorter than the count
+     */
+    public int replicaPositionsForToken(long token, int r, int[] out) {
+        if (r < 1) {
+            throw new IllegalArgumentException("replica count r must be >= 1, was " + r);
+        }
+        int size = Math.min(r, nodes.length);
+        if (out == null || out.length < size) {
+            throw new IllegalArgumentException("output array holds " + (out == null ? "null" : out.length)
+                    + " positions, needs " + size);
+        }
+        int i = tokenIndex(token);
+        if (size > prefWidth) {
+            new PreferenceWalk(nodes, owners).fill(i, size, out, 0);
+        } else {
+            int base = i * prefWidth;
+            for (int k = 0; k < size; k++) {
+                out[k] = preferences[base + k];
+            }
         }
         return size;
     }

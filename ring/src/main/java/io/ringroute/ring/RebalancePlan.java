@@ -64,11 +64,7 @@ public final class RebalancePlan {
         if (moves.isEmpty()) {
             return Optional.empty();
         }
-        int i = Arrays.binarySearch(moveEnds, token);
-        if (i < 0) {
-            i = -i - 1;
-        }
-        RangeMove candidate = i < moves.size() ? moves.get(i) : moves.get(0);
+        RangeMove candidate = moves.get(TokenSearch.arcIndex(moveEnds, token));
         return candidate.range().contains(token) ? Optional.of(candidate) : Optional.empty();
     }
 

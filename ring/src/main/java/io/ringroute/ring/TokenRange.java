@@ -1,5 +1,7 @@
 package io.ringroute.ring;
 
+import java.util.List;
+
 /**
  * A half-open arc of the token circle, {@code (start, end]}: it excludes {@code start} and includes {@code end},
  * walking upwards from {@code start} and wrapping from {@link Long#MAX_VALUE} to {@link Long#MIN_VALUE}.
@@ -33,6 +35,39 @@ public record TokenRange(long start, long end) {
             return token > start || token <= end;
         }
         return true;
+    }
+
+    /**
+     * This range as closed intervals that do not wrap, in walking order from {@code start}: {@code [start + 1, end]}
+     * for a plain range; {@code [start + 1, Long.MAX_VALUE]} then {@code [Long.MIN_VALUE, end]} for a wrapping one
+     * (only the second when {@code start} is {@code Long.MAX_VALUE}); {@code [Long.MIN_VALUE, Long.MAX_VALUE]} for
+     * the whole circle. For a store that filters by {@code token BETWEEN lo AND hi}.
+     */
+    public List<Interval> intervals() {
+        if (start < end) {
+            return List.of(new Interval(start + 1, end));
+        }
+        if (start == end) {
+            return List.of(new Interval(Long.MIN_VALUE, Long.MAX_VALUE));
+        }
+        if (start == Long.MAX_VALUE) {
+            return List.of(new Interval(Long.MIN_VALUE, end));
+        }
+        return List.of(new Interval(start + 1, Long.MAX_VALUE), new Interval(Long.MIN_VALUE, end));
+    }
+
+    /**
+     * A closed interval {@code [lo, hi]} of tokens that does not wrap ({@code lo <= hi}).
+     *
+     * @param lo the smallest token in it
+     * @param hi the largest token in it
+     */
+    public record Interval(long lo, long hi) {
+        public Interval {
+            if (lo > hi) {
+                throw new IllegalArgumentException("interval [" + lo + ", " + hi + "] is empty: lo must be <= hi");
+            }
+        }
     }
 
     /** The number of tokens in the range as an unsigned 64-bit value; the whole circle (2^64) reports 0. */

@@ -41,7 +41,7 @@ class TokenIndexTest {
     }
 
     @Test
-    void aCrowdedBucketFallsBackToTheBinarySearchWithTheSameResult() {
+    void aCrowdedBucketIsScannedToTheSameResult() {
         // 64 tokens within 64 units of each other: one bucket holds them all
         long[] tokens = IntStream.range(0, 64).mapToLong(i -> 1_000_000L + i).toArray();
         TokenIndex index = new TokenIndex(tokens);
@@ -51,7 +51,7 @@ class TokenIndexTest {
     }
 
     @Test
-    void ringLookupsMatchTheBinarySearchOnBothPlacements() {
+    void ringLookupsAndReplicaPositionsMatchTheBinarySearchOnBothPlacements() {
         TokenLayout layout = TokenLayout.empty(32, 3);
         for (int i = 0; i < 12; i++) {
             layout = layout.withNode(Node.of("n" + i));
@@ -64,6 +64,8 @@ class TokenIndexTest {
             long[] tokens = ring.tokens();
             var ranges = ring.ranges();
             Node[] out = new Node[3];
+            int[] positions = new int[3];
+            var nodes = ring.nodes();
             for (int k = 0; k < 20_000; k++) {
                 long key = k % 2 == 0 ? random.nextLong() : tokens[random.nextInt(tokens.length)];
                 int arc = TokenSearch.arcIndex(tokens, key);
@@ -71,7 +73,27 @@ class TokenIndexTest {
                 ring.replicasForToken(key, 3, out);
                 assertThat(out).containsExactlyElementsOf(ring.replicasForToken(key, 3));
                 assertThat(out[0]).isEqualTo(ranges.get(arc).owner());
+                assertThat(ring.replicaPositionsForToken(key, 3, positions)).isEqualTo(3);
+                for (int j = 0; j < 3; j++) {
+                    assertThat(nodes.get(positions[j])).isEqualTo(out[j]);
+                }
             }
+        }
+    }
+
+    @Test
+    void replicaPositionsRejectAShortArrayAndWalkBeyondThePrecomputedLists() {
+        HashRing ring = HashRing.builder().vnodesPerNode(16).maxReplicas(2)
+                .nodes(IntStream.range(0, 5).mapToObj(i -> Node.of("n" + i)).toList()).build();
+        assertThatThrownBy(() -> ring.replicaPositionsForToken(1, 3, new int[2]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds 2 positions, needs 3");
+        assertThatThrownBy(() -> ring.replicaPositionsForToken(1, 0, new int[2]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("was 0");
+        int[] positions = new int[9];
+        assertThat(ring.replicaPositionsForToken(42, 9, positions)).isEqualTo(5);
+        var expected = ring.replicasForToken(42, 9);
+        for (int j = 0; j < 5; j++) {
+            assertThat(ring.nodes().get(positions[j])).isEqualTo(expected.get(j));
         }
     }
 

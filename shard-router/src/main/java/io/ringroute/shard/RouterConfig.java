@@ -2,6 +2,9 @@ package io.ringroute.shard;
 
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.TokenLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -91,7 +94,7 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
         } catch (IllegalArgumentException e) {
             throw in.error(e.getMessage());
         }
-        TokenLayout layout = in.layout("layout.");
+        TokenLayout layout = layout(in, "layout.");
         in.rejectUnknown("layout.", "file, text");
         if (layout != null) {
             topology.layout(layout);
@@ -105,9 +108,9 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
             try {
                 ShardSpec.Builder shard = ShardSpec.builder(name)
                         .weight(in.doubleValue(prefix + "weight", 1.0))
-                        .primary(in.server(prefix + "primary.", "the primary of shard '" + name + "'"));
+                        .primary(server(in, prefix + "primary.", "the primary of shard '" + name + "'"));
                 for (String i : in.children(prefix + "replicas.")) {
-                    shard.replica(in.server(prefix + "replicas." + i + ".",
+                    shard.replica(server(in, prefix + "replicas." + i + ".",
                             "replica " + i + " of shard '" + name + "'"));
                 }
                 in.rejectUnknown(prefix, "weight, primary.*, replicas.<n>.*");
@@ -131,7 +134,7 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
         if (!in.children("catalog.").isEmpty()) {
             String schema = in.optional("catalog.schema");
             Duration catalogPoll = in.duration("catalog.pollInterval", CatalogSpec.DEFAULT_POLL_INTERVAL);
-            ServerSpec server = in.server("catalog.", "the catalog");
+            ServerSpec server = server(in, "catalog.", "the catalog");
             try {
                 catalog = Optional.of(new CatalogSpec(server, schema == null ? CatalogSpec.DEFAULT_SCHEMA : schema,
                         catalogPoll));
@@ -153,5 +156,64 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
         } catch (IllegalArgumentException e) {
             throw in.error(e.getMessage());
         }
+    }
+
+    /**
+     * The token layout named by {@code <prefix>file} (a path, relative to the configuration file's directory) or
+     * {@code <prefix>text} (the layout's text itself), checked by {@link TokenLayout#parse}; null when neither is
+     * set. A bad checksum, a malformed layout or an unreadable file fails naming the key.
+     */
+    private static TokenLayout layout(ConfigReader in, String prefix) {
+        String file = in.optional(prefix + "file");
+        String text = in.optional(prefix + "text");
+        if (file != null && text != null) {
+            throw in.error("set " + prefix + "file or " + prefix + "text, not both");
+        }
+        if (file == null && text == null) {
+            return null;
+        }
+        String key = file != null ? prefix + "file" : prefix + "text";
+        if (file != null) {
+            Path path = in.directory().resolve(file);
+            try {
+                text = Files.readString(path, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw in.error(key + ": cannot read the token layout file " + path + " (" + e.getMessage() + ")");
+            }
+        }
+        try {
+            return TokenLayout.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw in.error(key + ": " + e.getMessage());
+        }
+    }
+
+    /** A server's fields under a prefix such as {@code shards.a.primary.}. */
+    private static ServerSpec server(ConfigReader in, String prefix, String what) {
+        ServerSpec.Builder b;
+        try {
+            b = ServerSpec.builder(in.required(prefix + "url", what + " needs a JDBC URL"));
+            String user = in.optional(prefix + "user");
+            if (user != null) {
+                b.user(user);
+            }
+            b.password(in.optional(prefix + "password"));
+            if (in.has(prefix + "maxPoolSize")) {
+                b.maxPoolSize(in.intValue(prefix + "maxPoolSize", 0));
+            }
+            if (in.has(prefix + "minIdle")) {
+                b.minIdle(in.intValue(prefix + "minIdle", 0));
+            }
+            if (in.has(prefix + "connectionTimeout")) {
+                b.connectionTimeout(in.duration(prefix + "connectionTimeout", null));
+            }
+            if (in.has(prefix + "socketTimeout")) {
+                b.socketTimeout(in.duration(prefix + "socketTimeout", null));
+            }
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith(in.source()) ? e : in.error(prefix + "*: " + e.getMessage());
+        }
+        in.rejectUnknown(prefix, "url, user, password, maxPoolSize, minIdle, connectionTimeout, socketTimeout");
+        return b.build();
     }
 }

@@ -2,6 +2,7 @@ package io.ringroute.shard;
 
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.RangeMove;
+import io.ringroute.ring.TokenSearch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -80,13 +81,6 @@ final class RoutingTable {
     }
 
     ShardServers shardFor(long token) {
-        int i = Arrays.binarySearch(ends, token);
-        if (i < 0) {
-            i = -i - 1;
-            if (i == ends.length) {
-                i = 0;
-            }
-        }
-        return shards[owners[i]];
+        return shards[owners[TokenSearch.arcIndex(ends, token)]];
     }
 }

@@ -1,6 +1,6 @@
 package io.ringroute.shard;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -15,7 +15,6 @@ final class ShardServers implements AutoCloseable {
     final ServerPool[] replicas;
     final LongAdder fallbacks = new LongAdder();
     private final LongAdder[] fallbacksByReason = new LongAdder[FallbackReason.values().length];
-    private final AtomicInteger rotation = new AtomicInteger();
     /**
      * The primary's LSN right after the last resharding cutover that moved rows here: a replica below it may lack
      * moved rows, so it serves no SESSION or bounded read. 0 when nothing ever moved here.
@@ -61,7 +60,8 @@ final class ShardServers implements AutoCloseable {
 
     /**
      * The replica a read of this consistency may use, or null for the primary. Among eligible replicas the one that
-     * has replayed the most wins; ties go round-robin.
+     * has replayed the most wins; ties go to the first found from a random start, so reads spread evenly over
+     * them. The start comes from the calling thread's own generator: no counter that every reader writes.
      */
     ServerPool replicaFor(Consistency consistency, ConsistencyToken token) {
         ServerPool[] rs = replicas;
@@ -76,7 +76,7 @@ final class ShardServers implements AutoCloseable {
         }
         long floor = level == Consistency.Level.EVENTUAL ? 0 : floorLsn;
         long now = level == Consistency.Level.BOUNDED_STALENESS ? System.nanoTime() : 0;
-        int start = (rotation.getAndIncrement() & Integer.MAX_VALUE) % n;
+        int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
         ServerPool best = null;
         long bestLsn = 0;
         for (int i = 0; i < n; i++) {

@@ -6,8 +6,10 @@ import io.ringroute.ring.RebalancePlan;
 import io.ringroute.ring.ReplicaChange;
 import io.ringroute.ring.ReplicaSet;
 import io.ringroute.ring.TokenPlacement;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * Our {@link HashRing} with random vnodes or balanced allocation; the only scheme with exact shares and exact
@@ -56,9 +58,28 @@ final class RingRouter implements KeyRouter {
         return set.size();
     }
 
+    /**
+     * The ring changed one node at a time ({@code withoutNode}, {@code withNode}, {@code withWeight}), which
+     * rebuilds incrementally and gives the ring a build from scratch would (the placement evolves the same way).
+     */
     @Override
     public KeyRouter with(Membership next) {
-        return new RingRouter(ring.placement(), maxReplicas, next);
+        HashRing changed = ring;
+        Set<String> staying = new HashSet<>(next.ids());
+        for (Node n : ring.nodes()) {
+            if (!staying.contains(n.id())) {
+                changed = changed.withoutNode(n.id());
+            }
+        }
+        for (Member m : next.members()) {
+            Node have = changed.node(m.id()).orElse(null);
+            if (have == null) {
+                changed = changed.withNode(Node.of(m.id(), m.weight()));
+            } else if (Double.compare(have.weight(), m.weight()) != 0) {
+                changed = changed.withWeight(m.id(), m.weight());
+            }
+        }
+        return new RingRouter(changed, maxReplicas);
     }
 
     /** From {@link RebalancePlan}: the arcs whose primary (r = 1) or replica set (r > 1) changes. */

@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Issue 13's lookup targets: the ring's token lookup against hash4j's JumpBackHash given the same 64-bit hash
  * ({@link KeyHash#token} of the 8192 distinct 16-char keys of {@link LookupKeys}, precomputed), for random vnodes (256 per node) and balanced
- * allocation (32 per node), at 100 and 1000 nodes; and replicas(3) written into the caller's array. Run with
+ * allocation (32 per node), at 100 and 1000 nodes; and replicas(3) written into the caller's array, as nodes and as
+ * ring positions. Run with
  * {@code -prof gc} for B/op.
  *
  * <p>Growing a 1000-node allocated layout takes minutes, so the layout is cached as text in
@@ -52,6 +53,7 @@ public class TokenLookupBenchmark {
     private ConsistentBucketHasher jumpBack;
     private long[] hashes;
     private final Node[] out = new Node[3];
+    private final int[] positions = new int[3];
     private int next;
 
     @Setup
@@ -101,5 +103,12 @@ public class TokenLookupBenchmark {
     public Node ringReplicas3IntoArray() {
         ring.replicasForToken(hashes[next++ & LookupKeys.MASK], 3, out);
         return out[2];
+    }
+
+    /** replicas(3) as positions in {@code ring.nodes()}: ints copied, no reference stores (no GC write barrier). */
+    @Benchmark
+    public int ringReplicas3IntoPositions() {
+        ring.replicaPositionsForToken(hashes[next++ & LookupKeys.MASK], 3, positions);
+        return positions[2];
     }
 }

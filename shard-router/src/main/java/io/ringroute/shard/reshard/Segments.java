@@ -16,15 +16,7 @@ record Segments(List<long[]> parts) {
     }
 
     static Segments of(TokenRange r) {
-        long start = r.start();
-        long end = r.end();
-        if (start < end) {
-            return between(start + 1, end);
-        }
-        if (start == Long.MAX_VALUE) {
-            return between(Long.MIN_VALUE, end);
-        }
-        return new Segments(List.of(new long[]{start + 1, Long.MAX_VALUE}, new long[]{Long.MIN_VALUE, end}));
+        return new Segments(r.intervals().stream().map(i -> new long[]{i.lo(), i.hi()}).toList());
     }
 
     static Segments of(List<TokenRange> ranges) {

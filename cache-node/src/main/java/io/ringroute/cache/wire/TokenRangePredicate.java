@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
@@ -18,7 +18,7 @@ import java.util.Map;
  * one binary search. It travels as {@code IdentifiedDataSerializable} ({@link WireFormat}); a received one is
  * checked to be such a sorted list before it is used.
  */
-final class TokenRangePredicate implements Predicate<Object, byte[]>, WireFormat.Type {
+public final class TokenRangePredicate implements Predicate<Object, byte[]>, WireFormat.Type {
 
     private long[] lo;
     private long[] hi;
@@ -34,22 +34,9 @@ final class TokenRangePredicate implements Predicate<Object, byte[]>, WireFormat
     }
 
     /** The ranges must not overlap (the ranges of a rebalance plan never do). */
-    static TokenRangePredicate of(Collection<TokenRange> ranges) {
-        record Interval(long lo, long hi) {
-        }
-        var intervals = new ArrayList<Interval>();
-        for (TokenRange r : ranges) {
-            if (r.isFullCircle()) {
-                intervals.add(new Interval(Long.MIN_VALUE, Long.MAX_VALUE));
-            } else if (r.wraps()) {
-                if (r.start() != Long.MAX_VALUE) {
-                    intervals.add(new Interval(r.start() + 1, Long.MAX_VALUE));
-                }
-                intervals.add(new Interval(Long.MIN_VALUE, r.end()));
-            } else {
-                intervals.add(new Interval(r.start() + 1, r.end()));
-            }
-        }
+    public static TokenRangePredicate of(Collection<TokenRange> ranges) {
+        var intervals = new ArrayList<TokenRange.Interval>();
+        ranges.forEach(r -> intervals.addAll(r.intervals()));
         intervals.sort((a, b) -> Long.compare(a.lo(), b.lo()));
         long[] lo = new long[intervals.size()];
         long[] hi = new long[intervals.size()];
