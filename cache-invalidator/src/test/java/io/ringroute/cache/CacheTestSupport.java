@@ -1,5 +1,7 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.node.CacheNode;
+import io.ringroute.cache.wire.Versioned;
 import io.ringroute.testsupport.TcpProxy;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -1,5 +1,8 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.node.CacheNode;
+import io.ringroute.cache.wire.CacheKeys;
+import io.ringroute.cache.wire.ClusterSecret;
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.KeyHash;
 import io.ringroute.ring.Node;

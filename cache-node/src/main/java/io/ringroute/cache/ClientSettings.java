@@ -1,5 +1,6 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.ClusterSecret;
 import java.time.Duration;
 import java.util.Map;
 
@@ -21,7 +22,7 @@ record ClientSettings(Duration connectTimeout, Duration callTimeout, int ejectAf
         clientProperties = Map.copyOf(clientProperties);
     }
 
-    /** Default latency ejection and tombstone lifetime: for a one-off client such as the node's health check. */
+    /** Default latency ejection and tombstone lifetime: for a one-off link to one node. */
     ClientSettings(Duration connectTimeout, Duration callTimeout, int ejectAfter, Duration probeInitial,
                    Duration probeMax, Map<String, String> clientProperties, ClusterSecret secret) {
         this(connectTimeout, callTimeout, ejectAfter, probeInitial, probeMax, SLOW_CALL_THRESHOLD, SLOW_CALLS,

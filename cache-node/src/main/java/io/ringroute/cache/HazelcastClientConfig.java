@@ -1,5 +1,7 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.CoherenceSerializables;
+import io.ringroute.cache.wire.WireFormat;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.client.config.RoutingMode;

@@ -1,5 +1,8 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.LeaseAcquire;
+import io.ringroute.cache.wire.LeaseEnd;
+import io.ringroute.cache.wire.Versioned;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;

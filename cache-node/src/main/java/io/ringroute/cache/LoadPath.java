@@ -1,5 +1,7 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.CacheKeys;
+import io.ringroute.cache.wire.Versioned;
 import java.util.function.Supplier;
 
 /**

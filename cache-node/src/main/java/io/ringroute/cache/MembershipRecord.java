@@ -1,5 +1,6 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.Versioned;
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.Node;
 import io.ringroute.ring.TokenLayout;

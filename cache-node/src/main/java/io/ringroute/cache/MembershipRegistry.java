@@ -1,5 +1,6 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.Versioned;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

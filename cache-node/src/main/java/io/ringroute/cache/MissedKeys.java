@@ -1,7 +1,11 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.CacheKeys;
+import io.ringroute.cache.wire.RangeEntries;
+import io.ringroute.cache.wire.TokenRangePredicate;
+import io.ringroute.cache.wire.Versioned;
+import io.ringroute.cache.wire.VersionedWrite;
 import com.hazelcast.map.IMap;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,20 +65,9 @@ final class MissedKeys {
             return all;
         }
         if (purgeAll) {
-            return new RangeEntries(new Object[0], new byte[0][], new long[0]);
+            return new RangeEntries();
         }
-        int n = 0;
-        Object[] keys = new Object[all.size()];
-        byte[][] values = new byte[all.size()][];
-        long[] ttl = new long[all.size()];
-        for (int i = 0; i < all.size(); i++) {
-            if (!missed.contains(CacheKeys.identity(all.keys[i]))) {
-                keys[n] = all.keys[i];
-                values[n] = all.values[i];
-                ttl[n++] = all.ttlMillis[i];
-            }
-        }
-        return new RangeEntries(Arrays.copyOf(keys, n), Arrays.copyOf(values, n), Arrays.copyOf(ttl, n));
+        return all.keeping(key -> !missed.contains(CacheKeys.identity(key)));
     }
 
     /**

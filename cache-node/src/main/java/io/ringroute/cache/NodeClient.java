@@ -1,5 +1,12 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.WireFormat;
+import io.ringroute.cache.wire.RangeEntries;
+import io.ringroute.cache.wire.RangeExport;
+import io.ringroute.cache.wire.RangeImport;
+import io.ringroute.cache.wire.TokenRangePredicate;
+import io.ringroute.cache.wire.Versioned;
+import io.ringroute.cache.wire.VersionedWrite;
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
@@ -69,7 +76,7 @@ final class NodeClient implements AutoCloseable {
         void refill(NodeClient node);
     }
 
-    /** Without peers, for a one-off client (the node's health check): it repairs nothing from elsewhere. */
+    /** Without peers, for a one-off link to one node (tests of the range transfer): it repairs nothing from elsewhere. */
     NodeClient(Node node, ClientSettings settings, ScheduledExecutorService scheduler, Consumer<NodeEvent> events) {
         this(node, settings, scheduler, events, NO_PEERS, new EjectionBudget(() -> 1));
     }
@@ -387,7 +394,7 @@ final class NodeClient implements AutoCloseable {
 
     private <T> T submit(Callable<T> task) {
         try {
-            return connectedClient().getExecutorService(CacheNode.WARMING_EXECUTOR).submit(task)
+            return connectedClient().getExecutorService(WireFormat.WARMING_EXECUTOR).submit(task)
                     .get(settings.transferTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             failed(new NodeFailure(node.id(), e), System.nanoTime());
@@ -534,11 +541,6 @@ final class NodeClient implements AutoCloseable {
         return before != null && !before.equals(now);
     }
 
-    /** The number of entries the node holds (one call). */
-    int size() {
-        return connectedMap().size();
-    }
-
     /**
      * Brings the keys this node missed up to date from its peers (periodically while up, and before it rejoins):
      * the newest version another replica holds is written here if newer; a key no peer holds is deleted here. Then
@@ -571,7 +573,7 @@ final class NodeClient implements AutoCloseable {
                 }
             }
         });
-        map = c.getMap(CacheNode.MAP_NAME);
+        map = c.getMap(WireFormat.MAP_NAME);
         client = c;
         clientInstance = c.getName();
         listenTo(c);

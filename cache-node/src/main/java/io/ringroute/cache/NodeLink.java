@@ -1,5 +1,9 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.ClusterSecret;
+import io.ringroute.cache.wire.CoherenceSerializables;
+import io.ringroute.cache.wire.Invalidate;
+import io.ringroute.cache.wire.WireFormat;
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig.ReconnectMode;
@@ -130,6 +134,19 @@ public final class NodeLink implements AutoCloseable {
         }
     }
 
+    /** The number of entries the node holds; throws unless it answered in time. */
+    public int size() {
+        IMap<Object, byte[]> m = connected();
+        try {
+            return CompletableFuture.supplyAsync(m::size).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw failed("size", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed("size", e);
+        }
+    }
+
     /** Empties the node; throws unless it was confirmed. */
     public void clear() {
         IMap<Object, byte[]> m = connected();
@@ -160,7 +177,7 @@ public final class NodeLink implements AutoCloseable {
                 c.shutdown();
             }
             client = HazelcastClient.newHazelcastClient(config());
-            map = client.getMap(CacheNode.MAP_NAME);
+            map = client.getMap(WireFormat.MAP_NAME);
             backoffMillis = 0;
             return map;
         } catch (RuntimeException e) {

@@ -1,5 +1,8 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.CacheKeys;
+import io.ringroute.cache.wire.RangeEntries;
+import io.ringroute.cache.wire.TokenRangePredicate;
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.LiveRing;
 import io.ringroute.ring.Node;

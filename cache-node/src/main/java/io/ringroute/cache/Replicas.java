@@ -1,5 +1,7 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.CacheKeys;
+import io.ringroute.cache.wire.Versioned;
 import io.ringroute.ring.LiveRing;
 import io.ringroute.ring.Node;
 import io.ringroute.ring.ReplicaTable;

@@ -1,5 +1,6 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.CacheKeys;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,5 +1,7 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.wire.CacheKeys;
+import io.ringroute.cache.wire.Versioned;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;

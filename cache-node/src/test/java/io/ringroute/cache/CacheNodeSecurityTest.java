@@ -1,5 +1,11 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.node.CacheNode;
+import io.ringroute.cache.node.CacheNodeConfig;
+import io.ringroute.cache.wire.ClusterSecret;
+import io.ringroute.cache.wire.RangeEntries;
+import io.ringroute.cache.wire.TokenRangePredicate;
+import io.ringroute.cache.wire.WireFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -49,7 +55,7 @@ class CacheNodeSecurityTest {
             HazelcastInstance attacker = plainClient(CacheNode.clusterName(node.name()), node.address());
             try {
                 ForeignTask.RUNS.set(0);
-                assertThatThrownBy(() -> attacker.getExecutorService(CacheNode.WARMING_EXECUTOR)
+                assertThatThrownBy(() -> attacker.getExecutorService(WireFormat.WARMING_EXECUTOR)
                         .submit(new ForeignTask()).get(30, TimeUnit.SECONDS))
                         .isInstanceOf(ExecutionException.class)
                         .hasMessageContaining(ForeignTask.class.getName() + " is not allowed");
@@ -181,7 +187,7 @@ class CacheNodeSecurityTest {
             HazelcastInstance attacker = plainClient(CacheNode.clusterName(node.name()), node.address());
             try {
                 // Claims 2^31-1 entries and sends none: read as a RangeImport, it must not reserve room for them.
-                assertThatThrownBy(() -> attacker.getExecutorService(CacheNode.WARMING_EXECUTOR)
+                assertThatThrownBy(() -> attacker.getExecutorService(WireFormat.WARMING_EXECUTOR)
                         .submit(new ForgedImport(Integer.MAX_VALUE)).get(30, TimeUnit.SECONDS))
                         .isInstanceOf(ExecutionException.class);
                 IMap<Object, byte[]> map = attacker.getMap(CacheNode.MAP_NAME);

@@ -1,5 +1,8 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.node.CacheNode;
+import io.ringroute.cache.node.CacheNodeConfig;
+import io.ringroute.cache.node.MaxSize;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -14,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Real in-process cache nodes for tests: free ports, few threads, quiet logs. */
-final class TestNodes {
+public final class TestNodes {
 
     private static final AtomicInteger SEQ = new AtomicInteger();
 
@@ -22,11 +25,11 @@ final class TestNodes {
     }
 
     /** A node with a unique name starting with {@code prefix}, on a free port, bounded generously. */
-    static CacheNode start(String prefix) {
+    public static CacheNode start(String prefix) {
         return start(prefix + "-" + SEQ.incrementAndGet(), freePort());
     }
 
-    static CacheNode start(String name, int port) {
+    public static CacheNode start(String name, int port) {
         CacheNodeConfig.Builder b = CacheNodeConfig.builder(name).port(port).maxSize(MaxSize.entries(2_000_000))
                 .ttl(Duration.ofHours(1));
         for (String p : List.of("hazelcast.io.thread.count", "hazelcast.operation.thread.count",
@@ -65,7 +68,7 @@ final class TestNodes {
      * The command that runs {@code main} in a child JVM on this module's test class path, with this JVM's
      * --add-opens / --add-exports (the module's surefire argLine, which the node jar's manifest has).
      */
-    static List<String> javaCommand(Class<?> main) {
+    public static List<String> javaCommand(Class<?> main) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> in = ManagementFactory.getRuntimeMXBean().getInputArguments();
@@ -84,7 +87,7 @@ final class TestNodes {
         return command;
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();

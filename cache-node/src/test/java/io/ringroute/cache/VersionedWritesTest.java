@@ -1,5 +1,8 @@
 package io.ringroute.cache;
 
+import io.ringroute.cache.node.CacheNode;
+import io.ringroute.cache.wire.LeaseAcquire;
+import io.ringroute.cache.wire.Versioned;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,8 +1,8 @@
 package io.ringroute.demo;
 
-import io.ringroute.cache.CacheNode;
-import io.ringroute.cache.CacheNodeConfig;
-import io.ringroute.cache.MaxSize;
+import io.ringroute.cache.node.CacheNode;
+import io.ringroute.cache.node.CacheNodeConfig;
+import io.ringroute.cache.node.MaxSize;
 import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedServer;

@@ -2,7 +2,7 @@ package io.ringroute.demo;
 
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheClusterListener;
-import io.ringroute.cache.CacheNode;
+import io.ringroute.cache.node.CacheNode;
 import io.ringroute.cache.CacheStats;
 import io.ringroute.cache.NodeStats;
 import io.ringroute.cache.RebalanceProgress;

@@ -34,18 +34,14 @@ class PooledTokenResetTest {
 
     @BeforeAll
     void start() throws SQLException {
-        ShardTopology.Builder b = ShardTopology.builder();
         for (EmbeddedShard s : cluster.shards()) {
-            ServerSpec p = s.primary().spec();
-            b.shard(ShardSpec.builder(s.name()).primary(ServerSpec.builder(p.url()).user(p.user())
-                    .password(p.password()).maxPoolSize(1).minIdle(0).build()).build());
             try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
                 st.execute("DROP TABLE IF EXISTS " + TABLE);
                 st.execute("CREATE TABLE " + TABLE + " (k text PRIMARY KEY, ring_token bigint"
                         + " DEFAULT NULLIF(current_setting('ringroute.token', true), '')::bigint)");
             }
         }
-        onePerPool = b.build();
+        onePerPool = OnePerPool.topology(cluster);
         catalogServer = cluster.startStandalone("token-reset-catalog");
     }
 

@@ -34,11 +34,7 @@ class WriteUnitEndTest {
 
     @BeforeAll
     void start() throws SQLException {
-        ShardTopology.Builder b = ShardTopology.builder();
         for (EmbeddedShard s : cluster.shards()) {
-            ServerSpec p = s.primary().spec();
-            b.shard(ShardSpec.builder(s.name()).primary(ServerSpec.builder(p.url()).user(p.user())
-                    .password(p.password()).maxPoolSize(1).minIdle(0).build()).build());
             try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
                 st.execute("DROP TABLE IF EXISTS " + TABLE);
                 // Deferred: a duplicate is refused by the COMMIT, not by the INSERT.
@@ -47,7 +43,7 @@ class WriteUnitEndTest {
                         + " UNIQUE (k) DEFERRABLE INITIALLY DEFERRED)");
             }
         }
-        onePerPool = b.build();
+        onePerPool = OnePerPool.topology(cluster);
         catalogServer = cluster.startStandalone("unit-end-catalog");
     }
 

@@ -291,7 +291,7 @@ public final class CacheChaos implements Callable<Integer> {
     }
 
     private Process startNode(String id, int port, Path dir) throws IOException {
-        return java(dir.resolve("node-" + id + ".out"), "io.ringroute.cache.CacheNodeMain", "--name", id,
+        return java(dir.resolve("node-" + id + ".out"), "io.ringroute.cache.node.CacheNodeMain", "--name", id,
                 "--port", Integer.toString(port), "--max-size", "1m", "--ttl", "1h");
     }
 

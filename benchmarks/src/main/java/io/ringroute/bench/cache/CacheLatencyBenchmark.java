@@ -3,7 +3,7 @@ package io.ringroute.bench.cache;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import io.ringroute.cache.CacheCluster;
-import io.ringroute.cache.CacheNode;
+import io.ringroute.cache.node.CacheNode;
 import io.ringroute.cache.ClockVersion;
 import io.ringroute.cache.NodeLink;
 import java.lang.reflect.Constructor;
@@ -260,10 +260,10 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
         private long version = System.currentTimeMillis() << 16;
 
         VersionedWrites() throws ReflectiveOperationException {
-            Class<?> versioned = Class.forName("io.ringroute.cache.Versioned");
+            Class<?> versioned = Class.forName("io.ringroute.cache.wire.Versioned");
             value = versioned.getDeclaredMethod("value", long.class, byte[].class);
             value.setAccessible(true);
-            write = Class.forName("io.ringroute.cache.VersionedWrite")
+            write = Class.forName("io.ringroute.cache.wire.VersionedWrite")
                     .getDeclaredConstructor(byte[].class, long.class, boolean.class);
             write.setAccessible(true);
         }

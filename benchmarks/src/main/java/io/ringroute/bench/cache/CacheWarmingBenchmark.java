@@ -2,7 +2,7 @@ package io.ringroute.bench.cache;
 
 import com.hazelcast.map.IMap;
 import io.ringroute.cache.CacheCluster;
-import io.ringroute.cache.CacheNode;
+import io.ringroute.cache.node.CacheNode;
 import io.ringroute.cache.RebalanceProgress;
 import io.ringroute.cache.Warming;
 import io.ringroute.ring.KeyHash;

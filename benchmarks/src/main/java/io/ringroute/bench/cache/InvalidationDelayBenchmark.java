@@ -3,7 +3,7 @@ package io.ringroute.bench.cache;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.ringroute.cache.CacheCluster;
-import io.ringroute.cache.CacheNode;
+import io.ringroute.cache.node.CacheNode;
 import io.ringroute.cache.invalidation.CacheInvalidator;
 import io.ringroute.cache.invalidation.InvalidatorStats;
 import io.ringroute.cache.invalidation.PurgeList;

@@ -6,9 +6,9 @@ import java.util.SplittableRandom;
 /**
  * Which of {@code keys} keys a client asks for next: uniformly, or by Zipf's law (the key of rank k, counting from
  * 1, is drawn with probability proportional to 1 / k^s), sampled exactly by a binary search over the cumulative
- * distribution. Immutable; each thread brings its own random source.
+ * distribution. Immutable; each thread brings its own random source. The scale run draws followees by rank with it.
  */
-final class HazelcastKeyPopularity {
+public final class HazelcastKeyPopularity {
 
     private final String label;
     private final int keys;
@@ -20,12 +20,12 @@ final class HazelcastKeyPopularity {
         this.cumulative = cumulative;
     }
 
-    static HazelcastKeyPopularity uniform(int keys) {
+    public static HazelcastKeyPopularity uniform(int keys) {
         requireKeys(keys);
         return new HazelcastKeyPopularity("uniform", keys, null);
     }
 
-    static HazelcastKeyPopularity zipf(int keys, double exponent) {
+    public static HazelcastKeyPopularity zipf(int keys, double exponent) {
         requireKeys(keys);
         if (!(exponent > 0) || Double.isInfinite(exponent)) {
             throw new IllegalArgumentException("Zipf exponent must be positive, was " + exponent);
@@ -43,7 +43,7 @@ final class HazelcastKeyPopularity {
     }
 
     /** The index of the next key, in [0, keys); index 0 is the hottest under Zipf. */
-    int next(SplittableRandom random) {
+    public int next(SplittableRandom random) {
         if (cumulative == null) {
             return random.nextInt(keys);
         }

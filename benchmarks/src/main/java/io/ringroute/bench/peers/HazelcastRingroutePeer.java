@@ -1,8 +1,8 @@
 package io.ringroute.bench.peers;
 
 import io.ringroute.cache.CacheCluster;
-import io.ringroute.cache.CacheNode;
-import io.ringroute.cache.CacheNodeMain;
+import io.ringroute.cache.node.CacheNode;
+import io.ringroute.cache.node.CacheNodeMain;
 import io.ringroute.cache.NodeState;
 import io.ringroute.cache.RebalanceProgress;
 import io.ringroute.cache.Warming;

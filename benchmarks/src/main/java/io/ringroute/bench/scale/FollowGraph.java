@@ -1,5 +1,6 @@
 package io.ringroute.bench.scale;
 
+import io.ringroute.bench.peers.HazelcastKeyPopularity;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -42,7 +43,8 @@ final class FollowGraph {
         SplittableRandom random = new SplittableRandom(seed);
         int[] byRank = permutation(users, random);
         double exponent = exponentFor(users, meanFollowees / TOP_SHARE);
-        double[] cdf = zipfCdf(users, exponent);
+        HazelcastKeyPopularity ranks = exponent > 0 ? HazelcastKeyPopularity.zipf(users, exponent)
+                : HazelcastKeyPopularity.uniform(users);
         int cap = Math.min(MAX_FOLLOWEES, users - 1);
         double stop = 1.0 / meanFollowees;         // a geometric count with this success chance has that mean
         int[] offsets = new int[users + 1];
@@ -56,7 +58,7 @@ final class FollowGraph {
                 want++;
             }
             for (int got = 0, tries = 0; got < want && tries < want * 20; tries++) {
-                int f = byRank[rank(cdf, random.nextDouble())];
+                int f = byRank[ranks.next(random)];
                 if (f == u || stamp[f] == u + 1) {
                     continue;
                 }
@@ -150,23 +152,5 @@ final class FollowGraph {
             sum += Math.pow(k, -s);
         }
         return sum;
-    }
-
-    private static double[] zipfCdf(int n, double s) {
-        double[] cdf = new double[n];
-        double sum = 0;
-        for (int k = 0; k < n; k++) {
-            sum += Math.pow(k + 1, -s);
-            cdf[k] = sum;
-        }
-        for (int k = 0; k < n; k++) {
-            cdf[k] /= sum;
-        }
-        return cdf;
-    }
-
-    private static int rank(double[] cdf, double u) {
-        int i = Arrays.binarySearch(cdf, u);
-        return Math.min(cdf.length - 1, i >= 0 ? i : -i - 1);
     }
 }

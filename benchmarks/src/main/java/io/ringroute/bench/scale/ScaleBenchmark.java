@@ -3,7 +3,7 @@ package io.ringroute.bench.scale;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.CacheStats;
-import io.ringroute.cache.MaxSize;
+import io.ringroute.cache.node.MaxSize;
 import io.ringroute.demo.ClusterCache;
 import io.ringroute.demo.DemoApp;
 import io.ringroute.demo.DemoConfig;

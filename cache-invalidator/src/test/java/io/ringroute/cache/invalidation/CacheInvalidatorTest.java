@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ringroute.cache.CacheCluster;
-import io.ringroute.cache.CacheNode;
+import io.ringroute.cache.node.CacheNode;
 import io.ringroute.cache.CacheTestSupport;
 import io.ringroute.cache.CacheTestSupport.Partition;
 import io.ringroute.cache.ClockVersion;

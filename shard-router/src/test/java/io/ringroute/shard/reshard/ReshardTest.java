@@ -169,6 +169,7 @@ class ReshardTest {
         runUnderLoad(after, midway -> {
             ExecutorService executor = Executors.newSingleThreadExecutor();
             AtomicBoolean killed = new AtomicBoolean();
+            awaitNoResharderRunning();
             Resharder first = Resharder.builder().catalog(catalog).shards(all).batchSize(200)
                     .cleanupGrace(Duration.ofMillis(500)).listener(p -> {
                         if (p.rangesDone() >= p.rangesTotal() / 3 && killed.compareAndSet(false, true)) {
@@ -418,11 +419,30 @@ class ReshardTest {
                 .until(() -> router1.epoch() >= epoch && router2.epoch() >= epoch);
     }
 
-    private Resharder resharder() {
+    /**
+     * Waits until no session holds the resharder lock on the catalog server. A run releases it by closing its
+     * catalog connection, and the server drops a closed session's locks a moment after the client has returned:
+     * a run started at once could be refused as "another resharder is running".
+     */
+    private void awaitNoResharderRunning() throws SQLException {
+        try (Connection c = catalogConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")) {
+            org.awaitility.Awaitility.await("the resharder lock is released").atMost(Duration.ofSeconds(30))
+                    .until(() -> {
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            return rs.getLong(1) == 0;
+                        }
+                    });
+        }
+    }
+
+    private Resharder resharder() throws SQLException {
         return resharder(p -> { });
     }
 
-    private Resharder resharder(ReshardListener listener) {
+    private Resharder resharder(ReshardListener listener) throws SQLException {
+        awaitNoResharderRunning();
         return Resharder.builder().catalog(catalog).shards(all).batchSize(500).cleanupGrace(Duration.ofMillis(500))
                 .listener(listener).build();
     }

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.node;
 
 /** Which entry a full cache node drops first. */
 public enum Eviction {

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
@@ -18,7 +18,7 @@ import java.util.Map;
  * {@code v - 1}, and an absent key gets one too. A reload of the current row is then cached at once, while every
  * older value, also one loaded before the change, stays out.
  */
-final class Invalidate extends NodeEntryProcessor<Object> {
+public final class Invalidate extends NodeEntryProcessor<Object> {
 
     private long version;
     private long ttlMillis;
@@ -32,12 +32,12 @@ final class Invalidate extends NodeEntryProcessor<Object> {
      * @param version   the deletion's version; {@link Versioned#UNVERSIONED} to take only the held one's
      * @param ttlMillis how long the tombstone keeps older writes out
      */
-    Invalidate(long version, long ttlMillis) {
+    public Invalidate(long version, long ttlMillis) {
         this(version, ttlMillis, false);
     }
 
     /** @param olderOnly drop only what is older than {@code version}, the row's current version */
-    Invalidate(long version, long ttlMillis, boolean olderOnly) {
+    public Invalidate(long version, long ttlMillis, boolean olderOnly) {
         this.version = version;
         this.ttlMillis = ttlMillis;
         this.olderOnly = olderOnly;

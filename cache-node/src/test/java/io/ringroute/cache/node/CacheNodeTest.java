@@ -1,5 +1,6 @@
-package io.ringroute.cache;
+package io.ringroute.cache.node;
 
+import io.ringroute.cache.TestNodes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import java.util.Arrays;
 
@@ -13,7 +13,7 @@ import java.util.Arrays;
  * value, never the other way round. Bytes without this header (written by something else) count as older than any
  * version.
  */
-final class Versioned {
+public final class Versioned {
 
     static final byte VALUE = 'V';
     static final byte TOMBSTONE = 'T';
@@ -21,19 +21,19 @@ final class Versioned {
     static final int HEADER_BYTES = 9;
     static final int LEASE_BYTES = HEADER_BYTES + 16;
     /** The version of stored bytes that carry no header. */
-    static final long UNVERSIONED = Long.MIN_VALUE;
+    public static final long UNVERSIONED = Long.MIN_VALUE;
 
     private Versioned() {
     }
 
-    static byte[] value(long version, byte[] payload) {
+    public static byte[] value(long version, byte[] payload) {
         byte[] out = new byte[HEADER_BYTES + payload.length];
         header(out, VALUE, version);
         System.arraycopy(payload, 0, out, HEADER_BYTES, payload.length);
         return out;
     }
 
-    static byte[] tombstone(long version) {
+    public static byte[] tombstone(long version) {
         byte[] out = new byte[HEADER_BYTES];
         header(out, TOMBSTONE, version);
         return out;
@@ -73,20 +73,20 @@ final class Versioned {
                 || (stored[0] == LEASE && stored.length == LEASE_BYTES));
     }
 
-    static boolean isTombstone(byte[] stored) {
+    public static boolean isTombstone(byte[] stored) {
         return wellFormed(stored) && stored[0] == TOMBSTONE;
     }
 
-    static boolean isLease(byte[] stored) {
+    public static boolean isLease(byte[] stored) {
         return wellFormed(stored) && stored[0] == LEASE;
     }
 
     /** Whether the stored bytes are a value to serve (or bytes without a header), not a deletion or a lease. */
-    static boolean isLive(byte[] stored) {
+    public static boolean isLive(byte[] stored) {
         return stored != null && !isTombstone(stored) && !isLease(stored);
     }
 
-    static long leaseToken(byte[] lease) {
+    public static long leaseToken(byte[] lease) {
         return getLong(lease, HEADER_BYTES);
     }
 
@@ -95,9 +95,9 @@ final class Versioned {
     }
 
     /** The version of stored bytes; {@link #UNVERSIONED} for bytes without a header. */
-    static long version(byte[] stored) {
+    public static long version(byte[] stored) {
         if (!wellFormed(stored)) {
-            return UNVERSIONED;
+        return UNVERSIONED;
         }
         return getLong(stored, 1);
     }
@@ -107,7 +107,7 @@ final class Versioned {
      *
      * @throws IllegalArgumentException for a tombstone or bytes without a header
      */
-    static byte[] payload(byte[] stored) {
+    public static byte[] payload(byte[] stored) {
         if (!wellFormed(stored) || stored[0] != VALUE) {
             throw new IllegalArgumentException("not a versioned cache value ("
                     + (stored == null ? "null" : stored.length + " bytes") + ")");
@@ -129,7 +129,7 @@ final class Versioned {
         long held = version(present);
         long offered = version(incoming);
         if (ifAbsent) {
-            return isLive(present) || held >= offered;
+        return isLive(present) || held >= offered;
         }
         if (held != offered) {
             return held > offered;

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.node;
 
 import java.util.Locale;
 

@@ -1,5 +1,9 @@
-package io.ringroute.cache;
+package io.ringroute.cache.node;
 
+import io.ringroute.cache.CacheCluster;
+import io.ringroute.cache.wire.ClusterSecret;
+import io.ringroute.cache.wire.CoherenceSerializables;
+import io.ringroute.cache.wire.WireFormat;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.EvictionConfig;
 import com.hazelcast.config.EvictionPolicy;
@@ -39,9 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class CacheNode implements AutoCloseable {
 
     /** The map that holds the cache entries on every node. */
-    public static final String MAP_NAME = "ringroute-cache";
-    /** The executor that runs range exports and imports while the ring changes. */
-    static final String WARMING_EXECUTOR = "ringroute-warming";
+    public static final String MAP_NAME = WireFormat.MAP_NAME;
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheNode.class);
 
@@ -115,7 +117,7 @@ public final class CacheNode implements AutoCloseable {
     }
 
     /** The cache map, in-process: for tests and embedded use. */
-    IMap<Object, byte[]> map() {
+    public IMap<Object, byte[]> map() {
         return member.getMap(MAP_NAME);
     }
 
@@ -212,7 +214,7 @@ public final class CacheNode implements AutoCloseable {
                 .setAsyncBackupCount(0)
                 .setTimeToLiveSeconds((int) config.ttl().getSeconds())
                 .setEvictionConfig(eviction));
-        hz.addExecutorConfig(new ExecutorConfig(WARMING_EXECUTOR).setPoolSize(2));
+        hz.addExecutorConfig(new ExecutorConfig(WireFormat.WARMING_EXECUTOR).setPoolSize(2));
         CoherenceSerializables.register(hz.getSerializationConfig());
         return hz;
     }

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -15,10 +15,10 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Without a secret ({@link #NONE}) the name is {@code ringroute-<id>}, which anyone can guess: it only keeps a
  * client from reaching the wrong node by mistake.
  */
-final class ClusterSecret {
+public final class ClusterSecret {
 
     /** No secret: the cluster name is the guessable {@code ringroute-<id>}. */
-    static final ClusterSecret NONE = new ClusterSecret(null);
+    public static final ClusterSecret NONE = new ClusterSecret(null);
 
     static final int MIN_LENGTH = 16;
     private static final int MAX_LENGTH = 1024;
@@ -35,7 +35,7 @@ final class ClusterSecret {
      *
      * @throws IllegalArgumentException saying what is wrong with it, never showing it
      */
-    static ClusterSecret of(String secret) {
+    public static ClusterSecret of(String secret) {
         if (secret == null) {
             throw new IllegalArgumentException("secret must not be null");
         }
@@ -49,12 +49,12 @@ final class ClusterSecret {
         return new ClusterSecret(secret.getBytes(StandardCharsets.UTF_8));
     }
 
-    boolean isSet() {
+    public boolean isSet() {
         return key != null;
     }
 
     /** The cluster name of node {@code nodeId}: the node is configured with it and a client must present it. */
-    String clusterName(String nodeId) {
+    public String clusterName(String nodeId) {
         String name = "ringroute-" + nodeId;
         if (key == null) {
             return name;

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
@@ -15,7 +15,7 @@ import java.util.Map;
  * <p>Returns null when stored; otherwise what kept it out: the present entry for a put-if-absent, only its header
  * (kind and version) for a set.
  */
-final class VersionedWrite extends NodeEntryProcessor<byte[]> {
+public final class VersionedWrite extends NodeEntryProcessor<byte[]> {
 
     private byte[] stored;
     private long ttlMillis;
@@ -30,7 +30,7 @@ final class VersionedWrite extends NodeEntryProcessor<byte[]> {
      * @param ttlMillis time to live; negative for the node's default
      * @param ifAbsent  store only if no live value is there (and no tombstone as new or newer)
      */
-    VersionedWrite(byte[] stored, long ttlMillis, boolean ifAbsent) {
+    public VersionedWrite(byte[] stored, long ttlMillis, boolean ifAbsent) {
         this.stored = stored;
         this.ttlMillis = ttlMillis;
         this.ifAbsent = ifAbsent;

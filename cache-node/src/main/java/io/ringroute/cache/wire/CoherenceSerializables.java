@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.config.SerializationConfig;
 import com.hazelcast.nio.serialization.DataSerializableFactory;
@@ -9,7 +9,7 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  * {@code IdentifiedDataSerializable} (no Java serialization, no reflection): factory {@value #FACTORY_ID}. Both the
  * member and every client register it ({@link #register}).
  */
-final class CoherenceSerializables implements DataSerializableFactory {
+public final class CoherenceSerializables implements DataSerializableFactory {
 
     static final int FACTORY_ID = 2;
     static final int VERSIONED_WRITE = 1;
@@ -18,7 +18,7 @@ final class CoherenceSerializables implements DataSerializableFactory {
     static final int LEASE_END = 4;
 
     /** Adds this factory to a member's or a client's serialization config. */
-    static SerializationConfig register(SerializationConfig config) {
+    public static SerializationConfig register(SerializationConfig config) {
         return config.addDataSerializableFactory(FACTORY_ID, new CoherenceSerializables());
     }
 

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
@@ -6,12 +6,12 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Runs on a key's primary node, on its partition thread: the end of a client's lease ({@link Leases}). Only while the
+ * Runs on a key's primary node, on its partition thread: the end of a client's lease ({@code Leases} in the client). Only while the
  * node still holds that very lease (no delete voided it, no other client took it over) it stores the loaded value,
  * or, with none, puts back what the lease replaced (the tombstone it carries, or nothing). Returns whether the
  * lease still stood.
  */
-final class LeaseEnd extends NodeEntryProcessor<Boolean> {
+public final class LeaseEnd extends NodeEntryProcessor<Boolean> {
 
     private long token;
     private byte[] stored;
@@ -28,7 +28,7 @@ final class LeaseEnd extends NodeEntryProcessor<Boolean> {
      * @param ttlMillis          the value's time to live; negative for the node's default
      * @param tombstoneTtlMillis the time to live of a tombstone put back
      */
-    LeaseEnd(long token, byte[] stored, long ttlMillis, long tombstoneTtlMillis) {
+    public LeaseEnd(long token, byte[] stored, long ttlMillis, long tombstoneTtlMillis) {
         this.token = token;
         this.stored = stored;
         this.ttlMillis = ttlMillis;

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import io.ringroute.ring.KeyHash;
 import java.nio.ByteBuffer;
@@ -7,12 +7,12 @@ import java.nio.ByteBuffer;
  * The two key types a cache accepts, String and byte[], as the nodes store them. Both hash through
  * {@link KeyHash}, so a member can compute a key's token from the stored key alone.
  */
-final class CacheKeys {
+public final class CacheKeys {
 
     private CacheKeys() {
     }
 
-    static String require(String key) {
+    public static String require(String key) {
         if (key == null) {
             throw new IllegalArgumentException("key must not be null");
         }
@@ -22,7 +22,7 @@ final class CacheKeys {
         return key;
     }
 
-    static byte[] require(byte[] key) {
+    public static byte[] require(byte[] key) {
         if (key == null) {
             throw new IllegalArgumentException("key must not be null");
         }
@@ -33,7 +33,7 @@ final class CacheKeys {
     }
 
     /** The token of a stored key (a String or a byte[]). */
-    static long token(Object key) {
+    public static long token(Object key) {
         if (key instanceof String s) {
             return KeyHash.token(s);
         }
@@ -44,16 +44,16 @@ final class CacheKeys {
     }
 
     /** A form with value equality, for sets and maps: byte arrays compare by identity otherwise. */
-    static Object identity(Object key) {
+    public static Object identity(Object key) {
         return key instanceof byte[] b ? ByteBuffer.wrap(b) : key;
     }
 
     /** The stored form of an {@link #identity}. */
-    static Object stored(Object identity) {
+    public static Object stored(Object identity) {
         return identity instanceof ByteBuffer b ? b.array() : identity;
     }
 
-    static String describe(Object key) {
+    public static String describe(Object key) {
         return key instanceof byte[] b ? b.length + "-byte key" : "key '" + key + "'";
     }
 }

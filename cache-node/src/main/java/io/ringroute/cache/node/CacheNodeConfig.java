@@ -1,5 +1,6 @@
-package io.ringroute.cache;
+package io.ringroute.cache.node;
 
+import io.ringroute.cache.wire.ClusterSecret;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -62,7 +63,7 @@ public final class CacheNodeConfig {
     }
 
     /** The address {@link #host()} resolved to when the config was built. */
-    InetAddress bindAddress() {
+    public InetAddress bindAddress() {
         return bindAddress;
     }
 
@@ -98,7 +99,7 @@ public final class CacheNodeConfig {
     }
 
     /** The node's Hazelcast cluster name, which clients present (derived from the secret, if any). */
-    String clusterName() {
+    public String clusterName() {
         return secret.clusterName(name);
     }
 

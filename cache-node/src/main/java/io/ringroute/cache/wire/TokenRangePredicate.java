@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
@@ -18,7 +18,7 @@ import java.util.Map;
  * one binary search. It travels as {@code IdentifiedDataSerializable} ({@link WireFormat}); a received one is
  * checked to be such a sorted list before it is used.
  */
-final class TokenRangePredicate implements Predicate<Object, byte[]>, WireFormat.Type {
+public final class TokenRangePredicate implements Predicate<Object, byte[]>, WireFormat.Type {
 
     private long[] lo;
     private long[] hi;
@@ -34,7 +34,7 @@ final class TokenRangePredicate implements Predicate<Object, byte[]>, WireFormat
     }
 
     /** The ranges must not overlap (the ranges of a rebalance plan never do). */
-    static TokenRangePredicate of(Collection<TokenRange> ranges) {
+    public static TokenRangePredicate of(Collection<TokenRange> ranges) {
         var intervals = new ArrayList<TokenRange.Interval>();
         ranges.forEach(r -> intervals.addAll(r.intervals()));
         intervals.sort((a, b) -> Long.compare(a.lo(), b.lo()));

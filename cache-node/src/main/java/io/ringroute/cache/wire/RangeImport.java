@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.map.IMap;
 import java.util.concurrent.TimeUnit;
@@ -8,9 +8,9 @@ import java.util.concurrent.TimeUnit;
  * there. A key present already was written by a client during the copy and is newer than the exported value.
  * Travels as {@code IdentifiedDataSerializable} ({@link WireFormat}).
  */
-final class RangeImport extends NodeTask<Integer, RangeEntries> {
+public final class RangeImport extends NodeTask<Integer, RangeEntries> {
 
-    RangeImport(RangeEntries entries) {
+    public RangeImport(RangeEntries entries) {
         super(entries);
     }
 

@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,17 +1,14 @@
-package io.ringroute.cache;
+package io.ringroute.cache.node;
 
-import io.ringroute.ring.Node;
+import io.ringroute.cache.NodeLink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -99,17 +96,19 @@ public final class CacheNodeMain implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         CacheNodeConfig config;
+        String secret;
         try {
             CacheNodeConfig.Builder b = CacheNodeConfig.builder(name).host(host).port(port).maxSize(maxSize)
                     .eviction(eviction).ttl(ttl).allowRemote(allowRemote);
-            if (secretFile != null) {
-                b.secret(readSecret(secretFile));
+            secret = secretFile == null ? null : readSecret(secretFile);
+            if (secret != null) {
+                b.secret(secret);
             }
             config = b.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        return healthCheck ? check(config) : serve(config);
+        return healthCheck ? check(config, secret) : serve(config);
     }
 
     /** The first line of the file; the message names the file, never its content. */
@@ -152,23 +151,15 @@ public final class CacheNodeMain implements Callable<Integer> {
         return 0;
     }
 
-    private int check(CacheNodeConfig config) {
-        Duration timeout = Duration.ofSeconds(3);
-        ClientSettings settings = new ClientSettings(timeout, timeout, 1, timeout, timeout, Map.of(),
-                config.secret());
-        Node node = CacheCluster.nodeOf(config.name(), config.address(), 1.0, null);
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        try (NodeClient client = new NodeClient(node, settings, scheduler, e -> { })) {
-            client.connect();
-            int entries = client.size();
+    private int check(CacheNodeConfig config, String secret) {
+        try (NodeLink link = NodeLink.opener(Duration.ofSeconds(3), secret).open(config.name(), config.address())) {
+            int entries = link.size();
             spec.commandLine().getOut().printf("healthy: cache node %s at %s holds %d entries%n", config.name(),
                     config.address(), entries);
             return 0;
         } catch (RuntimeException e) {
             spec.commandLine().getOut().printf("unhealthy: %s%n", e.getMessage());
             return 1;
-        } finally {
-            scheduler.shutdownNow();
         }
     }
 

@@ -1,16 +1,17 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.function.Predicate;
 
 /**
  * Entries shipped from one node to another while the ring changes, each with the time it has left to live.
  * Parallel arrays keep the serialized form small. It travels as {@code IdentifiedDataSerializable}
  * ({@link WireFormat}): a count, then per entry a key kind (String or byte[]), the key, the value and the TTL.
  */
-final class RangeEntries implements WireFormat.Type {
+public final class RangeEntries implements WireFormat.Type {
 
     /** A remaining time-to-live meaning "never expires" (Hazelcast reads a TTL of 0 that way). */
     static final long NO_EXPIRY = 0;
@@ -24,19 +25,35 @@ final class RangeEntries implements WireFormat.Type {
     byte[][] values;
     long[] ttlMillis;
 
-    RangeEntries(Object[] keys, byte[][] values, long[] ttlMillis) {
+    public RangeEntries(Object[] keys, byte[][] values, long[] ttlMillis) {
         this.keys = keys;
         this.values = values;
         this.ttlMillis = ttlMillis;
     }
 
-    /** For {@link WireFormat}: {@link #readData} fills it. */
-    RangeEntries() {
+    /** No entries; for {@link WireFormat}, {@link #readData} fills it. */
+    public RangeEntries() {
         this(new Object[0], new byte[0][], new long[0]);
     }
 
-    int size() {
+    public int size() {
         return keys.length;
+    }
+
+    /** The entries whose key {@code keep} accepts, in order. */
+    public RangeEntries keeping(Predicate<Object> keep) {
+        int n = 0;
+        Object[] k = new Object[keys.length];
+        byte[][] v = new byte[keys.length][];
+        long[] ttl = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            if (keep.test(keys[i])) {
+                k[n] = keys[i];
+                v[n] = values[i];
+                ttl[n++] = ttlMillis[i];
+            }
+        }
+        return new RangeEntries(Arrays.copyOf(k, n), Arrays.copyOf(v, n), Arrays.copyOf(ttl, n));
     }
 
     @Override

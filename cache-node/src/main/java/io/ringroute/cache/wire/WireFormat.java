@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.config.ClassFilter;
 import com.hazelcast.config.JavaSerializationFilterConfig;
@@ -15,13 +15,18 @@ import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
  *
  * <p>Factory id {@value #FACTORY_ID} is ours; other factories of this module take other ids.
  */
-final class WireFormat implements DataSerializableFactory {
+public final class WireFormat implements DataSerializableFactory {
 
-    static final int FACTORY_ID = 1;
-    static final int TOKEN_RANGE_PREDICATE = 1;
+    /** The node's one cache map, which clients read and write and range tasks copy. */
+    public static final String MAP_NAME = "ringroute-cache";
+    /** The node's executor for range transfers ({@link RangeExport}, {@link RangeImport}). */
+    public static final String WARMING_EXECUTOR = "ringroute-warming";
+
+    public static final int FACTORY_ID = 1;
+    public static final int TOKEN_RANGE_PREDICATE = 1;
     static final int RANGE_ENTRIES = 2;
     static final int RANGE_EXPORT = 3;
-    static final int RANGE_IMPORT = 4;
+    public static final int RANGE_IMPORT = 4;
 
     /**
      * Registers our types and turns on Hazelcast's Java deserialization filter with Hazelcast's default list off.
@@ -29,7 +34,7 @@ final class WireFormat implements DataSerializableFactory {
      * nothing can be built from them, and any Java-serialized object of another class is refused before its class
      * is loaded.
      */
-    static void configure(SerializationConfig serialization) {
+    public static void configure(SerializationConfig serialization) {
         serialization.addDataSerializableFactory(FACTORY_ID, new WireFormat());
         serialization.setJavaSerializationFilterConfig(new JavaSerializationFilterConfig()
                 .setDefaultsDisabled(true)

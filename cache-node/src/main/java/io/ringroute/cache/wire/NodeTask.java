@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
@@ -31,7 +31,7 @@ abstract class NodeTask<T, P extends WireFormat.Type> implements Callable<T>, Ha
 
     /** The node's cache map; only on the member. */
     final IMap<Object, byte[]> map() {
-        return member.getMap(CacheNode.MAP_NAME);
+        return member.getMap(WireFormat.MAP_NAME);
     }
 
     @Override

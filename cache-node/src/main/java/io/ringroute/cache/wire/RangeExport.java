@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.core.EntryView;
 import com.hazelcast.map.IMap;
@@ -10,9 +10,9 @@ import java.util.Set;
  * time-to-live. Reading the entry views on the member costs no network round trip per key. Travels as
  * {@code IdentifiedDataSerializable} ({@link WireFormat}).
  */
-final class RangeExport extends NodeTask<RangeEntries, TokenRangePredicate> {
+public final class RangeExport extends NodeTask<RangeEntries, TokenRangePredicate> {
 
-    RangeExport(TokenRangePredicate ranges) {
+    public RangeExport(TokenRangePredicate ranges) {
         super(ranges);
     }
 

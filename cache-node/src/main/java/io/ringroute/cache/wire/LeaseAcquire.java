@@ -1,4 +1,4 @@
-package io.ringroute.cache;
+package io.ringroute.cache.wire;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
@@ -6,12 +6,12 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Runs on a key's primary node, on its partition thread: a client missed the key and asks to load it ({@link Leases}).
+ * Runs on a key's primary node, on its partition thread: a client missed the key and asks to load it ({@code Leases} in the client).
  * Returns the value if one is there now; the lease another client holds if it has not expired (by the node's
  * clock); otherwise stores and returns a new lease with the caller's token, carrying the version of the tombstone
  * (or nothing) it replaces.
  */
-final class LeaseAcquire extends NodeEntryProcessor<byte[]> {
+public final class LeaseAcquire extends NodeEntryProcessor<byte[]> {
 
     private long token;
     private long leaseMillis;
@@ -26,7 +26,7 @@ final class LeaseAcquire extends NodeEntryProcessor<byte[]> {
      * @param leaseMillis how long others wait for the caller's value before they may take the lease over
      * @param ttlMillis   how long the lease entry lives (at least a tombstone's life: it stands in for one)
      */
-    LeaseAcquire(long token, long leaseMillis, long ttlMillis) {
+    public LeaseAcquire(long token, long leaseMillis, long ttlMillis) {
         this.token = token;
         this.leaseMillis = leaseMillis;
         this.ttlMillis = ttlMillis;
