@@ -1,10 +1,10 @@
 package io.ringroute.demo;
 
-import static io.ringroute.shard.ConfigReader.parseBoolean;
-import static io.ringroute.shard.ConfigReader.parseInt;
+import static io.ringroute.shard.config.ConfigReader.parseBoolean;
+import static io.ringroute.shard.config.ConfigReader.parseInt;
 
 import io.ringroute.demo.web.WebPolicy;
-import io.ringroute.shard.ConfigReader;
+import io.ringroute.shard.config.ConfigReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ringroute.demo.social.Profile;
-import io.ringroute.shard.ShardSpec;
+import io.ringroute.shard.config.ShardSpec;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

@@ -3,8 +3,8 @@ package io.ringroute.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.ringroute.shard.ServerSpec;
-import io.ringroute.shard.ShardSpec;
+import io.ringroute.shard.config.ServerSpec;
+import io.ringroute.shard.config.ShardSpec;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

@@ -1,5 +1,8 @@
 package io.ringroute.shard;
 
+import io.ringroute.shard.catalog.CatalogSnapshot;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.CatalogSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

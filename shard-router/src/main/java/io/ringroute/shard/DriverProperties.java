@@ -1,5 +1,6 @@
 package io.ringroute.shard;
 
+import io.ringroute.shard.config.ServerSpec;
 import java.util.Properties;
 
 /** pgjdbc settings that bound every network wait by the server spec's timeouts, instead of the driver's none. */

@@ -118,7 +118,7 @@ final class ReadPath {
             LOG.debug("a read on {} was canceled by a recovery conflict; it runs on the primary", replica.name);
             return FallbackReason.REPLICA_CONFLICT;
         }
-        if (!ServerPool.isConnectionFailure(e)) {
+        if (!DirectConnections.isConnectionFailure(e)) {
             throw e;
         }
         markDownUnlessBusy(replica, e);
@@ -143,7 +143,7 @@ final class ReadPath {
             server.reads.increment();
             return result;
         } catch (SQLException e) {
-            throw server.role == Role.PRIMARY && ServerPool.isConnectionFailure(e)
+            throw server.role == Role.PRIMARY && DirectConnections.isConnectionFailure(e)
                     && !(e instanceof ShardUnavailableException) ? server.unavailable(e) : e;
         }
     }

@@ -1,6 +1,10 @@
 package io.ringroute.shard;
 
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import io.ringroute.shard.catalog.CatalogSnapshot;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.RouterConfig;
+import io.ringroute.shard.config.ShardSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;

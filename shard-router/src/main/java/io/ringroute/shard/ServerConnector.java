@@ -1,5 +1,6 @@
 package io.ringroute.shard;
 
+import io.ringroute.shard.config.ServerSpec;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -3,6 +3,7 @@ package io.ringroute.shard;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import io.ringroute.shard.config.ServerSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -76,7 +77,7 @@ final class ServerPool implements AutoCloseable {
         } catch (SQLTransientConnectionException e) {
             throw isExhaustion(e) ? exhausted(e) : unavailable(e);
         } catch (SQLException e) {
-            if (isConnectionFailure(e)) {
+            if (DirectConnections.isConnectionFailure(e)) {
                 throw unavailable(e);
             }
             throw e;
@@ -92,7 +93,7 @@ final class ServerPool implements AutoCloseable {
      * means the pool was busy. A connect still hanging (no cause yet, nothing active) still counts as unreachable.
      */
     private boolean isExhaustion(SQLTransientConnectionException e) {
-        if (hasServerFailureState(e)) {
+        if (DirectConnections.hasServerFailureState(e)) {
             return false;
         }
         var mx = pool.getHikariPoolMXBean();
@@ -172,16 +173,6 @@ final class ServerPool implements AutoCloseable {
         }
     }
 
-    /** True for errors that mean the connection or server is gone, not that the SQL was wrong. */
-    static boolean isConnectionFailure(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientConnectionException) {
-                return true;
-            }
-        }
-        return hasServerFailureState(e);
-    }
-
     /**
      * True for a query canceled by a recovery conflict (SQLSTATE 40001; a hot standby refuses SERIALIZABLE, so on
      * a replica this is no serialization failure): the replica is healthy, the read may run elsewhere.
@@ -190,20 +181,6 @@ final class ServerPool implements AutoCloseable {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s && "40001".equals(s.getSQLState())) {
                 return true;
-            }
-        }
-        return false;
-    }
-
-    /** True if the cause chain has an SQLState saying the connection failed or the server is shutting down. */
-    private static boolean hasServerFailureState(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null) {
-                String state = s.getSQLState();
-                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                        || state.equals("57P03")) {
-                    return true;
-                }
             }
         }
         return false;

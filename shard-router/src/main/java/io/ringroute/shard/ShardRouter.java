@@ -2,6 +2,9 @@ package io.ringroute.shard;
 
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import io.ringroute.ring.KeyHash;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.config.RouterConfig;
+import io.ringroute.shard.config.ShardTopology;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.ringroute.shard;
 
+import io.ringroute.shard.config.ShardSpec;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 

@@ -1,6 +1,7 @@
 package io.ringroute.shard;
 
 import io.ringroute.ring.KeyHash;
+import io.ringroute.shard.jdbc.WriteConnection;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -76,7 +77,7 @@ final class WritePath {
                     refusedSince = awaitNewerEpoch(t.epoch, refusedSince, primary);
                     continue;
                 }
-                throw ServerPool.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)
+                throw DirectConnections.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)
                         ? primary.unavailable(e) : e;
             } finally {
                 if (bound) {
@@ -102,7 +103,7 @@ final class WritePath {
                     refusedSince = awaitNewerEpoch(t.epoch, refusedSince, primary);
                     continue;
                 }
-                throw ServerPool.isConnectionFailure(e) ? primary.unavailable(e) : e;
+                throw DirectConnections.isConnectionFailure(e) ? primary.unavailable(e) : e;
             }
             return WriteConnection.wrap(c, () -> {
                 primary.writes.increment();
@@ -126,7 +127,7 @@ final class WritePath {
      * the primary until its next known position there.
      */
     private static void recordIfUncertain(Session session, ServerPool primary, long epoch, Throwable e) {
-        if (session != null && e instanceof SQLException s && ServerPool.isConnectionFailure(s)) {
+        if (session != null && e instanceof SQLException s && DirectConnections.isConnectionFailure(s)) {
             session.recordUncertain(primary.shard, epoch);
         }
     }

@@ -1,5 +1,8 @@
 package io.ringroute.shard;
 
+import io.ringroute.shard.config.ServerSpec;
+import io.ringroute.shard.config.ShardSpec;
+import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 

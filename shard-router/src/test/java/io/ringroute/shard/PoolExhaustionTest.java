@@ -1,8 +1,8 @@
 package io.ringroute.shard;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import io.ringroute.shard.config.ServerSpec;
+import io.ringroute.shard.config.ShardSpec;
+import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -11,6 +11,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** All connections of a small pool in use: the caller is told the pool is busy, not that the server is down. */
 class PoolExhaustionTest {

@@ -1,8 +1,8 @@
 package io.ringroute.shard;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.ringroute.ring.KeyHash;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
@@ -17,6 +17,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The key's token the router binds to a write unit (the token column's default) must not outlive the unit on the

@@ -12,9 +12,9 @@ import io.ringroute.demo.RouterDatabase;
 import io.ringroute.demo.WalInvalidation;
 import io.ringroute.demo.ops.Seeder;
 import io.ringroute.demo.social.Social;
-import io.ringroute.shard.RouterConfig;
 import io.ringroute.shard.RouterMetrics;
 import io.ringroute.shard.ShardRouter;
+import io.ringroute.shard.config.RouterConfig;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,9 +28,9 @@ import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The demo at scale (issue 14 item 1): its schema on embedded shards with streaming standbys, seeded through COPY

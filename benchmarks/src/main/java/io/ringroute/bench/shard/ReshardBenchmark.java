@@ -2,11 +2,11 @@ package io.ringroute.bench.shard;
 
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.KeyHash;
-import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.ShardRouter;
-import io.ringroute.shard.ShardTopology;
-import io.ringroute.shard.ShardedTable;
-import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.catalog.ShardedTable;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import io.ringroute.shard.reshard.ReshardProgress;

@@ -2,11 +2,11 @@ package io.ringroute.bench.shard;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.Session;
 import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.ShardWork;
-import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package io.ringroute.demo.social;
 
-import io.ringroute.shard.ShardedTable;
+import io.ringroute.shard.catalog.ShardedTable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

@@ -1,6 +1,6 @@
 package io.ringroute.shard.embedded;
 
-import io.ringroute.shard.ServerSpec;
+import io.ringroute.shard.config.ServerSpec;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;

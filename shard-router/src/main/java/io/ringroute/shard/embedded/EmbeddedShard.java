@@ -1,6 +1,6 @@
 package io.ringroute.shard.embedded;
 
-import io.ringroute.shard.ShardSpec;
+import io.ringroute.shard.config.ShardSpec;
 import java.util.List;
 
 /** An embedded shard: a primary and its streaming standbys. */

@@ -1,6 +1,6 @@
 package io.ringroute.shard.embedded;
 
-import io.ringroute.shard.ShardTopology;
+import io.ringroute.shard.config.ShardTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.ringroute.shard.reshard;
 
-import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.WriteFence;
+import io.ringroute.shard.catalog.ShardedTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

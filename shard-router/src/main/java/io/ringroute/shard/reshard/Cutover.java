@@ -1,8 +1,8 @@
 package io.ringroute.shard.reshard;
 
-import io.ringroute.shard.CatalogMove;
-import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.WriteFence;
+import io.ringroute.shard.catalog.CatalogMove;
+import io.ringroute.shard.catalog.TopologyCatalog;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

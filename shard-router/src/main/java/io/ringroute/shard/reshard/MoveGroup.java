@@ -1,7 +1,7 @@
 package io.ringroute.shard.reshard;
 
-import io.ringroute.shard.CatalogMove;
-import io.ringroute.shard.MoveState;
+import io.ringroute.shard.catalog.CatalogMove;
+import io.ringroute.shard.catalog.MoveState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,16 +1,16 @@
 package io.ringroute.shard.reshard;
 
 import io.ringroute.ring.Node;
-import io.ringroute.shard.CatalogMove;
-import io.ringroute.shard.CatalogSnapshot;
-import io.ringroute.shard.CatalogSpec;
-import io.ringroute.shard.MoveState;
-import io.ringroute.shard.RouterConfig;
 import io.ringroute.shard.DirectConnections;
-import io.ringroute.shard.ShardSpec;
-import io.ringroute.shard.ShardedTable;
-import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.WriteFence;
+import io.ringroute.shard.catalog.CatalogMove;
+import io.ringroute.shard.catalog.CatalogSnapshot;
+import io.ringroute.shard.catalog.MoveState;
+import io.ringroute.shard.catalog.ShardedTable;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.config.RouterConfig;
+import io.ringroute.shard.config.ShardSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,10 +27,10 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The resharding CLI: {@code status}, {@code plan} (dry run), {@code run} (with a progress bar; resumes an

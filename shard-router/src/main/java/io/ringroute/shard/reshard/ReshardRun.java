@@ -1,12 +1,12 @@
 package io.ringroute.shard.reshard;
 
-import io.ringroute.shard.CatalogMove;
-import io.ringroute.shard.CatalogSnapshot;
-import io.ringroute.shard.CatalogUnavailableException;
-import io.ringroute.shard.MoveState;
-import io.ringroute.shard.ShardedTable;
-import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.WriteFence;
+import io.ringroute.shard.catalog.CatalogMove;
+import io.ringroute.shard.catalog.CatalogSnapshot;
+import io.ringroute.shard.catalog.CatalogUnavailableException;
+import io.ringroute.shard.catalog.MoveState;
+import io.ringroute.shard.catalog.ShardedTable;
+import io.ringroute.shard.catalog.TopologyCatalog;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.ringroute.shard.reshard;
 
-import io.ringroute.shard.ShardedTable;
+import io.ringroute.shard.catalog.ShardedTable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.sql.Connection;

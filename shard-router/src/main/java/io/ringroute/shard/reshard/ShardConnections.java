@@ -1,9 +1,9 @@
 package io.ringroute.shard.reshard;
 
 import io.ringroute.shard.DirectConnections;
-import io.ringroute.shard.ServerSpec;
-import io.ringroute.shard.ShardSpec;
-import io.ringroute.shard.ShardTopology;
+import io.ringroute.shard.config.ServerSpec;
+import io.ringroute.shard.config.ShardSpec;
+import io.ringroute.shard.config.ShardTopology;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;

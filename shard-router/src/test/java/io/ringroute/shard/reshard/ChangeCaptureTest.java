@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ringroute.ring.TokenRange;
-import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.WriteFence;
+import io.ringroute.shard.catalog.ShardedTable;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.sql.Connection;
 import java.sql.ResultSet;

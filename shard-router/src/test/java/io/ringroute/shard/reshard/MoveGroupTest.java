@@ -3,8 +3,8 @@ package io.ringroute.shard.reshard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ringroute.ring.TokenRange;
-import io.ringroute.shard.CatalogMove;
-import io.ringroute.shard.MoveState;
+import io.ringroute.shard.catalog.CatalogMove;
+import io.ringroute.shard.catalog.MoveState;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -3,12 +3,12 @@ package io.ringroute.shard.reshard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ringroute.shard.CatalogSpec;
-import io.ringroute.shard.ServerSpec;
 import io.ringroute.shard.ShardRouter;
-import io.ringroute.shard.ShardedTable;
-import io.ringroute.shard.TopologyCatalog;
 import io.ringroute.shard.WriteFence;
+import io.ringroute.shard.catalog.ShardedTable;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.config.ServerSpec;
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;

@@ -2,7 +2,7 @@ package io.ringroute.bench.peers.sharding;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.ringroute.shard.ServerSpec;
+import io.ringroute.shard.config.ServerSpec;
 
 /** HikariCP pools sized like the shard router's own (the server spec's maximum and minimum idle). */
 final class HikariPools {

@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.ringroute.bench.shard.ReshardBenchmark;
 import io.ringroute.ring.HashRing;
 import io.ringroute.shard.ShardRouter;
-import io.ringroute.shard.ShardTopology;
+import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.sql.Connection;
@@ -17,9 +17,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 import org.HdrHistogram.Histogram;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * ShardingSphere-JDBC 5.5.2 next to ringroute's shard router and bare HikariCP, in one run, on the same embedded

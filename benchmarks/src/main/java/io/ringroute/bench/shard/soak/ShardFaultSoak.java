@@ -1,16 +1,16 @@
 package io.ringroute.bench.shard.soak;
 
 import io.ringroute.ring.KeyHash;
-import io.ringroute.shard.CatalogSpec;
 import io.ringroute.shard.Consistency;
-import io.ringroute.shard.ServerSpec;
 import io.ringroute.shard.Session;
 import io.ringroute.shard.ShardRouter;
-import io.ringroute.shard.ShardSpec;
-import io.ringroute.shard.ShardTopology;
-import io.ringroute.shard.ShardedTable;
 import io.ringroute.shard.TokenKeys;
-import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.catalog.ShardedTable;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.config.ServerSpec;
+import io.ringroute.shard.config.ShardSpec;
+import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
@@ -34,9 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The shard router under the faults a deployment sees every week, mixed: sessions write and read a small shared key

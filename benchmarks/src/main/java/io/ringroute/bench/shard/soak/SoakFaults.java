@@ -1,8 +1,8 @@
 package io.ringroute.bench.shard.soak;
 
-import io.ringroute.shard.CatalogSnapshot;
-import io.ringroute.shard.CatalogSpec;
-import io.ringroute.shard.TopologyCatalog;
+import io.ringroute.shard.catalog.CatalogSnapshot;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.testsupport.TcpProxy;
 import java.io.IOException;

@@ -1,5 +1,7 @@
-package io.ringroute.shard;
+package io.ringroute.shard.catalog;
 
+import io.ringroute.shard.DirectConnections;
+import io.ringroute.shard.config.CatalogSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -91,7 +93,7 @@ final class CatalogConnection implements AutoCloseable {
             if (e instanceof CatalogUnavailableException) {
                 throw e;
             }
-            if (ServerPool.isConnectionFailure(e) || c == null || c.isClosed()) {
+            if (DirectConnections.isConnectionFailure(e) || c == null || c.isClosed()) {
                 close();
                 lastFailure = e.getMessage();
                 throw new CatalogUnavailableException(spec, "is unavailable: " + step + " failed, the connection was"

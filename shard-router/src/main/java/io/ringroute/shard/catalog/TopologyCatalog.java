@@ -1,9 +1,12 @@
-package io.ringroute.shard;
+package io.ringroute.shard.catalog;
 
 import io.ringroute.ring.Node;
 import io.ringroute.ring.RangeMove;
 import io.ringroute.ring.TokenLayout;
 import io.ringroute.ring.TokenRange;
+import io.ringroute.shard.DirectConnections;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.config.ShardTopology;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

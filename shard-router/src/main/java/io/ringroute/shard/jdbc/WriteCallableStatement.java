@@ -1,4 +1,4 @@
-package io.ringroute.shard;
+package io.ringroute.shard.jdbc;
 
 import java.io.InputStream;
 import java.io.Reader;

@@ -1,4 +1,4 @@
-package io.ringroute.shard;
+package io.ringroute.shard.config;
 
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.Node;

@@ -1,4 +1,4 @@
-package io.ringroute.shard;
+package io.ringroute.shard.jdbc;
 
 import java.sql.Array;
 import java.sql.Blob;
@@ -26,12 +26,14 @@ import java.util.concurrent.Executor;
  * unit (drops any uncommitted work, records the commit position in the session) and only then returns it to its
  * pool. Its statements are wrapped too, so {@code statement.getConnection()} (which JDBC code and frameworks use
  * to close or commit) is this connection, never the pooled one behind it.
+ *
+ * <p>Internal: public only for the router's write path in {@code io.ringroute.shard}.
  */
-final class WriteConnection implements Connection {
+public final class WriteConnection implements Connection {
 
     /** What happens when the application closes the connection, with autocommit back on. */
     @FunctionalInterface
-    interface OnClose {
+    public interface OnClose {
         void run() throws SQLException;
     }
 
@@ -51,7 +53,7 @@ final class WriteConnection implements Connection {
      * @param onBroken runs instead when the connection broke before the unit could be ended: what the unit
      *                 committed (autocommit statements, a commit that failed with a connection error) is unknown
      */
-    static Connection wrap(Connection target, OnClose onClose, Runnable onBroken) {
+    public static Connection wrap(Connection target, OnClose onClose, Runnable onBroken) {
         return new WriteConnection(target, onClose, onBroken);
     }
 

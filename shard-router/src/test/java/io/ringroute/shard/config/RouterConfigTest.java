@@ -1,4 +1,4 @@
-package io.ringroute.shard;
+package io.ringroute.shard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package io.ringroute.shard;
+package io.ringroute.shard.catalog;
 
+import io.ringroute.shard.config.CatalogSpec;
 import java.sql.SQLTransientConnectionException;
 
 /**

@@ -1,7 +1,10 @@
-package io.ringroute.shard;
+package io.ringroute.shard.config;
 
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.TokenLayout;
+import io.ringroute.shard.ShardRouter;
+import io.ringroute.shard.TokenKeys;
+import io.ringroute.shard.WriteFenceTimeoutException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

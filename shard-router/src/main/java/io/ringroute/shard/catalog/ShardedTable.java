@@ -1,4 +1,4 @@
-package io.ringroute.shard;
+package io.ringroute.shard.catalog;
 
 import io.ringroute.ring.KeyHash;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package io.ringroute.shard;
+package io.ringroute.shard.config;
 
 import java.io.IOException;
 import java.io.Reader;

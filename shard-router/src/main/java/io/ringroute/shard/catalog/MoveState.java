@@ -1,4 +1,4 @@
-package io.ringroute.shard;
+package io.ringroute.shard.catalog;
 
 /** Where one moving token range is in a resharding; the catalog records it so that a restart resumes there. */
 public enum MoveState {

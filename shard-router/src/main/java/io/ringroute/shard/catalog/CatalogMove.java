@@ -1,4 +1,4 @@
-package io.ringroute.shard;
+package io.ringroute.shard.catalog;
 
 import io.ringroute.ring.Node;
 import io.ringroute.ring.RangeMove;
