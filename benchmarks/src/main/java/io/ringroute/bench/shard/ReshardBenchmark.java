@@ -1,35 +1,19 @@
 package io.ringroute.bench.shard;
 
-import io.ringroute.ring.HashRing;
-import io.ringroute.ring.KeyHash;
 import io.ringroute.shard.ShardRouter;
-import io.ringroute.shard.catalog.ShardedTable;
 import io.ringroute.shard.catalog.TopologyCatalog;
 import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.config.ShardTopology;
-import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import io.ringroute.shard.reshard.ReshardProgress;
 import io.ringroute.shard.reshard.ReshardResult;
 import io.ringroute.shard.reshard.Resharder;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
-import org.postgresql.PGConnection;
 
 /**
  * Online resharding under write load: adds a third shard to two holding {@code rows} rows while writer threads
@@ -42,7 +26,6 @@ import org.postgresql.PGConnection;
  */
 public final class ReshardBenchmark {
 
-    private static final String TABLE = "accounts";
     private static final Duration CLEANUP_GRACE = Duration.ofSeconds(2);
 
     private ReshardBenchmark() {
@@ -60,24 +43,18 @@ public final class ReshardBenchmark {
             ShardTopology two = all.withoutShard("shard-c");
             CatalogSpec catalog = new CatalogSpec(cluster.startStandalone("catalog").spec(), "rr_catalog",
                     Duration.ofMillis(200));
-            ShardedTable accounts = ShardedTable.of(TABLE, "k", "k");
-            for (EmbeddedShard s : cluster.shards()) {
-                try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
-                    st.execute("CREATE TABLE " + TABLE + " (k text PRIMARY KEY, v bigint NOT NULL, payload text)");
-                    accounts.addTokenColumn(c);
-                }
-            }
+            Accounts.create(cluster);
             long loadStart = System.nanoTime();
-            preload(cluster, two.ring(), rows);
+            Accounts.preload(cluster, two.ring(), rows);
             System.out.printf("preloaded %d rows (about 120 bytes each) on 2 shards in %.1f s%n", rows,
                     (System.nanoTime() - loadStart) / 1e9);
             try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
                 cat.initialize(two);
-                cat.registerTable(accounts);
+                cat.registerTable(Accounts.SHARDED);
             }
             try (ShardRouter r1 = ShardRouter.builder().topology(all).catalog(catalog).build();
                  ShardRouter r2 = ShardRouter.builder().topology(all).catalog(catalog).build()) {
-                Load load = new Load(new ShardRouter[]{r1, r2}, writers, rows);
+                AccountWriters load = new AccountWriters(new ShardRouter[]{r1, r2}, writers, rows);
                 load.start();
                 Thread.sleep(2000);                                  // warm-up, not recorded
                 load.recorder.getIntervalHistogram();
@@ -130,80 +107,6 @@ public final class ReshardBenchmark {
     }
 
     private static void print(String label, Histogram h, double seconds) {
-        System.out.printf("%s: %7d writes %6.0f/s  p50 %6.2f ms  p99 %6.2f ms  p99.9 %7.2f ms  max %7.2f ms%n",
-                label, h.getTotalCount(), h.getTotalCount() / seconds, h.getValueAtPercentile(50) / 1e6,
-                h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6);
-    }
-
-    /** Writes the rows straight to their owners with COPY: loading is not what is measured. */
-    private static void preload(EmbeddedShardCluster cluster, HashRing ring, int rows) throws Exception {
-        Map<String, StringBuilder> byShard = new HashMap<>();
-        String payload = "x".repeat(80);
-        for (int i = 0; i < rows; i++) {
-            String k = "acct-" + i;
-            byShard.computeIfAbsent(ring.primary(k).id(), s -> new StringBuilder())
-                    .append(k).append('\t').append(i).append('\t').append(payload).append('\t')
-                    .append(KeyHash.token(k)).append('\n');
-        }
-        for (Map.Entry<String, StringBuilder> e : byShard.entrySet()) {
-            try (Connection c = cluster.shard(e.getKey()).primary().connect()) {
-                c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + TABLE + " (k, v, payload, ring_token)"
-                        + " FROM STDIN", new ByteArrayInputStream(e.getValue().toString()
-                        .getBytes(StandardCharsets.UTF_8)));
-                try (Statement st = c.createStatement()) {
-                    st.execute("ANALYZE " + TABLE);
-                }
-            }
-        }
-    }
-
-    /** Writer threads: 80% updates of random existing rows, 20% inserts of new rows; latency per write unit. */
-    private static final class Load {
-        final Recorder recorder = new Recorder(3);
-        final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<Thread> threads = new ArrayList<>();
-
-        Load(ShardRouter[] routers, int writers, int rows) {
-            for (int t = 0; t < writers; t++) {
-                ShardRouter router = routers[t % routers.length];
-                int id = t;
-                threads.add(new Thread(() -> {
-                    SplittableRandom random = new SplittableRandom(id);
-                    int inserted = 0;
-                    while (running.get()) {
-                        boolean insert = random.nextInt(5) == 0;
-                        String k = insert ? "new-" + id + "-" + inserted++ : "acct-" + random.nextInt(rows);
-                        long v = random.nextLong();
-                        long start = System.nanoTime();
-                        try {
-                            router.write(k, c -> {
-                                try (PreparedStatement ps = c.prepareStatement(insert
-                                        ? "INSERT INTO " + TABLE + " (v, k) VALUES (?, ?)"
-                                        : "UPDATE " + TABLE + " SET v = ? WHERE k = ?")) {
-                                    ps.setLong(1, v);
-                                    ps.setString(2, k);
-                                    return ps.executeUpdate();
-                                }
-                            });
-                            recorder.recordValue(System.nanoTime() - start);
-                        } catch (Exception e) {
-                            errors.incrementAndGet();
-                        }
-                    }
-                }, "writer-" + t));
-            }
-        }
-
-        void start() {
-            threads.forEach(Thread::start);
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            for (Thread t : threads) {
-                t.join();
-            }
-        }
+        System.out.printf("%s: %s%n", label, AccountWriters.describe(h, seconds));
     }
 }

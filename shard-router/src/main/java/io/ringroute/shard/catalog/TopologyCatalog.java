@@ -256,11 +256,16 @@ public final class TopologyCatalog implements AutoCloseable {
     }
 
     public synchronized void setMoveState(int index, MoveState state) throws SQLException {
-        db.call("marking move " + index + " " + state, c -> {
+        setMoveState(List.of(index), state);
+    }
+
+    /** Sets the state of several moves in one statement. */
+    public synchronized void setMoveState(List<Integer> indices, MoveState state) throws SQLException {
+        db.call("marking moves " + indices + " " + state, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET state = ?,"
-                    + " updated_at = now() WHERE idx = ?")) {
+                    + " updated_at = now() WHERE idx = ANY(?)")) {
                 ps.setString(1, state.name());
-                ps.setInt(2, index);
+                ps.setArray(2, c.createArrayOf("integer", indices.toArray()));
                 return ps.executeUpdate();
             }
         });
@@ -282,17 +287,28 @@ public final class TopologyCatalog implements AutoCloseable {
      * the new owner's floor raised to {@code floorLsn}, and a notification, in one transaction.
      */
     public synchronized void handOver(int index, long newEpoch, String newOwner, long floorLsn) throws SQLException {
-        db.inTransaction("handing move " + index + " over to '" + newOwner + "' at epoch " + newEpoch, c -> {
+        handOver(List.of(index), newEpoch - 1, newOwner, floorLsn);
+    }
+
+    /**
+     * Hands several ranges to one new owner in one transaction: the epoch grows from {@code epoch} (must be the
+     * current one) by one per move, as if they were handed over one by one, the moves become MOVED, the new owner's
+     * floor is raised to {@code floorLsn}, and routers are notified of the last epoch.
+     */
+    public synchronized void handOver(List<Integer> indices, long epoch, String newOwner, long floorLsn)
+            throws SQLException {
+        long newEpoch = epoch + indices.size();
+        db.inTransaction("handing moves " + indices + " over to '" + newOwner + "' at epoch " + newEpoch, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET epoch = ?,"
                     + " updated_at = now() WHERE id = 1 AND epoch = ?")) {
                 ps.setLong(1, newEpoch);
-                ps.setLong(2, newEpoch - 1);
+                ps.setLong(2, epoch);
                 if (ps.executeUpdate() != 1) {
-                    throw new IllegalStateException("the catalog epoch is no longer " + (newEpoch - 1)
+                    throw new IllegalStateException("the catalog epoch is no longer " + epoch
                             + ": another process changed the topology during the resharding");
                 }
             }
-            setMoveState(index, MoveState.MOVED);
+            setMoveState(indices, MoveState.MOVED);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".floors (shard, lsn) VALUES (?, ?)"
                     + " ON CONFLICT (shard) DO UPDATE SET lsn = GREATEST(" + s + ".floors.lsn, EXCLUDED.lsn)")) {
                 ps.setString(1, newOwner);

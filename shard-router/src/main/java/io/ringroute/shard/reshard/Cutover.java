@@ -85,11 +85,7 @@ final class Cutover {
                     if (catchUp.run(from, to, tokens) > 0) {
                         floor = insertPosition(to);
                     }
-                    long e = epoch;
-                    for (CatalogMove m : g.moves()) {
-                        catalog.handOver(m.index(), e + 1, m.to(), floor);
-                        e++;
-                    }
+                    catalog.handOver(g.moves().stream().map(CatalogMove::index).toList(), epoch, g.to(), floor);
                 } finally {
                     unlockGate(from);
                 }

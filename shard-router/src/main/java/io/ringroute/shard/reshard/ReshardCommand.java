@@ -224,11 +224,16 @@ public final class ReshardCommand implements Callable<Integer> {
         ChangeOptions change = new ChangeOptions();
         @Option(names = "--resume", description = "resume the recorded unfinished resharding (no change options)")
         boolean resume;
-        @Option(names = "--batch-size", defaultValue = "2000", description = "rows per COPY batch")
+        @Option(names = "--batch-size", defaultValue = "100000",
+                description = "rows per COPY segment and per delete statement")
         int batchSize;
-        @Option(names = "--ranges-per-cutover", defaultValue = "2",
-                description = "most ranges copied together and handed over under one fence")
+        @Option(names = "--ranges-per-cutover", defaultValue = "16",
+                description = "most ranges handed over under one fence")
         int rangesPerCutover;
+        @Option(names = "--max-rows-per-second", defaultValue = "0",
+                description = "limit on rows copied and deleted per second, to protect foreground writers"
+                        + " (0: unlimited)")
+        int maxRowsPerSecond;
         @Option(names = "--cleanup-grace-ms", defaultValue = "2000",
                 description = "wait after a hand-over before deleting the old copies")
         long graceMillis;
@@ -237,6 +242,10 @@ public final class ReshardCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (maxRowsPerSecond < 0) {
+                throw new IllegalArgumentException("--max-rows-per-second must be >= 0 (0: unlimited), was "
+                        + maxRowsPerSecond);
+            }
             RouterConfig c = config.load();
             CatalogSpec catalogSpec = config.catalog(c);
             Map<String, Double> target;
@@ -251,7 +260,7 @@ public final class ReshardCommand implements Callable<Integer> {
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("resharding").setUnit(" rows", 1)
                     .setStyle(ProgressBarStyle.ASCII).setInitialMax(1).continuousUpdate().build()) {
                 Resharder resharder = Resharder.builder().catalog(catalogSpec).shards(c.topology())
-                        .batchSize(batchSize).rangesPerCutover(rangesPerCutover)
+                        .batchSize(batchSize).rangesPerCutover(rangesPerCutover).maxRowsPerSecond(maxRowsPerSecond)
                         .cleanupGrace(Duration.ofMillis(graceMillis)).listener(p -> {
                             bar.maxHint(Math.max(1, p.rowsTotal()));
                             bar.stepTo(Math.min(p.rowsDone(), Math.max(1, p.rowsTotal())));

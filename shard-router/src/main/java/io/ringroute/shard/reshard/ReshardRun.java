@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,6 +46,8 @@ final class ReshardRun {
     private final Deque<HandedOver> toClean = new ArrayDeque<>();
     private final Map<Integer, Long> rows = new HashMap<>();     // by move index, counted at the start
     private final List<Duration> pauses = new ArrayList<>();
+    private final RowRate rate;
+    private final int segmentRows;          // rows per COPY segment and per delete statement
     private long epoch;
     private final long startNanos = System.nanoTime();
     private long rowsTotal;
@@ -70,6 +73,8 @@ final class ReshardRun {
         this.members = snap.members();
         this.target = snap.target().orElseThrow();
         this.epoch = snap.epoch();
+        this.rate = new RowRate(settings.maxRowsPerSecond, settings.clock);
+        this.segmentRows = rate.segmentRows(settings.batchSize);
     }
 
     ReshardResult execute() throws SQLException, InterruptedException {
@@ -98,7 +103,7 @@ final class ReshardRun {
         // handed over by an earlier run at an unknown time: the grace counts from now
         MoveGroup.handedOverNotCleaned(moves).forEach(g -> toClean.add(new HandedOver(g, System.nanoTime())));
         progress(ReshardProgress.Phase.MOVING);
-        for (MoveGroup g : MoveGroup.plan(moves, rows, settings.batchSize)) {
+        for (MoveGroup g : MoveGroup.plan(moves, rows, segmentRows)) {
             checkInterrupted();
             move(g);
         }
@@ -135,7 +140,7 @@ final class ReshardRun {
             step = "copying " + ranges;
             // PENDING, or copied partly by an interrupted run: start over on a clean target range
             for (RowCopier c : copiers.values()) {
-                c.delete(to, g.tokens(), settings.batchSize);
+                delete(c, to, g.tokens());
             }
             ChangeCapture.discard(from, g.tokens());
             for (RowCopier c : copiers.values()) {
@@ -144,7 +149,7 @@ final class ReshardRun {
             step = "catching up " + ranges;
             for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
                 checkInterrupted();
-                if (catchUp(from, to, g.tokens()) <= CATCH_UP_TAIL) {
+                if (pacedCatchUp(from, to, g.tokens()) <= CATCH_UP_TAIL) {
                     break;
                 }
             }
@@ -155,11 +160,9 @@ final class ReshardRun {
             checkInterrupted();
             if (!cut.fencing()) {
                 if (i > 0) {
-                    catchUp(from, to, cut.tokens());   // what changed during the earlier cutovers
+                    pacedCatchUp(from, to, cut.tokens());   // what changed during the earlier cutovers
                 }
-                for (CatalogMove m : cut.moves()) {
-                    catalog.setMoveState(m.index(), MoveState.FENCING);
-                }
+                catalog.setMoveState(indices(cut.moves()), MoveState.FENCING);
             }
             step = "cutting over " + cut.size() + " range(s) from '" + g.from() + "' to '" + g.to() + "'";
             pauses.add(cutover.handOver(cut, from, to, epoch));
@@ -172,27 +175,53 @@ final class ReshardRun {
         }
     }
 
-    /** One COPY for a group within the batch size, else batches cut at token boundaries. */
+    /** One COPY for a group within the segment size, else segments of that many rows cut at token boundaries. */
     private void bulkCopy(RowCopier c, Connection from, Connection to, MoveGroup g)
             throws SQLException, InterruptedException {
-        if (g.moves().stream().mapToLong(m -> rows.getOrDefault(m.index(), 0L)).sum() <= settings.batchSize) {
-            rowsCopied += c.copy(from, to, g.tokens());
-            progress(ReshardProgress.Phase.MOVING);
+        if (g.moves().stream().mapToLong(m -> rows.getOrDefault(m.index(), 0L)).sum() <= segmentRows) {
+            copied(c.copy(from, to, g.tokens()));
             return;
         }
         for (long[] part : g.tokens().parts()) {
             long cursor = part[0];
             while (true) {
                 checkInterrupted();
-                long end = c.batchEnd(from, cursor, part[1], settings.batchSize);
-                rowsCopied += c.copy(from, to, Segments.between(cursor, end));
-                progress(ReshardProgress.Phase.MOVING);
+                long end = c.batchEnd(from, cursor, part[1], segmentRows);
+                copied(c.copy(from, to, Segments.between(cursor, end)));
                 if (end == part[1]) {
                     break;
                 }
                 cursor = end + 1;
             }
         }
+    }
+
+    private void copied(long n) throws InterruptedException {
+        rowsCopied += n;
+        progress(ReshardProgress.Phase.MOVING);
+        rate.pace(n);
+    }
+
+    /** Deletes the rows of {@code tokens}, a segment per statement, at the run's pace; returns how many. */
+    private long delete(RowCopier c, Connection shard, Segments tokens) throws SQLException, InterruptedException {
+        long total = 0;
+        long n;
+        do {
+            checkInterrupted();
+            n = c.delete(shard, tokens, segmentRows);
+            total += n;
+            rate.pace(n);
+        } while (n == segmentRows);
+        return total;
+    }
+
+    /** {@link #catchUp} outside a fence: at the run's pace. */
+    private long pacedCatchUp(Connection from, Connection to, Segments tokens)
+            throws SQLException, InterruptedException {
+        long before = rowsCaughtUp;
+        long consumed = catchUp(from, to, tokens);
+        rate.pace(rowsCaughtUp - before);
+        return consumed;
     }
 
     /** Re-copies the tokens the change log names; returns how many log entries it consumed. */
@@ -235,12 +264,13 @@ final class ReshardRun {
 
     /**
      * Deletes the old owners' copies of handed-over ranges once routers have had the grace period to learn the
-     * epochs; with {@code all}, waits for the last ones.
+     * epochs, those of one old owner whose grace has passed together (up to {@link MoveGroup#MAX_RANGES_PER_COPY}
+     * ranges); with {@code all}, waits for the last ones.
      */
     private void cleanUp(boolean all) throws SQLException, InterruptedException {
+        long grace = settings.cleanupGrace.toNanos();
         while (!toClean.isEmpty()) {
-            HandedOver h = toClean.peek();
-            long wait = settings.cleanupGrace.toNanos() - (System.nanoTime() - h.atNanos());
+            long wait = grace - (System.nanoTime() - toClean.peek().atNanos());
             if (wait > 0) {
                 if (!all) {
                     return;
@@ -248,18 +278,34 @@ final class ReshardRun {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
             checkInterrupted();
+            MoveGroup first = toClean.remove().group();
+            String source = first.from();
+            List<CatalogMove> due = new ArrayList<>(first.moves());
+            long now = System.nanoTime();
+            for (Iterator<HandedOver> it = toClean.iterator(); it.hasNext(); ) {
+                HandedOver h = it.next();
+                if (now - h.atNanos() < grace || due.size() + h.group().size() > MoveGroup.MAX_RANGES_PER_COPY) {
+                    break;
+                }
+                if (h.group().from().equals(source)) {
+                    due.addAll(h.group().moves());
+                    it.remove();
+                }
+            }
             String before = step;
-            step = "deleting the old copies of " + h.group().size() + " range(s) on '" + h.group().from() + "'";
-            Connection from = shards.get(h.group().from());
+            step = "deleting the old copies of " + due.size() + " range(s) on '" + source + "'";
+            Connection from = shards.get(source);
+            Segments tokens = Segments.of(due.stream().map(CatalogMove::range).toList());
             for (RowCopier c : copiers.values()) {
-                rowsDeleted += c.delete(from, h.group().tokens(), settings.batchSize);
+                rowsDeleted += delete(c, from, tokens);
             }
-            for (CatalogMove m : h.group().moves()) {
-                catalog.setMoveState(m.index(), MoveState.CLEANED);
-            }
-            toClean.remove();
+            catalog.setMoveState(indices(due), MoveState.CLEANED);
             step = before;
         }
+    }
+
+    private static List<Integer> indices(List<CatalogMove> moves) {
+        return moves.stream().map(CatalogMove::index).toList();
     }
 
     private void requireEmpty(String shard) throws SQLException {

@@ -29,16 +29,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves rows online when shards are added, removed or reweighted. The ring's {@link RebalancePlan} between the
  * catalog's current members and the target names the token ranges that change owner. Ranges with the same old and
- * new owner are taken in groups ({@link MoveGroup}: up to the batch size in rows and {@code rangesPerCutover}
- * ranges), and for each group the resharder
+ * new owner are taken in groups ({@link MoveGroup}: up to the batch size in rows and 64 ranges), and for each
+ * group the resharder
  * <ol>
- *   <li>copies its rows to the new owner with COPY (one statement for a small group, token-ordered batches for a
- *       large range) while writers go on (a trigger on the old owner logs the tokens they touch in leaving
- *       ranges);</li>
+ *   <li>copies its rows to the new owner with COPY, streamed from the old owner's {@code COPY TO} straight into
+ *       the new owner's {@code COPY FROM} (one statement for a group within the batch size, token-ordered segments
+ *       of that many rows for a larger range) while writers go on (a trigger on the old owner logs the tokens they
+ *       touch in leaving ranges);</li>
  *   <li>re-copies the logged tokens until few are left;</li>
- *   <li>fences the old owner ({@link WriteFence}: exclusive write-gate lock, minimum epoch raised), re-copies the
- *       last logged tokens, and hands the ranges over in the catalog (an epoch and a NOTIFY per range) before
- *       releasing the lock. Routers still on an older epoch are refused by the old owner and re-route.</li>
+ *   <li>per {@code rangesPerCutover} ranges, fences the old owner ({@link WriteFence}: exclusive write-gate lock,
+ *       minimum epoch raised), re-copies the last logged tokens, and hands the ranges over in the catalog (one
+ *       transaction, an epoch per range, one NOTIFY) before releasing the lock. Routers still on an older epoch
+ *       are refused by the old owner and re-route.</li>
  * </ol>
  * Once the grace period after a group's hand-over has passed, its old owner's copies are deleted (while later
  * groups move); at the end a removed shard is checked empty and the target becomes the members. Reads are never
@@ -59,6 +61,8 @@ public final class Resharder implements AutoCloseable {
     final Duration fenceLockTimeout;
     final Duration cutoverStepTimeout;
     final ReshardListener listener;
+    final int maxRowsPerSecond;
+    final RowRate.Clock clock;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -71,6 +75,8 @@ public final class Resharder implements AutoCloseable {
         this.fenceLockTimeout = b.fenceLockTimeout;
         this.cutoverStepTimeout = b.cutoverStepTimeout;
         this.listener = b.listener;
+        this.maxRowsPerSecond = b.maxRowsPerSecond;
+        this.clock = b.clock;
     }
 
     public static Builder builder() {
@@ -261,12 +267,14 @@ public final class Resharder implements AutoCloseable {
     public static final class Builder {
         private CatalogSpec catalog;
         private ShardTopology servers;
-        private int batchSize = 2000;
-        private int rangesPerCutover = 2;
+        private int batchSize = 100_000;
+        private int rangesPerCutover = 16;
         private Duration cleanupGrace = Duration.ofSeconds(2);
         private Duration fenceLockTimeout = Duration.ofSeconds(2);
         private Duration cutoverStepTimeout = Duration.ofSeconds(5);
         private ReshardListener listener = p -> { };
+        private int maxRowsPerSecond;
+        private RowRate.Clock clock = RowRate.Clock.SYSTEM;
 
         private Builder() {
         }
@@ -289,8 +297,9 @@ public final class Resharder implements AutoCloseable {
         }
 
         /**
-         * Rows per COPY batch and per delete statement (default 2000); ranges of one shard pair are copied
-         * together up to this many rows.
+         * Rows per COPY segment and per delete statement (default 100,000); ranges of one shard pair are copied
+         * together up to this many rows. Each segment streams from the old owner's {@code COPY TO} straight into
+         * the new owner's {@code COPY FROM} in one transaction of the new owner.
          */
         public Builder batchSize(int rows) {
             if (rows < 1) {
@@ -302,8 +311,9 @@ public final class Resharder implements AutoCloseable {
 
         /**
          * At most this many ranges (of one old and new owner, copied together) are handed over under one fence
-         * (default 2). The fence is held for one catalog transaction per range, so more ranges save fences (and
-         * the refusals each one causes) but lengthen each pause.
+         * (default 16). The catalog hands them over in one transaction, so more ranges save fences (and the
+         * refusals each one causes); each pause grows only by the changes writers made to those ranges since the
+         * last catch-up.
          */
         public Builder rangesPerCutover(int ranges) {
             if (ranges < 1) {
@@ -346,6 +356,25 @@ public final class Resharder implements AutoCloseable {
                 throw new IllegalArgumentException("cutoverStepTimeout must be >= 1ms, was " + timeout);
             }
             this.cutoverStepTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * At most this many rows per second copied, re-copied and deleted, to leave the shards' CPU and disk to
+         * foreground writers (default 0: unlimited). The copy then goes in segments of a tenth of a second's rows;
+         * the re-copy under a cutover's fence is never slowed.
+         */
+        public Builder maxRowsPerSecond(int rows) {
+            if (rows < 0) {
+                throw new IllegalArgumentException("maxRowsPerSecond must be >= 0 (0: unlimited), was " + rows);
+            }
+            this.maxRowsPerSecond = rows;
+            return this;
+        }
+
+        /** The clock the rows-per-second limit reads and sleeps on (tests). */
+        Builder clock(RowRate.Clock clock) {
+            this.clock = clock;
             return this;
         }
 

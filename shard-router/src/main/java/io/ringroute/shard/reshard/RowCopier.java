@@ -121,19 +121,13 @@ final class RowCopier {
         return out;
     }
 
-    /** Deletes the rows with tokens in {@code tokens}, {@code batch} rows per statement; returns how many. */
-    long delete(Connection c, Segments tokens, int batch) throws SQLException {
-        long total = 0;
+    /** Deletes at most {@code limit} rows with tokens in {@code tokens}; returns how many. */
+    long delete(Connection c, Segments tokens, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table.name() + " WHERE ctid = ANY(ARRAY("
                 + "SELECT ctid FROM " + table.name() + " WHERE " + tokens.condition(table.tokenColumn()) + " LIMIT ?))")) {
-            ps.setInt(1, batch);
-            int n;
-            do {
-                n = ps.executeUpdate();
-                total += n;
-            } while (n > 0);
+            ps.setInt(1, limit);
+            return ps.executeUpdate();
         }
-        return total;
     }
 
     /**
