@@ -60,8 +60,8 @@ final class CatalogConnection implements AutoCloseable {
                     if (first != null) {
                         st.execute(first);
                     }
-                    st.execute("SET LOCAL statement_timeout = " + stepTimeout.toMillis());
-                    st.execute("SET LOCAL lock_timeout = " + stepTimeout.toMillis());
+                    st.execute("SET LOCAL statement_timeout = " + stepTimeout.toMillis() + "; SET LOCAL lock_timeout = "
+                            + stepTimeout.toMillis());
                 }
                 T result = work.run(tx);
                 tx.commit();

@@ -298,24 +298,29 @@ public final class TopologyCatalog implements AutoCloseable {
     public synchronized void handOver(List<Integer> indices, long epoch, String newOwner, long floorLsn)
             throws SQLException {
         long newEpoch = epoch + indices.size();
+        // one round trip for the four statements (pgjdbc sends them behind one Sync), then the commit: a cutover
+        // holds writers for the whole transaction
         db.inTransaction("handing moves " + indices + " over to '" + newOwner + "' at epoch " + newEpoch, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET epoch = ?,"
-                    + " updated_at = now() WHERE id = 1 AND epoch = ?")) {
+                    + " updated_at = now() WHERE id = 1 AND epoch = ?;"
+                    + " UPDATE " + s + ".moves SET state = ?, updated_at = now() WHERE idx = ANY(?);"
+                    + " INSERT INTO " + s + ".floors (shard, lsn) VALUES (?, ?) ON CONFLICT (shard) DO UPDATE SET"
+                    + " lsn = GREATEST(" + s + ".floors.lsn, EXCLUDED.lsn);"
+                    + " SELECT pg_notify(?, ?)")) {
                 ps.setLong(1, newEpoch);
                 ps.setLong(2, epoch);
-                if (ps.executeUpdate() != 1) {
+                ps.setString(3, MoveState.MOVED.name());
+                ps.setArray(4, c.createArrayOf("integer", indices.toArray()));
+                ps.setString(5, newOwner);
+                ps.setLong(6, floorLsn);
+                ps.setString(7, channel());
+                ps.setString(8, Long.toString(newEpoch));
+                ps.execute();
+                if (ps.getUpdateCount() != 1) {       // rolled back with the rest, notification included
                     throw new IllegalStateException("the catalog epoch is no longer " + epoch
                             + ": another process changed the topology during the resharding");
                 }
             }
-            setMoveState(indices, MoveState.MOVED);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s + ".floors (shard, lsn) VALUES (?, ?)"
-                    + " ON CONFLICT (shard) DO UPDATE SET lsn = GREATEST(" + s + ".floors.lsn, EXCLUDED.lsn)")) {
-                ps.setString(1, newOwner);
-                ps.setLong(2, floorLsn);
-                ps.executeUpdate();
-            }
-            notifyRouters(c, newEpoch);
             return null;
         });
     }

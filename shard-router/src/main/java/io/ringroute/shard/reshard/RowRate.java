@@ -5,8 +5,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The resharder's rows-per-second limit: after each piece of work (a COPY segment, a catch-up batch, a delete
  * statement) the run calls {@link #pace} with the rows it wrote, which sleeps just long enough that the work took
- * at least {@code rows / limit} seconds. Time spent elsewhere (a cutover, a catalog write) is not saved up, so no
- * burst follows it; work slower than the limit is never slowed further. One thread (the run's) uses it.
+ * at least {@code rows / limit} seconds. Work slower than the limit is never slowed further, and time spent
+ * elsewhere (a cutover, a catalog write) is not saved up: over any interval the rows paced are at most the limit
+ * times its length plus one piece of work. One thread (the run's) uses it.
  */
 final class RowRate {
 
@@ -40,7 +41,7 @@ final class RowRate {
     RowRate(int rowsPerSecond, Clock clock) {
         this.rowsPerSecond = rowsPerSecond;
         this.clock = clock;
-        this.due = Long.MIN_VALUE / 2;
+        this.due = clock.nanos();
     }
 
     /** The most rows one piece of work should write: {@code maxRows}, or less under a limit. */

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Online resharding on real embedded shards (each a primary and a streaming standby) with a catalog server. The
  * tests run in order on one cluster, each starting from the topology the previous one left: 2 shards, +1, -1, +1,
- * -1 killed midway and resumed.
+ * -1 killed midway and resumed, +1 with a reader holding a transaction, -1 under a rows-per-second limit.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -249,8 +249,12 @@ class ReshardTest {
         assertThat(plan).isZero();
         assertThat(out.toString()).contains("no resharding in progress").contains("shard-a -> shard-b")
                 .contains("rows move");
+        int negative = ReshardCommand.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "run", "--config", config.toString(), "--add", B, "--max-rows-per-second", "-1");
         assertThat(bad).isEqualTo(1);
         assertThat(err.toString()).contains("the last shard cannot be removed");
+        assertThat(negative).isEqualTo(1);
+        assertThat(err.toString()).contains("--max-rows-per-second must be >= 0 (0: unlimited), was -1");
         assertThat(resharder().currentMembers()).as("the dry run changed nothing").isEqualTo(weights(A, C));
         java.nio.file.Files.delete(config);
     }
@@ -282,6 +286,27 @@ class ReshardTest {
             }
         }
         assertPlacement(after, ledgers(), true);
+    }
+
+    @Test
+    @Order(8)
+    void aRowsPerSecondLimitPacesEveryRowCopiedAndDeletedInSegmentsOfATenthOfASecond() throws Exception {
+        Map<String, Double> after = weights(A, C);
+        RowRateTest.FakeClock clock = new RowRateTest.FakeClock();
+        awaitNoResharderRunning();
+        ReshardResult result = Resharder.builder().catalog(catalog).shards(all).cleanupGrace(Duration.ofMillis(500))
+                .maxRowsPerSecond(1_000).clock(clock).build().run(after);
+
+        long rows = result.rowsCopied() + result.rowsCaughtUp() + result.rowsDeleted();
+        assertThat(result.rowsCopied()).isPositive();
+        // no writer runs, so nothing is re-copied under a fence (which is never paced): every row was paced
+        assertThat(clock.sleeps.stream().mapToLong(Long::longValue).sum()).as("1 ms of the clock per row")
+                .isEqualTo(rows * 1_000_000L);
+        assertThat(clock.sleeps).as("no piece of work wrote more than 100 rows (0.1 s at 1000 rows/s)")
+                .allSatisfy(nanos -> assertThat(nanos).isLessThanOrEqualTo(100_000_000L));
+        assertThat(clock.sleeps.size()).isGreaterThanOrEqualTo((int) (rows / 100));
+        assertPlacement(after, ledgers(), true);
+        assertThat(rowCount(B)).isZero();
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
