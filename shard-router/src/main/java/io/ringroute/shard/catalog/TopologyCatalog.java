@@ -261,7 +261,7 @@ public final class TopologyCatalog implements AutoCloseable {
 
     /** Sets the state of several moves in one statement. */
     public synchronized void setMoveState(List<Integer> indices, MoveState state) throws SQLException {
-        db.call("marking moves " + indices + " " + state, c -> {
+        db.call("marking " + moves(indices) + " " + state, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET state = ?,"
                     + " updated_at = now() WHERE idx = ANY(?)")) {
                 ps.setString(1, state.name());
@@ -300,7 +300,7 @@ public final class TopologyCatalog implements AutoCloseable {
         long newEpoch = epoch + indices.size();
         // one round trip for the four statements (pgjdbc sends them behind one Sync), then the commit: a cutover
         // holds writers for the whole transaction
-        db.inTransaction("handing moves " + indices + " over to '" + newOwner + "' at epoch " + newEpoch, c -> {
+        db.inTransaction("handing " + moves(indices) + " over to '" + newOwner + "' at epoch " + newEpoch, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".topology SET epoch = ?,"
                     + " updated_at = now() WHERE id = 1 AND epoch = ?;"
                     + " UPDATE " + s + ".moves SET state = ?, updated_at = now() WHERE idx = ANY(?);"
@@ -388,6 +388,10 @@ public final class TopologyCatalog implements AutoCloseable {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    private static String moves(List<Integer> indices) {
+        return indices.size() == 1 ? "move " + indices.get(0) : "moves " + indices;
+    }
 
     private void notifyRouters(Connection c, long epoch) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {

@@ -103,7 +103,7 @@ final class ReshardRun {
         // handed over by an earlier run at an unknown time: the grace counts from now
         MoveGroup.handedOverNotCleaned(moves).forEach(g -> toClean.add(new HandedOver(g, System.nanoTime())));
         progress(ReshardProgress.Phase.MOVING);
-        for (MoveGroup g : MoveGroup.plan(moves, rows, segmentRows)) {
+        for (MoveGroup g : MoveGroup.plan(moves, rows, settings.batchSize)) {
             checkInterrupted();
             move(g);
         }
