@@ -17,7 +17,7 @@ final class CapturedLog implements AutoCloseable {
     private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
 
     CapturedLog() {
-        System.setErr(new PrintStream(new Tee(saved, copy), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new Tee(), true, StandardCharsets.UTF_8));
     }
 
     /** The lines logged so far by {@code logger}'s class. */
@@ -34,34 +34,27 @@ final class CapturedLog implements AutoCloseable {
         System.setErr(saved);
     }
 
-    private static final class Tee extends OutputStream {
-        private final OutputStream first;
-        private final OutputStream second;
-
-        Tee(OutputStream first, OutputStream second) {
-            this.first = first;
-            this.second = second;
-        }
-
+    /** Writes to the saved stream and the copy. */
+    private final class Tee extends OutputStream {
         @Override
         public void write(int b) throws IOException {
-            synchronized (second) {
-                first.write(b);
-                second.write(b);
+            synchronized (copy) {
+                saved.write(b);
+                copy.write(b);
             }
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            synchronized (second) {
-                first.write(b, off, len);
-                second.write(b, off, len);
+            synchronized (copy) {
+                saved.write(b, off, len);
+                copy.write(b, off, len);
             }
         }
 
         @Override
         public void flush() throws IOException {
-            first.flush();
+            saved.flush();
         }
     }
 }
