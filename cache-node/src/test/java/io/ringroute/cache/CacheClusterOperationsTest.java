@@ -4,6 +4,7 @@ import io.ringroute.cache.node.CacheNode;
 import io.ringroute.cache.wire.Versioned;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -140,7 +142,12 @@ class CacheClusterOperationsTest {
     void getOrLoadUnderThirtyTwoConcurrentCallersLoadsOnce() throws Exception {
         AtomicInteger loads = new AtomicInteger();
         CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<Thread> callers = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(32, r -> {
+            Thread t = new Thread(r, "caller-" + callers.size());
+            callers.add(t);
+            return t;
+        });
         try {
             List<Future<String>> results = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
@@ -148,7 +155,10 @@ class CacheClusterOperationsTest {
                     start.await();
                     return cache.getOrLoad("hot", k -> {
                         loads.incrementAndGet();
-                        sleep(300);
+                        // Overlap by construction: the load ends only once the 31 other callers wait for a flight.
+                        Thread loader = Thread.currentThread();
+                        await().atMost(Duration.ofSeconds(20))
+                                .until(() -> callers.stream().filter(t -> t != loader && inAFlight(t)).count() == 31);
                         return "loaded " + k;
                     });
                 }));
@@ -186,11 +196,13 @@ class CacheClusterOperationsTest {
         assertThat(stats.errors()).isZero();
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Whether the thread is inside {@link SingleFlight} (sharing a load, or running its own). */
+    private static boolean inAFlight(Thread t) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            if (frame.getClassName().equals(SingleFlight.class.getName())) {
+                return true;
+            }
         }
+        return false;
     }
 }
