@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,10 +156,9 @@ class CacheClusterOperationsTest {
                     start.await();
                     return cache.getOrLoad("hot", k -> {
                         loads.incrementAndGet();
-                        // Overlap by construction: the load ends only once the 31 other callers wait for a flight.
+                        // Overlap by construction: the load ends only once the 31 other callers wait for it.
                         Thread loader = Thread.currentThread();
-                        await().atMost(Duration.ofSeconds(20))
-                                .until(() -> callers.stream().filter(t -> t != loader && inAFlight(t)).count() == 31);
+                        await().atMost(Duration.ofSeconds(20)).until(() -> waitingForAFlight(callers, loader) == 31);
                         return "loaded " + k;
                     });
                 }));
@@ -196,13 +196,9 @@ class CacheClusterOperationsTest {
         assertThat(stats.errors()).isZero();
     }
 
-    /** Whether the thread is inside {@link SingleFlight} (sharing a load, or running its own). */
-    private static boolean inAFlight(Thread t) {
-        for (StackTraceElement frame : t.getStackTrace()) {
-            if (frame.getClassName().equals(SingleFlight.class.getName())) {
-                return true;
-            }
-        }
-        return false;
+    /** How many of the threads other than {@code loader} wait in {@link SingleFlight} for another caller's load. */
+    private static long waitingForAFlight(List<Thread> threads, Thread loader) {
+        return threads.stream().filter(t -> t != loader && Arrays.stream(t.getStackTrace()).anyMatch(f ->
+                f.getClassName().equals(SingleFlight.class.getName()) && f.getMethodName().equals("await"))).count();
     }
 }
