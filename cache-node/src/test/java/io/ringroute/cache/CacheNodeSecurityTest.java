@@ -172,7 +172,7 @@ class CacheNodeSecurityTest {
             assertThat(target.map().get(new byte[] {9, 9})).containsExactly(2);
             // The copy expires with the original: its TTL is what the source's entry had left at the export. Members
             // keep expiry times and TTLs in whole seconds (rounded down), so expiry - TTL is the export's instant
-            // rounded up to a second; a copy with the full 10 minutes (or the node's default) would be seconds off.
+            // rounded up to a second; a copy with the full 10 minutes (or the node's default) is a second or more off.
             long sourceExpires = source.map().getEntryView("text-key").getExpirationTime();
             assertThat(sourceExpires - target.map().getEntryView("text-key").getTtl())
                     .as("the instant the copied TTL was measured from")
