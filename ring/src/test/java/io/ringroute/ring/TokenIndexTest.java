@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Property tests, seeded by repetition: the indexed lookup ({@link TokenIndex}) gives exactly the position of the
- * plain wrap-around binary search ({@link TokenSearch#arcIndex}) for random token sets of every shape (uniform,
- * clustered into crowded buckets, at the ends of the token space, tiny) and for keys equal to tokens, next to
- * them, at bucket edges, at both ends of the circle and beyond the last token (wrap-around).
+ * plain wrap-around binary search ({@link TokenSearch#arcIndex}), and the owner of that position, for random token
+ * sets of every shape (uniform, clustered into crowded buckets, at the ends of the token space, tiny, on bucket
+ * edges) with owners packed into the cells or not, and for keys equal to tokens, next to
+ * them, at both edges of their buckets, at both ends of the circle and beyond the last token (wrap-around).
  */
 class TokenIndexTest {
 
@@ -22,21 +23,26 @@ class TokenIndexTest {
     void indexedLookupEqualsTheWrapAroundBinarySearch(RepetitionInfo repetition) {
         SplittableRandom random = new SplittableRandom(repetition.getCurrentRepetition());
         long[] tokens = randomTokens(random);
-        TokenIndex index = new TokenIndex(tokens);
+        // a node count too large to pack owners into the cells makes the index read them from the owners array
+        int nodeCount = random.nextInt(4) == 0 ? Integer.MAX_VALUE : 1 + random.nextInt(2_000);
+        int[] owners = random.ints(tokens.length, 0, Math.min(nodeCount, 2_000)).toArray();
+        TokenIndex index = new TokenIndex(tokens, owners, nodeCount);
         int shift = 64 - TokenIndex.bits(tokens.length);
         for (long t : tokens) {
-            assertSame(index, tokens, t);
-            assertSame(index, tokens, t - 1);
-            assertSame(index, tokens, t + 1);
+            assertSame(index, tokens, owners, t);
+            assertSame(index, tokens, owners, t - 1);
+            assertSame(index, tokens, owners, t + 1);
             long bucketStart = (((t ^ Long.MIN_VALUE) >>> shift) << shift) ^ Long.MIN_VALUE;
-            assertSame(index, tokens, bucketStart);
-            assertSame(index, tokens, bucketStart - 1);
+            long bucketEnd = bucketStart + ((1L << shift) - 1);
+            for (long edge : new long[]{bucketStart, bucketStart - 1, bucketEnd, bucketEnd + 1}) {
+                assertSame(index, tokens, owners, edge);
+            }
         }
         for (long edge : new long[]{Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, Long.MAX_VALUE - 1, Long.MAX_VALUE}) {
-            assertSame(index, tokens, edge);
+            assertSame(index, tokens, owners, edge);
         }
         for (int k = 0; k < 5_000; k++) {
-            assertSame(index, tokens, random.nextLong());
+            assertSame(index, tokens, owners, random.nextLong());
         }
     }
 
@@ -44,9 +50,10 @@ class TokenIndexTest {
     void aCrowdedBucketIsScannedToTheSameResult() {
         // 64 tokens within 64 units of each other: one bucket holds them all
         long[] tokens = IntStream.range(0, 64).mapToLong(i -> 1_000_000L + i).toArray();
-        TokenIndex index = new TokenIndex(tokens);
+        int[] owners = IntStream.range(0, 64).map(i -> i % 5).toArray();
+        TokenIndex index = new TokenIndex(tokens, owners, 5);
         for (long key = 999_990; key < 1_000_080; key++) {
-            assertSame(index, tokens, key);
+            assertSame(index, tokens, owners, key);
         }
     }
 
@@ -110,20 +117,25 @@ class TokenIndexTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no arc ends");
     }
 
-    private static void assertSame(TokenIndex index, long[] tokens, long key) {
-        assertThat(index.arcIndex(key)).as("key %d over %d tokens", key, tokens.length)
-                .isEqualTo(TokenSearch.arcIndex(tokens, key));
+    private static void assertSame(TokenIndex index, long[] tokens, int[] owners, long key) {
+        int expected = TokenSearch.arcIndex(tokens, key);
+        assertThat(index.arcIndex(key)).as("key %d over %d tokens", key, tokens.length).isEqualTo(expected);
+        assertThat(index.ownerOf(key)).as("owner of key %d over %d tokens", key, tokens.length)
+                .isEqualTo(owners[expected]);
     }
 
-    /** Sorted distinct tokens: uniform, clustered, pushed to the ends of the space, or a handful. */
+    /** Sorted distinct tokens: uniform, clustered, pushed to the ends of the space, a handful, or on bucket edges. */
     private static long[] randomTokens(SplittableRandom random) {
-        int shape = random.nextInt(4);
+        int shape = random.nextInt(5);
         int count = shape == 3 ? 1 + random.nextInt(9) : 1 + random.nextInt(5_000);
         long[] tokens = new long[count];
+        long step = 1L << (64 - TokenIndex.bits(count));
         long center = random.nextLong();
         for (int i = 0; i < count; i++) {
             tokens[i] = switch (shape) {
                 case 0, 3 -> random.nextLong();
+                // on the first or last key of every other bucket
+                case 4 -> Long.MIN_VALUE + 2L * i * step + (random.nextBoolean() ? 0 : step - 1);
                 case 1 -> center + random.nextLong(1L << (20 + random.nextInt(40)));  // clusters: crowded buckets
                 default -> random.nextBoolean() ? Long.MAX_VALUE - random.nextLong(1L << 40)
                         : Long.MIN_VALUE + random.nextLong(1L << 40);
