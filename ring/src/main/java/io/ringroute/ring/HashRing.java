@@ -16,8 +16,8 @@ import java.util.stream.Collectors;
  * clockwise after their own token ({@link KeyHash}).
  *
  * <p>Lookups read primitive arrays: {@link #primary} reads the cell of the key's token in an index on the tokens' top
- * bits, which names the owner outright unless a token falls inside that bucket (then a scan of its few tokens); it
- * allocates nothing and takes no lock. Replica lists up to
+ * bits ({@link TokenIndex}), which holds the key's precomputed replica row outright unless a token falls inside that
+ * bucket (then a scan of its few tokens); it allocates nothing and takes no lock. Replica lists up to
  * {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is that lookup plus an array view,
  * and {@link #replicaPositionsForToken} a copy of three ints. Changes ({@link #withNode}, {@link #withoutNode},
  * {@link #withWeight}) return new rings; swap them with {@link LiveRing}.
@@ -38,7 +38,7 @@ public final class HashRing {
     private final int prefWidth;                // min(maxReplicas, nodes.length)
     private final int[] preferences;            // prefWidth node indices per token, primary first
     private final double[] ownedFraction;       // per node, from arc lengths
-    private final TokenIndex index;             // token -> arc position and owner; null for an empty ring
+    private final TokenIndex index;             // token -> arc position and replica row; null for an empty ring
 
     private HashRing(TokenPlacement placement, int maxReplicas, List<Node> nodeList) {
         this(null, placement, maxReplicas, nodeList);
@@ -92,7 +92,7 @@ public final class HashRing {
             ownedFraction[owners[i]] += total == 1 ? 1.0
                     : TokenRange.unsignedToDouble(tokens[i] - tokens[i == 0 ? total - 1 : i - 1]) / 0x1p64;
         }
-        this.index = total == 0 ? null : new TokenIndex(tokens, owners, nodes.length);
+        this.index = total == 0 ? null : new TokenIndex(tokens, preferences, prefWidth, nodes.length);
     }
 
     private static long[] sortedTokens(TokenPlacement placement, long[][] placed) {
@@ -141,7 +141,8 @@ public final class HashRing {
 
     /** The node that owns a token: the first node token at or clockwise after it. */
     public Node primaryForToken(long token) {
-        return nodes[index().ownerOf(token)];
+        TokenIndex i = index();
+        return nodes[i.position(i.find(token), 0)];
     }
 
     /**
@@ -201,9 +202,10 @@ public final class HashRing {
             }
             return size;
         }
-        int base = tokenIndex(token) * prefWidth;
+        TokenIndex index = index();
+        int row = index.find(token);
         for (int k = 0; k < size; k++) {
-            out[k] = nodes[preferences[base + k]];
+            out[k] = nodes[index.position(row, k)];
         }
         return size;
     }
@@ -227,14 +229,10 @@ public final class HashRing {
             throw new IllegalArgumentException("output array holds " + (out == null ? "null" : out.length)
                     + " positions, needs " + size);
         }
-        int i = tokenIndex(token);
         if (size > prefWidth) {
-            new PreferenceWalk(nodes, owners).fill(i, size, out, 0);
+            new PreferenceWalk(nodes, owners).fill(tokenIndex(token), size, out, 0);
         } else {
-            int base = i * prefWidth;
-            for (int k = 0; k < size; k++) {
-                out[k] = preferences[base + k];
-            }
+            index().copyRow(token, out, size);
         }
         return size;
     }
@@ -248,12 +246,12 @@ public final class HashRing {
         if (k < 0 || k >= nodes.length) {
             throw new IllegalArgumentException("replica number " + k + " out of 0.." + (nodes.length - 1));
         }
-        int i = tokenIndex(token);
         if (k < prefWidth) {
-            return preferences[i * prefWidth + k];
+            TokenIndex index = index();
+            return index.position(index.find(token), k);
         }
         int[] list = new int[k + 1];
-        new PreferenceWalk(nodes, owners).fill(i, k + 1, list, 0);
+        new PreferenceWalk(nodes, owners).fill(tokenIndex(token), k + 1, list, 0);
         return list[k];
     }
 

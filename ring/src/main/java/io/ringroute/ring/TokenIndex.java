@@ -1,45 +1,49 @@
 package io.ringroute.ring;
 
 /**
- * Finds the arc of a token ({@link TokenSearch#arcIndex}, bit for bit) and its owner, most of the time with one
- * memory access and no token compare: a table of cells, one per bucket of the tokens' top bits (sign bit flipped, so
- * that unsigned order is signed order), four to eight buckets per token and at most 2^{@value #MAX_BITS}.
+ * Finds the arc of a token ({@link TokenSearch#arcIndex}, bit for bit) and its precomputed replica row, most of the
+ * time with one memory access and no token compare: a table of cells, one per bucket of the tokens' top bits (sign
+ * bit flipped, so that unsigned order is signed order), four to eight buckets per token and at most
+ * 2^{@value #MAX_BITS}.
  *
  * <ul>
- *   <li>A bucket that holds no token lies inside one arc: its cell is that arc's position and owner,
- *       {@code arc << ownerBits | owner} ({@code >= 0}), the answer for every key in the bucket. With four or more
- *       buckets per token that is about four lookups in five.</li>
+ *   <li>A bucket that holds no token lies inside one arc, the answer for every key in the bucket (about four lookups
+ *       in five). When the row's node positions fit 31 bits together (rows of 3 up to 1024 nodes, of 2 up to 32768),
+ *       the cell is the row itself, position k in bits {@code [k * b, (k + 1) * b)}, {@code b} the bits of a
+ *       position: the lookup reads nothing else. Otherwise the cell is the arc's position.</li>
  *   <li>A bucket that holds a token has the cell {@code ~first} ({@code < 0}), {@code first} the position of its first
  *       token; a scan from there finds the first token at or after the key (the few tokens of the bucket, then at most
- *       the first token after it).</li>
+ *       the first token after it), and the row is read from the replica lists.</li>
  * </ul>
- * When the positions and owners do not fit 31 bits together (more than 2^31 token-node combinations, far beyond
- * 1000 nodes x 256 vnodes), a cell holds the arc only and the owner comes from {@code owners}.
  *
- * <p>Measured against the earlier index (first-token positions per bucket, then a scan that read a token in most
- * lookups) in benchmarks/README.md, "Token lookup".
+ * <p>Measured against the earlier index (first-token positions per bucket, a token read in most lookups, the owner
+ * and the row in two more arrays) in benchmarks/README.md, "Token lookup".
  */
 final class TokenIndex {
 
     static final int MAX_BITS = 20;
 
     private final long[] tokens;
-    private final int[] owners;
+    private final int[] rows;       // width node positions per token, primary first
+    private final int width;
     private final int shift;        // 64 - index bits
-    private final int ownerBits;    // 0 when cells hold the arc only
-    private final int ownerMask;
+    private final int rowBits;      // bits per position in a packed row; 0 when cells hold arc positions
+    private final int rowMask;
     private final int[] cells;
 
-    /** An index over sorted distinct tokens (not empty) and the owner of each token. */
-    TokenIndex(long[] tokens, int[] owners, int nodeCount) {
+    /**
+     * An index over sorted distinct tokens (not empty) and their replica rows ({@code width >= 1} positions in
+     * {@code 0 .. nodeCount - 1} per token).
+     */
+    TokenIndex(long[] tokens, int[] rows, int width, int nodeCount) {
         this.tokens = tokens;
-        this.owners = owners;
+        this.rows = rows;
+        this.width = width;
         int bits = bits(tokens.length);
         this.shift = 64 - bits;
-        int positionBits = width(tokens.length);
-        int nodeBits = width(nodeCount);
-        this.ownerBits = positionBits + nodeBits <= 31 ? nodeBits : 0;
-        this.ownerMask = (1 << ownerBits) - 1;
+        int positionBits = width(nodeCount);
+        this.rowBits = positionBits * width <= 31 ? positionBits : 0;
+        this.rowMask = (1 << rowBits) - 1;
         int buckets = 1 << bits;
         this.cells = new int[buckets];
         int i = 0;
@@ -50,8 +54,7 @@ final class TokenIndex {
             if (i < tokens.length && top(tokens[i]) == b) {
                 cells[b] = ~i;
             } else {
-                int arc = i == tokens.length ? 0 : i;
-                cells[b] = ownerBits == 0 ? arc : arc << ownerBits | owners[arc];
+                cells[b] = rowBits == 0 ? (i == tokens.length ? 0 : i) : packedRow(i == tokens.length ? 0 : i);
             }
         }
     }
@@ -70,19 +73,50 @@ final class TokenIndex {
         return (token ^ Long.MIN_VALUE) >>> shift;
     }
 
-    /** The position of the first token at or after {@code token}, wrapping to 0. */
-    int arcIndex(long token) {
-        int c = cells[(int) ((token ^ Long.MIN_VALUE) >>> shift)];
-        return c >= 0 ? c >>> ownerBits : scan(~c, token);
+    private int packedRow(int arc) {
+        int packed = 0;
+        for (int k = 0; k < width; k++) {
+            packed |= rows[arc * width + k] << (k * rowBits);
+        }
+        return packed;
     }
 
-    /** The owner (node position) of the arc holding {@code token}: {@code owners[arcIndex(token)]}. */
-    int ownerOf(long token) {
+    /**
+     * The key's row, for {@link #position}: its packed row ({@code >= 0}) when the cell holds one, else the
+     * complement {@code ~arc} of its arc's position ({@code < 0}).
+     */
+    int find(long token) {
         int c = cells[(int) ((token ^ Long.MIN_VALUE) >>> shift)];
-        if (c >= 0) {
-            return ownerBits == 0 ? owners[c] : c & ownerMask;
+        if (c < 0) {
+            return ~scan(~c, token);
         }
-        return owners[scan(~c, token)];
+        return rowBits == 0 ? ~c : c;
+    }
+
+    /** Position {@code k < width} of the row that {@link #find} gave. */
+    int position(int found, int k) {
+        return found >= 0 ? (found >>> (k * rowBits)) & rowMask : rows[~found * width + k];
+    }
+
+    /** Writes positions {@code 0 .. count - 1} ({@code count <= width}) of the key's row into {@code out}. */
+    void copyRow(long token, int[] out, int count) {
+        int c = cells[(int) ((token ^ Long.MIN_VALUE) >>> shift)];
+        if (c >= 0 && rowBits != 0) {
+            for (int k = 0; k < count; k++) {
+                out[k] = (c >>> (k * rowBits)) & rowMask;
+            }
+            return;
+        }
+        int base = (c < 0 ? scan(~c, token) : c) * width;
+        for (int k = 0; k < count; k++) {
+            out[k] = rows[base + k];
+        }
+    }
+
+    /** The position of the first token at or after {@code token}, wrapping to 0. */
+    int arcIndex(long token) {
+        int found = find(token);
+        return found < 0 ? ~found : TokenSearch.arcIndex(tokens, 0, token);
     }
 
     /** From the first token of the key's bucket: the first token at or after the key, wrapping to 0. */
