@@ -1,5 +1,7 @@
 package io.ringroute.ring;
 
+import java.util.Arrays;
+
 /**
  * Finds the arc of a token ({@link TokenSearch#arcIndex}, bit for bit) and its precomputed replica row, most of the
  * time with one memory access and no token compare: a table of cells, one per bucket of the tokens' top bits (sign
@@ -46,17 +48,16 @@ final class TokenIndex {
         this.rowMask = (1 << rowBits) - 1;
         int buckets = 1 << bits;
         this.cells = new int[buckets];
-        int i = 0;
-        for (int b = 0; b < buckets; b++) {
-            while (i < tokens.length && top(tokens[i]) < b) {
-                i++;
-            }
-            if (i < tokens.length && top(tokens[i]) == b) {
-                cells[b] = ~i;
-            } else {
-                cells[b] = rowBits == 0 ? (i == tokens.length ? 0 : i) : packedRow(i == tokens.length ? 0 : i);
+        int b = 0;                  // the first bucket not yet filled
+        for (int i = 0; i < tokens.length; i++) {
+            int own = (int) ((tokens[i] ^ Long.MIN_VALUE) >>> shift);
+            if (own >= b) {         // token i is its bucket's first: the buckets before it lie inside arc i
+                Arrays.fill(cells, b, own, rowBits == 0 ? i : packedRow(i));
+                cells[own] = ~i;
+                b = own + 1;
             }
         }
+        Arrays.fill(cells, b, buckets, rowBits == 0 ? 0 : packedRow(0));   // above the last token: the arc wraps
     }
 
     /** Four to eight buckets per token, at most 2^{@value #MAX_BITS}. */
@@ -67,10 +68,6 @@ final class TokenIndex {
     /** Bits to hold the values 0 .. count - 1, at least 1. */
     private static int width(int count) {
         return Math.max(1, 32 - Integer.numberOfLeadingZeros(count - 1));
-    }
-
-    private long top(long token) {
-        return (token ^ Long.MIN_VALUE) >>> shift;
     }
 
     private int packedRow(int arc) {
