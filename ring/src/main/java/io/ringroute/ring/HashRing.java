@@ -202,10 +202,10 @@ public final class HashRing {
             }
             return size;
         }
-        TokenIndex index = index();
-        int row = index.find(token);
+        TokenIndex i = index();
+        int row = i.find(token);
         for (int k = 0; k < size; k++) {
-            out[k] = nodes[index.position(row, k)];
+            out[k] = nodes[i.position(row, k)];
         }
         return size;
     }
@@ -247,8 +247,8 @@ public final class HashRing {
             throw new IllegalArgumentException("replica number " + k + " out of 0.." + (nodes.length - 1));
         }
         if (k < prefWidth) {
-            TokenIndex index = index();
-            return index.position(index.find(token), k);
+            TokenIndex i = index();
+            return i.position(i.find(token), k);
         }
         int[] list = new int[k + 1];
         new PreferenceWalk(nodes, owners).fill(tokenIndex(token), k + 1, list, 0);
