@@ -15,8 +15,9 @@ import java.util.stream.Collectors;
  * An immutable consistent-hash ring: nodes placed on a 64-bit token circle, keys mapped to the first token at or
  * clockwise after their own token ({@link KeyHash}).
  *
- * <p>Lookups read sorted primitive arrays: {@link #primary} looks the key's token up in an index on the tokens' top
- * bits and scans the few tokens of its bucket; it allocates nothing and takes no lock. Replica lists up to
+ * <p>Lookups read primitive arrays: {@link #primary} reads the cell of the key's token in an index on the tokens' top
+ * bits ({@link TokenIndex}), which holds the key's precomputed replica row outright unless a token falls inside that
+ * bucket (then a scan of its few tokens); it allocates nothing and takes no lock. Replica lists up to
  * {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is that lookup plus an array view,
  * and {@link #replicaPositionsForToken} a copy of three ints. Changes ({@link #withNode}, {@link #withoutNode},
  * {@link #withWeight}) return new rings; swap them with {@link LiveRing}.
@@ -37,7 +38,7 @@ public final class HashRing {
     private final int prefWidth;                // min(maxReplicas, nodes.length)
     private final int[] preferences;            // prefWidth node indices per token, primary first
     private final double[] ownedFraction;       // per node, from arc lengths
-    private final TokenIndex index;             // token -> arc position, over tokens
+    private final TokenIndex index;             // token -> arc position and replica row; null for an empty ring
 
     private HashRing(TokenPlacement placement, int maxReplicas, List<Node> nodeList) {
         this(null, placement, maxReplicas, nodeList);
@@ -91,7 +92,7 @@ public final class HashRing {
             ownedFraction[owners[i]] += total == 1 ? 1.0
                     : TokenRange.unsignedToDouble(tokens[i] - tokens[i == 0 ? total - 1 : i - 1]) / 0x1p64;
         }
-        this.index = new TokenIndex(tokens);
+        this.index = total == 0 ? null : new TokenIndex(tokens, preferences, prefWidth, nodes.length);
     }
 
     private static long[] sortedTokens(TokenPlacement placement, long[][] placed) {
@@ -140,7 +141,8 @@ public final class HashRing {
 
     /** The node that owns a token: the first node token at or clockwise after it. */
     public Node primaryForToken(long token) {
-        return nodes[owners[tokenIndex(token)]];
+        TokenIndex i = index();
+        return nodes[i.position(i.find(token), 0)];
     }
 
     /**
@@ -200,9 +202,10 @@ public final class HashRing {
             }
             return size;
         }
-        int base = tokenIndex(token) * prefWidth;
+        TokenIndex i = index();
+        int row = i.find(token);
         for (int k = 0; k < size; k++) {
-            out[k] = nodes[preferences[base + k]];
+            out[k] = nodes[i.position(row, k)];
         }
         return size;
     }
@@ -226,14 +229,10 @@ public final class HashRing {
             throw new IllegalArgumentException("output array holds " + (out == null ? "null" : out.length)
                     + " positions, needs " + size);
         }
-        int i = tokenIndex(token);
         if (size > prefWidth) {
-            new PreferenceWalk(nodes, owners).fill(i, size, out, 0);
+            new PreferenceWalk(nodes, owners).fill(tokenIndex(token), size, out, 0);
         } else {
-            int base = i * prefWidth;
-            for (int k = 0; k < size; k++) {
-                out[k] = preferences[base + k];
-            }
+            index().copyRow(token, out, size);
         }
         return size;
     }
@@ -247,21 +246,26 @@ public final class HashRing {
         if (k < 0 || k >= nodes.length) {
             throw new IllegalArgumentException("replica number " + k + " out of 0.." + (nodes.length - 1));
         }
-        int i = tokenIndex(token);
         if (k < prefWidth) {
-            return preferences[i * prefWidth + k];
+            TokenIndex i = index();
+            return i.position(i.find(token), k);
         }
         int[] list = new int[k + 1];
-        new PreferenceWalk(nodes, owners).fill(i, k + 1, list, 0);
+        new PreferenceWalk(nodes, owners).fill(tokenIndex(token), k + 1, list, 0);
         return list[k];
     }
 
     /** The position of the first token at or after {@code token}, wrapping to 0 ({@link TokenIndex}). */
     private int tokenIndex(long token) {
-        if (tokens.length == 0) {
+        return index().arcIndex(token);
+    }
+
+    private TokenIndex index() {
+        TokenIndex i = index;
+        if (i == null) {
             throw new IllegalStateException("the ring has no nodes: add a node before looking up keys");
         }
-        return index.arcIndex(token);
+        return i;
     }
 
     // ---- structure -----------------------------------------------------------------------------------------

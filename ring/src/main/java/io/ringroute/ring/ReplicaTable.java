@@ -61,4 +61,29 @@ public final class ReplicaTable<T> {
     public T replica(long token, int k) {
         return (T) values[ring.replicaPosition(token, k)];
     }
+
+    /**
+     * Looks the token up once for several replicas ({@link HashRing#replicaPositionsForToken}): writes the ring
+     * positions of its first {@code min(r, ring().size())} replicas into {@code out}, primary first, and returns that
+     * count; {@link #valueAt}{@code (out[k])} is then {@code replica(token, k)} without another lookup. Allocates
+     * nothing for a count up to the ring's {@code maxReplicas}.
+     *
+     * @throws IllegalArgumentException if {@code r < 1} or {@code out} is shorter than the count
+     */
+    public int replicaPositions(long token, int r, int[] out) {
+        return ring.replicaPositionsForToken(token, r, out);
+    }
+
+    /**
+     * The value of the node at a ring position (as written by {@link #replicaPositions}).
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= position < ring().size()}
+     */
+    @SuppressWarnings("unchecked")
+    public T valueAt(int position) {
+        if (position < 0 || position >= values.length) {
+            throw new IllegalArgumentException("ring position " + position + " out of 0.." + (values.length - 1));
+        }
+        return (T) values[position];
+    }
 }

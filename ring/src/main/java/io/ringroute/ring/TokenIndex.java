@@ -1,52 +1,125 @@
 package io.ringroute.ring;
 
+import java.util.Arrays;
+
 /**
- * Finds the arc of a token ({@link TokenSearch#arcIndex}, bit for bit) without a binary search: an index on the
- * tokens' top bits (sign bit flipped, so that unsigned order is signed order), two to four buckets per token and at
- * most 2^16 buckets, gives the first token at or above the bucket's start and the first of the next bucket; a scan
- * of the few tokens in between (none in most buckets) finds the token's arc.
+ * Finds the arc of a token ({@link TokenSearch#arcIndex}, bit for bit) and its precomputed replica row, most of the
+ * time with one memory access and no token compare: a table of cells, one per bucket of the tokens' top bits (sign
+ * bit flipped, so that unsigned order is signed order), four to eight buckets per token and at most
+ * 2^{@value #MAX_BITS}.
  *
- * <p>Tried against a branch-free count over a fixed window of four tokens and against finer, uncapped indexes
- * (benchmarks/README.md, "Token lookup", run 4): none was faster, because this one touches the least memory (most
- * lookups read the index and the owner only, never a token), which is what a lookup pays for once the ring leaves
- * the L1 cache.
+ * <ul>
+ *   <li>A bucket that holds no token lies inside one arc, the answer for every key in the bucket (about four lookups
+ *       in five). When the row's node positions fit 31 bits together (rows of 3 up to 1024 nodes, of 2 up to 32768),
+ *       the cell is the row itself, position k in bits {@code [k * b, (k + 1) * b)}, {@code b} the bits of a
+ *       position: the lookup reads nothing else. Otherwise the cell is the arc's position.</li>
+ *   <li>A bucket that holds a token has the cell {@code ~first} ({@code < 0}), {@code first} the position of its first
+ *       token; a scan from there finds the first token at or after the key (the few tokens of the bucket, then at most
+ *       the first token after it), and the row is read from the replica lists.</li>
+ * </ul>
+ *
+ * <p>Measured against the earlier index (first-token positions per bucket, a token read in most lookups, the owner
+ * and the row in two more arrays) in benchmarks/README.md, "Token lookup".
  */
 final class TokenIndex {
 
-    private static final int MAX_BITS = 16;
+    static final int MAX_BITS = 20;
 
     private final long[] tokens;
+    private final int[] rows;       // width node positions per token, primary first
+    private final int width;
     private final int shift;        // 64 - index bits
-    private final int[] first;      // first[b] = first token position whose flipped top bits are >= b; first[2^bits] = tokens
+    private final int rowBits;      // bits per position in a packed row; 0 when cells hold arc positions
+    private final int rowMask;
+    private final int[] cells;
 
-    TokenIndex(long[] tokens) {
+    /**
+     * An index over sorted distinct tokens (not empty) and their replica rows ({@code width >= 1} positions in
+     * {@code 0 .. nodeCount - 1} per token).
+     */
+    TokenIndex(long[] tokens, int[] rows, int width, int nodeCount) {
         this.tokens = tokens;
+        this.rows = rows;
+        this.width = width;
         int bits = bits(tokens.length);
         this.shift = 64 - bits;
+        int positionBits = width(nodeCount);
+        this.rowBits = positionBits * width <= 31 ? positionBits : 0;
+        this.rowMask = (1 << rowBits) - 1;
         int buckets = 1 << bits;
-        this.first = new int[buckets + 1];
-        int i = 0;
-        for (int b = 0; b < buckets; b++) {
-            while (i < tokens.length && ((tokens[i] ^ Long.MIN_VALUE) >>> shift) < b) {
-                i++;
+        this.cells = new int[buckets];
+        int b = 0;                  // the first bucket not yet filled
+        for (int i = 0; i < tokens.length; i++) {
+            int own = (int) ((tokens[i] ^ Long.MIN_VALUE) >>> shift);
+            if (own >= b) {         // token i is its bucket's first: the buckets before it lie inside arc i
+                Arrays.fill(cells, b, own, rowBits == 0 ? i : packedRow(i));
+                cells[own] = ~i;
+                b = own + 1;
             }
-            first[b] = i;
         }
-        first[buckets] = tokens.length;
+        Arrays.fill(cells, b, buckets, rowBits == 0 ? 0 : packedRow(0));   // above the last token: the arc wraps
     }
 
-    /** Two to four buckets per token, at most 2^16. */
+    /** Four to eight buckets per token, at most 2^{@value #MAX_BITS}. */
     static int bits(int tokenCount) {
-        return Math.max(1, Math.min(MAX_BITS, 33 - Integer.numberOfLeadingZeros(Math.max(1, tokenCount))));
+        return Math.min(MAX_BITS, width(tokenCount) + 2);
     }
 
-    /** The position of the first token at or after {@code token}, wrapping to 0; the ring is not empty. */
+    /** Bits to hold the values 0 .. count - 1, at least 1. */
+    private static int width(int count) {
+        return Math.max(1, 32 - Integer.numberOfLeadingZeros(count - 1));
+    }
+
+    private int packedRow(int arc) {
+        int packed = 0;
+        for (int k = 0; k < width; k++) {
+            packed |= rows[arc * width + k] << (k * rowBits);
+        }
+        return packed;
+    }
+
+    /**
+     * The key's row, for {@link #position}: its packed row ({@code >= 0}) when the cell holds one, else the
+     * complement {@code ~arc} of its arc's position ({@code < 0}).
+     */
+    int find(long token) {
+        int c = cells[(int) ((token ^ Long.MIN_VALUE) >>> shift)];
+        if (c < 0) {
+            return ~scan(~c, token);
+        }
+        return rowBits == 0 ? ~c : c;
+    }
+
+    /** Position {@code k < width} of the row that {@link #find} gave. */
+    int position(int found, int k) {
+        return found >= 0 ? (found >>> (k * rowBits)) & rowMask : rows[~found * width + k];
+    }
+
+    /** Writes positions {@code 0 .. count - 1} ({@code count <= width}) of the key's row into {@code out}. */
+    void copyRow(long token, int[] out, int count) {
+        int c = cells[(int) ((token ^ Long.MIN_VALUE) >>> shift)];
+        if (c >= 0 && rowBits != 0) {
+            for (int k = 0; k < count; k++) {
+                out[k] = (c >>> (k * rowBits)) & rowMask;
+            }
+            return;
+        }
+        int base = (c < 0 ? scan(~c, token) : c) * width;
+        for (int k = 0; k < count; k++) {
+            out[k] = rows[base + k];
+        }
+    }
+
+    /** The position of the first token at or after {@code token}, wrapping to 0. */
     int arcIndex(long token) {
+        int found = find(token);
+        return found < 0 ? ~found : TokenSearch.arcIndex(tokens, 0, token);
+    }
+
+    /** From the first token of the key's bucket: the first token at or after the key, wrapping to 0. */
+    private int scan(int i, long token) {
         long[] t = tokens;
-        int b = (int) ((token ^ Long.MIN_VALUE) >>> shift);
-        int i = first[b];
-        int end = first[b + 1];
-        while (i < end && t[i] < token) {
+        while (i < t.length && t[i] < token) {
             i++;
         }
         return i == t.length ? 0 : i;

@@ -29,6 +29,25 @@ class ReplicaTableTest {
     }
 
     @Test
+    void oneLookupGivesEveryReplicasValueThroughItsRingPositions() {
+        ReplicaTable<String> table = ReplicaTable.of(RING, n -> "value of " + n.id());
+        int[] positions = new int[RING.size()];
+        Random random = new Random(11);
+        for (int i = 0; i < 2_000; i++) {
+            long token = random.nextLong();
+            int r = 1 + random.nextInt(RING.size());   // within and beyond maxReplicas
+            assertThat(table.replicaPositions(token, r, positions)).isEqualTo(r);
+            for (int k = 0; k < r; k++) {
+                assertThat(table.valueAt(positions[k])).isEqualTo(table.replica(token, k));
+            }
+        }
+        assertThatThrownBy(() -> table.valueAt(7)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ring position 7 out of 0..6");
+        assertThatThrownBy(() -> table.replicaPositions(0, 3, new int[2]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 3");
+    }
+
+    @Test
     void replicaCountIsCappedByTheRingSize() {
         ReplicaTable<String> table = ReplicaTable.of(RING, Node::id);
         assertThat(table.replicaCount(2)).isEqualTo(2);

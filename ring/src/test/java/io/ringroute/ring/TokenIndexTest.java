@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Property tests, seeded by repetition: the indexed lookup ({@link TokenIndex}) gives exactly the position of the
- * plain wrap-around binary search ({@link TokenSearch#arcIndex}) for random token sets of every shape (uniform,
- * clustered into crowded buckets, at the ends of the token space, tiny) and for keys equal to tokens, next to
- * them, at bucket edges, at both ends of the circle and beyond the last token (wrap-around).
+ * plain wrap-around binary search ({@link TokenSearch#arcIndex}), and the replica row of that position, for random
+ * token sets of every shape (uniform, clustered into crowded buckets, at the ends of the token space, tiny, on bucket
+ * edges) with rows packed into the cells or not, and for keys equal to tokens, next to
+ * them, at both edges of their buckets, at both ends of the circle and beyond the last token (wrap-around).
  */
 class TokenIndexTest {
 
@@ -22,21 +23,27 @@ class TokenIndexTest {
     void indexedLookupEqualsTheWrapAroundBinarySearch(RepetitionInfo repetition) {
         SplittableRandom random = new SplittableRandom(repetition.getCurrentRepetition());
         long[] tokens = randomTokens(random);
-        TokenIndex index = new TokenIndex(tokens);
+        // rows of 1 to 3 positions: packed into the cells up to 1024 nodes for 3 (32768 for 2), read from the rows beyond
+        int width = 1 + random.nextInt(3);
+        int nodeCount = random.nextBoolean() ? 1 + random.nextInt(1_024) : 1_025 + random.nextInt(100_000);
+        Rows rows = new Rows(random.ints(tokens.length * width, 0, nodeCount).toArray(), width);
+        TokenIndex index = new TokenIndex(tokens, rows.positions, width, nodeCount);
         int shift = 64 - TokenIndex.bits(tokens.length);
         for (long t : tokens) {
-            assertSame(index, tokens, t);
-            assertSame(index, tokens, t - 1);
-            assertSame(index, tokens, t + 1);
+            assertSame(index, tokens, rows, t);
+            assertSame(index, tokens, rows, t - 1);
+            assertSame(index, tokens, rows, t + 1);
             long bucketStart = (((t ^ Long.MIN_VALUE) >>> shift) << shift) ^ Long.MIN_VALUE;
-            assertSame(index, tokens, bucketStart);
-            assertSame(index, tokens, bucketStart - 1);
+            long bucketEnd = bucketStart + ((1L << shift) - 1);
+            for (long edge : new long[]{bucketStart, bucketStart - 1, bucketEnd, bucketEnd + 1}) {
+                assertSame(index, tokens, rows, edge);
+            }
         }
         for (long edge : new long[]{Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, Long.MAX_VALUE - 1, Long.MAX_VALUE}) {
-            assertSame(index, tokens, edge);
+            assertSame(index, tokens, rows, edge);
         }
         for (int k = 0; k < 5_000; k++) {
-            assertSame(index, tokens, random.nextLong());
+            assertSame(index, tokens, rows, random.nextLong());
         }
     }
 
@@ -44,9 +51,10 @@ class TokenIndexTest {
     void aCrowdedBucketIsScannedToTheSameResult() {
         // 64 tokens within 64 units of each other: one bucket holds them all
         long[] tokens = IntStream.range(0, 64).mapToLong(i -> 1_000_000L + i).toArray();
-        TokenIndex index = new TokenIndex(tokens);
+        Rows rows = new Rows(IntStream.range(0, 64).map(i -> i % 5).toArray(), 1);
+        TokenIndex index = new TokenIndex(tokens, rows.positions, 1, 5);
         for (long key = 999_990; key < 1_000_080; key++) {
-            assertSame(index, tokens, key);
+            assertSame(index, tokens, rows, key);
         }
     }
 
@@ -110,20 +118,42 @@ class TokenIndexTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no arc ends");
     }
 
-    private static void assertSame(TokenIndex index, long[] tokens, long key) {
-        assertThat(index.arcIndex(key)).as("key %d over %d tokens", key, tokens.length)
-                .isEqualTo(TokenSearch.arcIndex(tokens, key));
+    private record Rows(int[] positions, int width) {
     }
 
-    /** Sorted distinct tokens: uniform, clustered, pushed to the ends of the space, or a handful. */
+    /** Checked by hand, and reported through AssertJ only on a mismatch: the loops make millions of checks. */
+    private static void assertSame(TokenIndex index, long[] tokens, Rows rows, long key) {
+        int expected = TokenSearch.arcIndex(tokens, key);
+        int w = rows.width();
+        int[] want = Arrays.copyOfRange(rows.positions(), expected * w, (expected + 1) * w);
+        int[] copied = new int[w];
+        index.copyRow(key, copied, w);
+        int found = index.find(key);
+        boolean same = index.arcIndex(key) == expected && Arrays.equals(copied, want);
+        for (int k = 0; k < w; k++) {
+            same &= index.position(found, k) == want[k];
+        }
+        if (!same) {
+            assertThat(index.arcIndex(key)).as("arc of key %d over %d tokens", key, tokens.length).isEqualTo(expected);
+            assertThat(copied).as("row of key %d over %d tokens", key, tokens.length).isEqualTo(want);
+            for (int k = 0; k < w; k++) {
+                assertThat(index.position(found, k)).as("replica %d of key %d", k, key).isEqualTo(want[k]);
+            }
+        }
+    }
+
+    /** Sorted distinct tokens: uniform, clustered, pushed to the ends of the space, a handful, or on bucket edges. */
     private static long[] randomTokens(SplittableRandom random) {
-        int shape = random.nextInt(4);
+        int shape = random.nextInt(5);
         int count = shape == 3 ? 1 + random.nextInt(9) : 1 + random.nextInt(5_000);
         long[] tokens = new long[count];
+        long step = 1L << (64 - TokenIndex.bits(count));
         long center = random.nextLong();
         for (int i = 0; i < count; i++) {
             tokens[i] = switch (shape) {
                 case 0, 3 -> random.nextLong();
+                // on the first or last key of every other bucket
+                case 4 -> Long.MIN_VALUE + 2L * i * step + (random.nextBoolean() ? 0 : step - 1);
                 case 1 -> center + random.nextLong(1L << (20 + random.nextInt(40)));  // clusters: crowded buckets
                 default -> random.nextBoolean() ? Long.MAX_VALUE - random.nextLong(1L << 40)
                         : Long.MIN_VALUE + random.nextLong(1L << 40);
