@@ -58,7 +58,7 @@ public final class CacheCluster<V> implements AutoCloseable {
                 b.membershipPoll);
         Replicas replicas = members.replicas();
         this.values = new StoredValues<>(b.codec, b.maxValueBytes, HybridClock.system());
-        this.reads = new ReadPath<>(replicas, values, members::ensureOpen);
+        this.reads = new ReadPath<>(replicas, values, members::ensureOpen, b.hotKeys);
         this.writes = new WritePath<>(replicas, values, members::ensureOpen, settings.tombstoneTtl().toMillis());
         this.loads = new LoadPath<>(reads, writes, values, new Leases(replicas, b.leaseTime.toMillis(),
                 settings.tombstoneTtl().toMillis(), settings.callTimeout().toMillis()));
@@ -283,7 +283,8 @@ public final class CacheCluster<V> implements AutoCloseable {
     }
 
     public CacheStats stats() {
-        return new CacheStats(reads.hits(), reads.misses(), values.decodeErrors(), members.nodeStats());
+        return new CacheStats(reads.hits(), reads.misses(), values.decodeErrors(), reads.hotKeys(),
+                members.nodeStats());
     }
 
     public void addListener(CacheClusterListener listener) {
@@ -341,6 +342,7 @@ public final class CacheCluster<V> implements AutoCloseable {
         private Duration membershipPoll;
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
         private ClusterSecret secret = ClusterSecret.NONE;
+        private HotKeys hotKeys = HotKeys.OFF;
         private final List<CacheClusterListener> listeners = new ArrayList<>();
 
         private Builder(ValueCodec<V> codec) {
@@ -518,6 +520,24 @@ public final class CacheCluster<V> implements AutoCloseable {
          */
         public Builder<V> sharedMembership(Duration poll) {
             this.membershipPoll = positive("membership poll", poll);
+            return this;
+        }
+
+        /**
+         * Whether reads of hot keys share out over all R replicas of the key instead of starting at its primary
+         * (default false). The client finds hot keys from a sample of its own reads (one in 64, a Space-Saving
+         * sketch of 128 counters: a key with 1/128 of the reads or more); no copy is made beyond the R replicas
+         * every writer already writes, so coherence is as with primary reads (cache-node/README.md, "Hot keys").
+         * Spreads a hot key over at most R nodes: with R=2, a key's load is halved, not divided by the node count.
+         */
+        public Builder<V> spreadHotKeyReads(boolean spread) {
+            this.hotKeys = spread ? HotKeys.standard() : HotKeys.OFF;
+            return this;
+        }
+
+        /** For tests: spreads hot keys as this detector finds them. */
+        Builder<V> hotKeys(HotKeys detector) {
+            this.hotKeys = detector;
             return this;
         }
 
