@@ -16,8 +16,8 @@ import org.HdrHistogram.Histogram;
 /**
  * The cache latency benchmark's skewed mode: two cluster clients on the same nodes, one reading primary-first and
  * one spreading hot keys' reads over their replicas ({@link CacheCluster.Builder#spreadHotKeyReads}), both on the
- * same keys (so the same placement) drawn by a {@link HazelcastKeyPopularity}, gets and puts mixed; rounds alternate between the clients. It
- * reports each node's share of the calls each client made (reads, fallbacks and every replica write), busiest over
+ * same keys (so the same placement) drawn by a {@link HazelcastKeyPopularity}, gets and puts mixed; rounds
+ * alternate between the clients. It reports each node's share of the calls each client made (reads, fallbacks and every replica write), busiest over
  * mean, and the get/put latency, so the balance and its price are read off one run.
  */
 final class HotKeyBalance {
