@@ -599,6 +599,11 @@ final class NodeClient implements AutoCloseable {
         return counters.stats(node.id(), state, clientInstance);
     }
 
+    /** Calls to the node that succeeded since the client started, reads and writes: two volatile reads. */
+    long calls() {
+        return counters.calls();
+    }
+
     /** Stops probing and repairs; {@link #close()} then disconnects. */
     void stop() {
         synchronized (this) {

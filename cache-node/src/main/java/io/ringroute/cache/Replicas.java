@@ -28,6 +28,7 @@ final class Replicas {
     private final int replicationFactor;
     private final Supplier<Map<String, NodeClient>> clients;
     private final WritePhases phases;
+    private final ReplicaLoad load;
     /** The current ring with its node clients by ring position: swapped whole, read once per call. */
     private volatile ReplicaTable<NodeClient> table;
 
@@ -36,6 +37,7 @@ final class Replicas {
         this.replicationFactor = replicationFactor;
         this.clients = clients;
         this.phases = phases;
+        this.load = new ReplicaLoad(clients);
         ring.addListener(change -> refresh());
     }
 
@@ -56,14 +58,14 @@ final class Replicas {
     }
 
     /**
-     * As {@link #read(Object, long)}; with {@code spread} (a hot key) the search starts at a replica this thread
-     * draws at random and goes round the list from there, so the key's reads share out over all its replicas.
-     * Every replica gets every write of every process, so it answers what the primary would.
+     * As {@link #read(Object, long)}; with {@code spread} (a hot key) the search starts at the replica this client
+     * called least lately ({@link ReplicaLoad}) and goes round the list from there, so the key's reads share out
+     * over all its replicas. Every replica gets every write of every process, so it answers what the primary would.
      */
     byte[] read(Object key, long token, boolean spread) {
         ReplicaTable<NodeClient> t = table;
         int n = t.replicaCount(replicationFactor);
-        int first = spread && n > 1 ? ThreadLocalRandom.current().nextInt(n) : 0;
+        int first = spread && n > 1 ? load.leastLoaded(t, token, n, key) : 0;
         for (int i = 0; i < n; i++) {
             NodeClient c = t.replica(token, first + i < n ? first + i : first + i - n);
             if (!c.readable(key)) {
