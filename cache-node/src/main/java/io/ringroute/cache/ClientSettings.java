@@ -22,13 +22,6 @@ record ClientSettings(Duration connectTimeout, Duration callTimeout, int ejectAf
         clientProperties = Map.copyOf(clientProperties);
     }
 
-    /** Default latency ejection and tombstone lifetime: for a one-off link to one node. */
-    ClientSettings(Duration connectTimeout, Duration callTimeout, int ejectAfter, Duration probeInitial,
-                   Duration probeMax, Map<String, String> clientProperties, ClusterSecret secret) {
-        this(connectTimeout, callTimeout, ejectAfter, probeInitial, probeMax, SLOW_CALL_THRESHOLD, SLOW_CALLS,
-                SLOW_CALL_WINDOW, TOMBSTONE_TTL, clientProperties, secret);
-    }
-
     /** Upper bound for one range export or import: they touch thousands of entries in one call. */
     Duration transferTimeout() {
         Duration tenCalls = callTimeout.multipliedBy(10);

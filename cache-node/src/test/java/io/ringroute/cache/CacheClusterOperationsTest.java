@@ -4,13 +4,16 @@ import io.ringroute.cache.node.CacheNode;
 import io.ringroute.cache.wire.Versioned;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -140,7 +143,12 @@ class CacheClusterOperationsTest {
     void getOrLoadUnderThirtyTwoConcurrentCallersLoadsOnce() throws Exception {
         AtomicInteger loads = new AtomicInteger();
         CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<Thread> callers = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(32, r -> {
+            Thread t = new Thread(r, "caller-" + callers.size());
+            callers.add(t);
+            return t;
+        });
         try {
             List<Future<String>> results = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
@@ -148,7 +156,9 @@ class CacheClusterOperationsTest {
                     start.await();
                     return cache.getOrLoad("hot", k -> {
                         loads.incrementAndGet();
-                        sleep(300);
+                        // Overlap by construction: the load ends only once the 31 other callers wait for it.
+                        Thread loader = Thread.currentThread();
+                        await().atMost(Duration.ofSeconds(20)).until(() -> waitingForAFlight(callers, loader) == 31);
                         return "loaded " + k;
                     });
                 }));
@@ -186,11 +196,9 @@ class CacheClusterOperationsTest {
         assertThat(stats.errors()).isZero();
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** How many of the threads other than {@code loader} wait in {@link SingleFlight} for another caller's load. */
+    private static long waitingForAFlight(List<Thread> threads, Thread loader) {
+        return threads.stream().filter(t -> t != loader && Arrays.stream(t.getStackTrace()).anyMatch(f ->
+                f.getClassName().equals(SingleFlight.class.getName()) && f.getMethodName().equals("await"))).count();
     }
 }

@@ -34,8 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -159,25 +157,26 @@ class CacheNodeSecurityTest {
         try (CacheNode source = TestNodes.start("export"); CacheNode target = TestNodes.start("import")) {
             source.map().set("text-key", new byte[] {1}, 10, TimeUnit.MINUTES);
             source.map().set(new byte[] {9, 9}, new byte[] {2});
-            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-            Duration t = Duration.ofSeconds(5);
-            ClientSettings settings = new ClientSettings(t, t, 3, t, t, Map.of(), ClusterSecret.NONE);
-            try (NodeClient from = new NodeClient(CacheCluster.nodeOf(source.name(), source.address(), 1, null),
-                    settings, scheduler, e -> { });
-                 NodeClient to = new NodeClient(CacheCluster.nodeOf(target.name(), target.address(), 1, null),
-                         settings, scheduler, e -> { })) {
-                from.connect();
-                to.connect();
+            long exportFrom;
+            long exportTo;
+            try (CacheCluster<byte[]> cluster = TestNodes.cluster(List.of(source, target)).build()) {
+                NodeClient from = cluster.clients().get(source.name());
+                NodeClient to = cluster.clients().get(target.name());
+                exportFrom = System.currentTimeMillis();
                 RangeEntries all = from.export(TokenRangePredicate.of(List.of(new TokenRange(0, 0))));
+                exportTo = System.currentTimeMillis();
                 assertThat(all.size()).isEqualTo(2);
                 assertThat(to.importEntries(all)).isEqualTo(2);
-            } finally {
-                scheduler.shutdownNow();
             }
             assertThat(target.map().get("text-key")).containsExactly(1);
             assertThat(target.map().get(new byte[] {9, 9})).containsExactly(2);
-            assertThat(target.map().getEntryView("text-key").getTtl())
-                    .isBetween(1L, Duration.ofMinutes(10).toMillis());
+            // The copy expires with the original: its TTL is what the source's entry had left at the export. Members
+            // keep expiry times and TTLs in whole seconds (rounded down), so expiry - TTL is the export's instant
+            // rounded up to a second; a copy with the full 10 minutes (or the node's default) is a second or more off.
+            long sourceExpires = source.map().getEntryView("text-key").getExpirationTime();
+            assertThat(sourceExpires - target.map().getEntryView("text-key").getTtl())
+                    .as("the instant the copied TTL was measured from")
+                    .isBetween(upToSecond(exportFrom), upToSecond(exportTo));
         }
     }
 
@@ -201,6 +200,10 @@ class CacheNodeSecurityTest {
                 attacker.shutdown();
             }
         }
+    }
+
+    private static long upToSecond(long epochMillis) {
+        return (epochMillis + 999) / 1000 * 1000;
     }
 
     /** What comes back within 5 s on a fresh connection after sending {@code request}; empty when nothing. */

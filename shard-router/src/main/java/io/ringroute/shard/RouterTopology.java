@@ -1,6 +1,7 @@
 package io.ringroute.shard;
 
 import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import io.ringroute.ring.EpochSwap;
 import io.ringroute.shard.catalog.CatalogSnapshot;
 import io.ringroute.shard.catalog.TopologyCatalog;
 import io.ringroute.shard.config.RouterConfig;
@@ -16,15 +17,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A router's servers and the routing table it routes by: the table is one immutable snapshot swapped whole, read
- * once per call; with a catalog, a {@link CatalogWatcher} swaps in each newer epoch's table and cutover floors.
+ * A router's servers and the routing table it routes by: the table is one immutable snapshot in an
+ * {@link EpochSwap}, swapped whole and only forward, read once per call; with a catalog, a {@link CatalogWatcher}
+ * swaps in each newer epoch's table and cutover floors.
  */
 final class RouterTopology implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RouterTopology.class);
 
     private final Map<String, ShardServers> servers;
-    private volatile RoutingTable table;
+    private final EpochSwap<RoutingTable, RoutingTable> tables;
     private final CatalogWatcher catalog;     // null for a static topology
     private volatile boolean unroutableEpochSeen;
 
@@ -36,24 +38,40 @@ final class RouterTopology implements AutoCloseable {
         this.servers = all;
         if (config.catalog().isPresent()) {
             TopologyCatalog topologyCatalog;
+            RoutingTable initial;
             try {
                 topologyCatalog = TopologyCatalog.connect(config.catalog().get());
-                apply(topologyCatalog.initialize(config.topology()));
             } catch (SQLException e) {
                 all.values().forEach(ShardServers::close);
                 throw new IllegalStateException(e.getMessage(), e);
             }
+            try {
+                CatalogSnapshot first = topologyCatalog.initialize(config.topology());
+                initial = tableOf(first);
+                raiseFloors(first);
+            } catch (SQLException | IllegalStateException e) {
+                // the catalog failed, or its epoch names a shard this config lacks: nothing to route by
+                topologyCatalog.close();
+                all.values().forEach(ShardServers::close);
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            this.tables = swapFrom(initial);
             all.values().forEach(RouterTopology::installFence);
-            this.catalog = new CatalogWatcher(topologyCatalog, () -> table.epoch, this::apply);
+            this.catalog = new CatalogWatcher(topologyCatalog, () -> tables.current().epoch, this::apply);
         } else {
-            this.table = RoutingTable.of(0, config.topology().ring(), List.of(), all);
+            this.tables = swapFrom(RoutingTable.of(0, config.topology().ring(), List.of(), all));
             this.catalog = null;
         }
     }
 
+    /** Routing tables swap only forward; nothing listens, so a swap's change is just the new table. */
+    private static EpochSwap<RoutingTable, RoutingTable> swapFrom(RoutingTable initial) {
+        return new EpochSwap<>(initial, t -> t.epoch, (before, after, heard) -> after);
+    }
+
     /** The table to route one call by: read it once per call. */
     RoutingTable table() {
-        return table;
+        return tables.current();
     }
 
     /** Every configured shard's servers, in configuration order. */
@@ -71,39 +89,49 @@ final class RouterTopology implements AutoCloseable {
      * where this router would not look: learn that epoch first.
      */
     void catchUpWith(Session session) {
-        if (catalog != null && session != null && session.token().epoch() > table.epoch) {
+        if (catalog != null && session != null && session.token().epoch() > tables.current().epoch) {
             catalog.catchUp(session.token().epoch());
         }
     }
 
-    /** Switches to a catalog snapshot: floors first, then the table, so no read sees the table without them. */
+    /**
+     * Switches to a newer catalog snapshot: floors first, then the table, so no read sees the table without them.
+     * Keeps the table it has when the snapshot's epoch is not newer or names a shard this router lacks.
+     */
     private void apply(CatalogSnapshot snapshot) {
         RoutingTable next;
         try {
-            next = RoutingTable.of(snapshot.epoch(), snapshot.ring(), snapshot.handedOver(), servers);
+            next = tableOf(snapshot);
         } catch (IllegalStateException e) {
             // Keep routing by the old epoch: the fences refuse its writes to moved ranges, nothing goes astray.
             // Expected of a router being replaced by one built with the new shards: said once, then at DEBUG.
             if (!unroutableEpochSeen) {
                 unroutableEpochSeen = true;
                 LOG.info("keeps routing by topology epoch {}: epoch {} needs a router built with its shards ({})",
-                        table == null ? "none" : table.epoch, snapshot.epoch(), e.getMessage());
+                        tables.current().epoch, snapshot.epoch(), e.getMessage());
             } else {
                 LOG.debug("cannot switch to topology epoch {}: {}", snapshot.epoch(), e.getMessage());
             }
             return;
         }
+        raiseFloors(snapshot);
+        if (tables.offer(next) != null) {
+            LOG.debug("routing by topology epoch {}", next.epoch);
+        }
+    }
+
+    /** The snapshot's table; IllegalStateException if it names a shard this router's configuration lacks. */
+    private RoutingTable tableOf(CatalogSnapshot snapshot) {
+        return RoutingTable.of(snapshot.epoch(), snapshot.ring(), snapshot.handedOver(), servers);
+    }
+
+    private void raiseFloors(CatalogSnapshot snapshot) {
         snapshot.floors().forEach((shard, lsn) -> {
             ShardServers s = servers.get(shard);
             if (s != null && lsn > s.floorLsn) {
                 s.floorLsn = lsn;
             }
         });
-        RoutingTable current = table;
-        if (current == null || next.epoch > current.epoch) {
-            table = next;
-            LOG.debug("routing by topology epoch {}", next.epoch);
-        }
     }
 
     private static void installFence(ShardServers shard) {
@@ -132,7 +160,7 @@ final class RouterTopology implements AutoCloseable {
                 fallbacks.add(new RouterMetrics.Fallbacks(s.name, why, s.fallbacks(why)));
             }
         }
-        return new RouterMetrics(table.epoch, out, fallbacks);
+        return new RouterMetrics(tables.current().epoch, out, fallbacks);
     }
 
     void poolMetrics(MetricsTrackerFactory factory) {

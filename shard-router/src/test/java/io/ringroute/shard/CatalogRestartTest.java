@@ -8,11 +8,6 @@ import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import io.ringroute.shard.reshard.ReshardResult;
 import io.ringroute.shard.reshard.Resharder;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -130,10 +125,9 @@ class CatalogRestartTest {
     @Test
     @Order(3)
     void anOutageIsLoggedAsOneWarningHoweverManyRefreshesFailAndItsEndAsOneInfo() throws Exception {
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream err = System.err;
-        System.setErr(new PrintStream(new TeeOutputStream(err, log), true, StandardCharsets.UTF_8));
-        try (CatalogWatcher watcher = new CatalogWatcher(TopologyCatalog.connect(catalog), router::epoch, s -> { })) {
+        List<String> lines;
+        try (CapturedLog log = new CapturedLog();
+             CatalogWatcher watcher = new CatalogWatcher(TopologyCatalog.connect(catalog), router::epoch, s -> { })) {
             catalogServer.stop();
             try {
                 await().atMost(Duration.ofMinutes(1)).until(() -> watcher.failedRefreshes() >= 10);
@@ -141,49 +135,14 @@ class CatalogRestartTest {
                 catalogServer.start();
             }
             await().atMost(Duration.ofMinutes(1)).until(() -> watcher.lastFailure() == null);
-            await().atMost(Duration.ofMinutes(1)).until(() -> watcherLines(log).stream()
+            await().atMost(Duration.ofMinutes(1)).until(() -> log.linesOf(CatalogWatcher.class).stream()
                     .filter(l -> l.contains(" INFO ")).count() == 2); // the router's watcher is back too
-        } finally {
-            System.setErr(err);
+            lines = log.linesOf(CatalogWatcher.class);
         }
-        List<String> lines = watcherLines(log);
         assertThat(lines).as("one per watcher, this test's and the router's, for 10 and more failed refreshes each")
                 .filteredOn(l -> l.contains(" WARN ")).hasSize(2)
                 .allMatch(l -> l.contains("refreshing the topology failed, retrying"));
         assertThat(lines).filteredOn(l -> l.contains(" INFO ") && l.contains("answers again")).hasSize(2);
-    }
-
-    private static List<String> watcherLines(ByteArrayOutputStream log) {
-        return log.toString(StandardCharsets.UTF_8).lines()
-                .filter(l -> l.contains(CatalogWatcher.class.getName())).toList();
-    }
-
-    /** Writes to two streams: the test's log stays where it was, and a copy is kept to be read. */
-    private static final class TeeOutputStream extends OutputStream {
-        private final OutputStream first;
-        private final OutputStream second;
-
-        TeeOutputStream(OutputStream first, OutputStream second) {
-            this.first = first;
-            this.second = second;
-        }
-
-        @Override
-        public synchronized void write(int b) throws IOException {
-            first.write(b);
-            second.write(b);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) throws IOException {
-            first.write(b, off, len);
-            second.write(b, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            first.flush();
-        }
     }
 
     private long rowsOn(String shard) throws SQLException {

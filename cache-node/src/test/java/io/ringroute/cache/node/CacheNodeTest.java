@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.hazelcast.core.EntryView;
+import com.hazelcast.map.IMap;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -55,24 +57,40 @@ class CacheNodeTest {
 
     private static long hotKeysLeftAfterOverfilling(Eviction eviction) {
         try (CacheNode node = CacheNode.start(onePartition("policy", eviction))) {
+            IMap<Object, byte[]> map = node.map();
             for (int i = 0; i < 20; i++) {
-                node.map().set("hot" + i, new byte[10]);
+                map.set("hot" + i, new byte[10]);
                 for (int read = 0; read < 5; read++) {
-                    node.map().get("hot" + i);
+                    map.get("hot" + i);
                 }
             }
-            long readAt = System.currentTimeMillis();
-            // Hazelcast keeps access times in whole seconds: the later writes must fall in a later second.
-            await().until(() -> System.currentTimeMillis() > readAt + 1000);
-            for (int i = 0; i < BOUND - 20; i++) {
-                node.map().set("cold" + i, new byte[10]);
+            // LRU compares last-access times, which Hazelcast keeps in whole seconds: the later keys must carry a
+            // later one than every hot key. Write the first of them afresh until its own entry shows that.
+            long hotAccessed = IntStream.range(0, 20).mapToObj(i -> map.getEntryView("hot" + i))
+                    .mapToLong(v -> Math.max(v.getLastUpdateTime(), v.getLastAccessTime())).max().orElseThrow();
+            await().until(() -> {
+                map.delete("cold0");
+                map.set("cold0", new byte[10]);
+                return map.getEntryView("cold0").getLastUpdateTime() > hotAccessed;
+            });
+            for (int i = 1; i < BOUND - 20; i++) {
+                map.set("cold" + i, new byte[10]);
             }
             assertThat(node.entryCount()).isEqualTo(BOUND);
+            // What each policy evicts by, as the member keeps it (an entry view counts as no access).
+            EntryView<Object, byte[]> hot = map.getEntryView("hot0");
+            EntryView<Object, byte[]> cold = map.getEntryView("cold" + (BOUND - 21));
+            if (eviction == Eviction.LFU) {
+                assertThat(hot.getHits()).isEqualTo(5);
+                assertThat(cold.getHits()).isZero();
+            } else {
+                assertThat(hot.getLastAccessTime()).isLessThan(cold.getLastAccessTime());
+            }
             for (int i = 0; i < 3 * BOUND; i++) {
-                node.map().set("new" + i, new byte[10]);
+                map.set("new" + i, new byte[10]);
             }
             assertThat(node.entryCount()).isEqualTo(BOUND);
-            return IntStream.range(0, 20).filter(i -> node.map().containsKey("hot" + i)).count();
+            return IntStream.range(0, 20).filter(i -> map.containsKey("hot" + i)).count();
         }
     }
 
