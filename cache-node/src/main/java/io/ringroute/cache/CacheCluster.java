@@ -525,10 +525,11 @@ public final class CacheCluster<V> implements AutoCloseable {
 
         /**
          * Whether reads of hot keys share out over all R replicas of the key instead of starting at its primary
-         * (default false). The client finds hot keys from a sample of its own reads (one in 64, a Space-Saving
-         * sketch of 128 counters: a key with 1/128 of the reads or more); no copy is made beyond the R replicas
-         * every writer already writes, so coherence is as with primary reads (cache-node/README.md, "Hot keys").
-         * Spreads a hot key over at most R nodes: with R=2, a key's load is halved, not divided by the node count.
+         * (default false): a hot key's read goes first to the replica this client has called least lately. The
+         * client finds hot keys from a sample of its own reads (one in 64, a Space-Saving sketch of 128 counters: a
+         * key with 1/128 of the reads or more); no copy is made beyond the R replicas every writer already writes,
+         * so coherence is as with primary reads (cache-node/README.md, "Hot keys"). A hot key is spread over at most
+         * R nodes.
          */
         public Builder<V> spreadHotKeyReads(boolean spread) {
             this.hotKeys = spread ? HotKeys.standard() : HotKeys.OFF;
