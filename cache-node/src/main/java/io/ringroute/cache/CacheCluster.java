@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each key lives on the first {@code R} distinct nodes clockwise from its token ({@link KeyHash}), primary
  * first. Writes go to all R replicas; reads go to the primary (a hot key's to its least-called replica, with
- * {@link Builder#spreadHotKeyReads}) and fall back along the replica list when a node misses, fails or is ejected; deletes reach every replica, and a replica a write or delete could not reach keeps
- * the key out of its reads until the key is deleted there. Node failures never reach the caller: a read that no
+ * {@link Builder#spreadHotKeyReads}) and fall back along the replica list when a node misses, fails or is
+ * ejected; deletes reach every replica, and a replica a write or delete could not reach keeps the key out of its
+ * reads until the key is deleted there. Node failures never reach the caller: a read that no
  * replica can answer is a miss, a write that no replica takes is dropped (and counted).
  *
  * <p>Nodes can be added, removed and re-weighted at runtime; the entries whose owners change are copied to the new

@@ -17,8 +17,9 @@ import org.HdrHistogram.Histogram;
  * The cache latency benchmark's skewed mode: two cluster clients on the same nodes, one reading primary-first and
  * one spreading hot keys' reads over their replicas ({@link CacheCluster.Builder#spreadHotKeyReads}), both on the
  * same keys (so the same placement) drawn by a {@link HazelcastKeyPopularity}, gets and puts mixed; rounds
- * alternate between the clients. It reports each node's share of the calls each client made (reads, fallbacks and every replica write), busiest over
- * mean, and the get/put latency, so the balance and its price are read off one run.
+ * alternate between the clients. It reports each node's share of the calls each client made (reads, fallbacks and
+ * every replica write), busiest over mean, and the get/put latency, so the balance and its price are read off one
+ * run.
  */
 final class HotKeyBalance {
 
@@ -148,8 +149,8 @@ final class HotKeyBalance {
         out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (Client c : clients) {
             double ratio = busiestOverMean(calls.get(c.name));
-            out.printf("| %s | %.2fx (goal <= %.1fx: %s) | %d | %.1f | %.1f | %.1f | %.1f | %d |%n", c.name, ratio, GOAL,
-                    ratio <= GOAL ? "met" : "missed", c.cluster.stats().hotKeys(), micros(c.gets, 50),
+            out.printf("| %s | %.2fx (goal <= %.1fx: %s) | %d | %.1f | %.1f | %.1f | %.1f | %d |%n", c.name, ratio,
+                    GOAL, ratio <= GOAL ? "met" : "missed", c.cluster.stats().hotKeys(), micros(c.gets, 50),
                     micros(c.gets, 99), micros(c.puts, 50), micros(c.puts, 99), c.misses);
         }
     }
