@@ -2,7 +2,6 @@ package io.ringroute.cache;
 
 import io.ringroute.cache.wire.CacheKeys;
 import io.ringroute.cache.wire.Versioned;
-import io.ringroute.ring.KeyHash;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -48,11 +47,10 @@ final class ReadPath<V> {
         }
         Set<String> asked = new LinkedHashSet<>();
         for (String k : keys) {
-            hot.record(KeyHash.token(CacheKeys.require(k)));
-            asked.add(k);
+            asked.add(CacheKeys.require(k));
         }
         Map<String, V> found = new HashMap<>();
-        replicas.readAll(asked, hot::isHot).forEach((k, stored) -> {
+        replicas.readAll(asked, this::spread).forEach((k, stored) -> {
             V v = values.decode(stored, k);
             if (v != null) {
                 found.put((String) k, v);
@@ -66,8 +64,13 @@ final class ReadPath<V> {
     /** The stored bytes (a value or a tombstone) of the key, uncounted; null when no replica has it. */
     byte[] read(Object key, long token) {
         ensureOpen.run();
+        return replicas.read(key, token, spread(token));
+    }
+
+    /** Offers a read of the key to the hot key sketch; whether its reads are spread (it is hot). */
+    private boolean spread(long token) {
         hot.record(token);
-        return replicas.read(key, token, hot.isHot(token));
+        return hot.isHot(token);
     }
 
     /** The value of stored bytes, counting the read as a hit or a miss (a tombstone or an undecodable value). */

@@ -52,15 +52,11 @@ final class Replicas {
         }
     }
 
-    /** The stored bytes (a value or a tombstone) from the first replica that has the key, or null. */
-    byte[] read(Object key, long token) {
-        return read(key, token, false);
-    }
-
     /**
-     * As {@link #read(Object, long)}; with {@code spread} (a hot key) the search starts at the replica this client
-     * called least lately ({@link ReplicaLoad}) and goes round the list from there, so the key's reads share out
-     * over all its replicas. Every replica gets every write of every process, so it answers what the primary would.
+     * The stored bytes (a value or a tombstone) from the first replica that has the key, or null. The search starts
+     * at the primary, or with {@code spread} (a hot key) at the replica this client called least lately
+     * ({@link ReplicaLoad}), and goes round the list from there, so a hot key's reads share out over all its
+     * replicas. Every replica gets every write of every process, so it answers what the primary would.
      */
     byte[] read(Object key, long token, boolean spread) {
         ReplicaTable<NodeClient> t = table;
@@ -106,9 +102,9 @@ final class Replicas {
     }
 
     /**
-     * The stored bytes of the keys some replica has; one call per node and replica round, not per key. Keys that
-     * {@code spread} picks (hot keys) start their rounds at a replica drawn for this call, as in
-     * {@link #read(Object, long, boolean)}.
+     * The stored bytes of the keys some replica has; one call per node and replica round, not per key. Keys whose
+     * token {@code spread} accepts (hot keys; it is asked once per key) start their rounds at a replica drawn for
+     * this call.
      */
     Map<Object, byte[]> readAll(Collection<?> keys, LongPredicate spread) {
         ReplicaTable<NodeClient> t = table;
