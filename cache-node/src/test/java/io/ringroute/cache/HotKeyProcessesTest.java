@@ -1,22 +1,16 @@
 package io.ringroute.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.ringroute.cache.node.CacheNode;
 import io.ringroute.ring.KeyHash;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,65 +45,29 @@ class HotKeyProcessesTest {
     @Test
     void aHotReaderNeverReturnsAValueOlderThanAWriteAnotherProcessCompleted() throws IOException {
         String key = "recent:celebrity";
-        try (WriterProcess other = new WriterProcess(NODES)) {
-            other.run("put " + key + " v0 0");
+        try (ChildJvm other = new ChildJvm(WritingClient.class, NODES)) {
+            write(other, "put " + key + " v0 0");
             for (int i = 0; i < 50; i++) {
                 assertThat(reader.get(key)).isEqualTo("v0");
             }
             assertThat(DETECTOR.isHot(KeyHash.token(key))).isTrue();
             for (int v = 1; v <= 10; v++) {
-                other.run("put " + key + " v" + v + " " + v);
+                write(other, "put " + key + " v" + v + " " + v);
                 for (int i = 0; i < 10; i++) {
                     assertThat(reader.getEntry(key)).as("read %d after the other process wrote %d", i, v)
                             .isEqualTo(new CacheEntry<>("v" + v, v));
                 }
             }
-            other.run("delete " + key + " 11");
+            write(other, "delete " + key + " 11");
             for (int i = 0; i < 10; i++) {
                 assertThat(reader.get(key)).as("read %d after the other process deleted", i).isNull();
             }
         }
     }
 
-    /** The other process: a child JVM running {@link WritingClient}, told what to write on its stdin. */
-    private static final class WriterProcess implements AutoCloseable {
-        private final Path out;
-        private final Process process;
-        private final Writer commands;
-        private int sent;
-
-        WriterProcess(List<CacheNode> nodes) throws IOException {
-            out = Files.createTempFile("hot-writer", ".out");
-            List<String> command = new ArrayList<>(TestNodes.javaCommand(WritingClient.class));
-            nodes.forEach(n -> command.add(n.name() + "=" + n.address()));
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        }
-
-        /** Has the child run one write and waits until the write returned there. */
-        void run(String line) throws IOException {
-            commands.write(line + "\n");
-            commands.flush();
-            int n = ++sent;
-            await().atMost(CHILD_BOUND).until(() -> done() >= n || !process.isAlive());
-            assertThat(done()).as("the child's output: %s", Files.readString(out)).isGreaterThanOrEqualTo(n);
-        }
-
-        private long done() throws IOException {
-            return Files.readAllLines(out, StandardCharsets.UTF_8).stream()
-                    .filter(l -> l.startsWith(WritingClient.DONE)).count();
-        }
-
-        @Override
-        public void close() throws IOException {
-            process.destroyForcibly();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            Files.deleteIfExists(out);
-        }
+    /** Has the other process make one write and waits until it returned there. */
+    private static void write(ChildJvm other, String line) throws IOException {
+        other.ask(line, CHILD_BOUND, WritingClient.DONE);
     }
 
     /**
