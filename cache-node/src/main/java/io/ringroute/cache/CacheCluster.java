@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * A client for a cluster of {@link CacheNode}s, routed by a consistent-hash ring.
  *
  * <p>Each key lives on the first {@code R} distinct nodes clockwise from its token ({@link KeyHash}), primary
- * first. Writes go to all R replicas; reads go to the primary and fall back along the replica list when a node
- * misses, fails or is ejected; deletes reach every replica, and a replica a write or delete could not reach keeps
- * the key out of its reads until the key is deleted there. Node failures never reach the caller: a read that no
+ * first. Writes go to all R replicas; reads go to the primary (a hot key's to its least-called replica, with
+ * {@link Builder#spreadHotKeyReads}) and fall back along the replica list when a node misses, fails or is
+ * ejected; deletes reach every replica, and a replica a write or delete could not reach keeps the key out of its
+ * reads until the key is deleted there. Node failures never reach the caller: a read that no
  * replica can answer is a miss, a write that no replica takes is dropped (and counted).
  *
  * <p>Nodes can be added, removed and re-weighted at runtime; the entries whose owners change are copied to the new
@@ -58,7 +59,7 @@ public final class CacheCluster<V> implements AutoCloseable {
                 b.membershipPoll);
         Replicas replicas = members.replicas();
         this.values = new StoredValues<>(b.codec, b.maxValueBytes, HybridClock.system());
-        this.reads = new ReadPath<>(replicas, values, members::ensureOpen);
+        this.reads = new ReadPath<>(replicas, values, members::ensureOpen, b.hotKeys);
         this.writes = new WritePath<>(replicas, values, members::ensureOpen, settings.tombstoneTtl().toMillis());
         this.loads = new LoadPath<>(reads, writes, values, new Leases(replicas, b.leaseTime.toMillis(),
                 settings.tombstoneTtl().toMillis(), settings.callTimeout().toMillis()));
@@ -283,7 +284,8 @@ public final class CacheCluster<V> implements AutoCloseable {
     }
 
     public CacheStats stats() {
-        return new CacheStats(reads.hits(), reads.misses(), values.decodeErrors(), members.nodeStats());
+        return new CacheStats(reads.hits(), reads.misses(), values.decodeErrors(), reads.hotKeys(),
+                members.nodeStats());
     }
 
     public void addListener(CacheClusterListener listener) {
@@ -341,6 +343,7 @@ public final class CacheCluster<V> implements AutoCloseable {
         private Duration membershipPoll;
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
         private ClusterSecret secret = ClusterSecret.NONE;
+        private HotKeys hotKeys = HotKeys.OFF;
         private final List<CacheClusterListener> listeners = new ArrayList<>();
 
         private Builder(ValueCodec<V> codec) {
@@ -518,6 +521,25 @@ public final class CacheCluster<V> implements AutoCloseable {
          */
         public Builder<V> sharedMembership(Duration poll) {
             this.membershipPoll = positive("membership poll", poll);
+            return this;
+        }
+
+        /**
+         * Whether reads of hot keys share out over all R replicas of the key instead of starting at its primary
+         * (default false): a hot key's read goes first to the replica this client has called least lately. The
+         * client finds hot keys from a sample of its own reads (one in 64, a Space-Saving sketch of 128 counters: a
+         * key with 1/128 of the reads or more); no copy is made beyond the R replicas every writer already writes,
+         * so coherence is as with primary reads (cache-node/README.md, "Hot keys"). A hot key is spread over at most
+         * R nodes.
+         */
+        public Builder<V> spreadHotKeyReads(boolean spread) {
+            this.hotKeys = spread ? HotKeys.standard() : HotKeys.OFF;
+            return this;
+        }
+
+        /** For tests: spreads hot keys as this detector finds them. */
+        Builder<V> hotKeys(HotKeys detector) {
+            this.hotKeys = detector;
             return this;
         }
 

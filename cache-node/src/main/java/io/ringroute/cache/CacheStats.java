@@ -10,9 +10,11 @@ import org.HdrHistogram.Histogram;
  * @param hits   reads through the cluster that returned a value
  * @param misses reads through the cluster that returned nothing
  * @param decodeErrors stored values the codec could not decode (served as misses)
+ * @param hotKeys keys whose reads this client spreads over their replicas now
+ *                ({@link CacheCluster.Builder#spreadHotKeyReads}); 0 when it does not spread
  * @param nodes  per node, ordered by id
  */
-public record CacheStats(long hits, long misses, long decodeErrors, List<NodeStats> nodes) {
+public record CacheStats(long hits, long misses, long decodeErrors, int hotKeys, List<NodeStats> nodes) {
 
     public CacheStats {
         nodes = List.copyOf(nodes);

@@ -344,6 +344,11 @@ final class NodeClient implements AutoCloseable {
         return counters.stats(node.id(), health.state(), connection.instanceName());
     }
 
+    /** Calls to the node that succeeded since the client started, reads and writes: two volatile reads. */
+    long calls() {
+        return counters.calls();
+    }
+
     /** Stops probing and repairs; {@link #close()} then disconnects. */
     void stop() {
         health.stop();

@@ -55,6 +55,11 @@ final class NodeCounters {
         return capped;
     }
 
+    /** Calls recorded, reads and writes (the histograms' total counts: volatile reads, no summing). */
+    long calls() {
+        return readLatency.getTotalCount() + writeLatency.getTotalCount();
+    }
+
     NodeStats stats(String id, NodeState state, String clientInstance) {
         Map<NodeErrorKind, Long> errorsByKind = new EnumMap<>(NodeErrorKind.class);
         for (NodeErrorKind k : NodeErrorKind.values()) {

@@ -11,7 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -26,6 +28,7 @@ final class Replicas {
     private final int replicationFactor;
     private final Supplier<Map<String, NodeClient>> clients;
     private final WritePhases phases;
+    private final ReplicaLoad load;
     /** The current ring with its node clients by ring position: swapped whole, read once per call. */
     private volatile ReplicaTable<NodeClient> table;
 
@@ -34,6 +37,7 @@ final class Replicas {
         this.replicationFactor = replicationFactor;
         this.clients = clients;
         this.phases = phases;
+        this.load = new ReplicaLoad(clients);
         ring.addListener(change -> refresh());
     }
 
@@ -48,12 +52,18 @@ final class Replicas {
         }
     }
 
-    /** The stored bytes (a value or a tombstone) from the first replica that has the key, or null. */
-    byte[] read(Object key, long token) {
+    /**
+     * The stored bytes (a value or a tombstone) from the first replica that has the key, or null. The search starts
+     * at the primary, or with {@code spread} (a hot key) at the replica this client called least lately
+     * ({@link ReplicaLoad}), and goes round the list from there, so a hot key's reads share out over all its
+     * replicas. Every replica gets every write of every process, so it answers what the primary would.
+     */
+    byte[] read(Object key, long token, boolean spread) {
         ReplicaTable<NodeClient> t = table;
         int n = t.replicaCount(replicationFactor);
-        for (int k = 0; k < n; k++) {
-            NodeClient c = t.replica(token, k);
+        int first = spread && n > 1 ? load.leastLoaded(t, token, n, key) : 0;
+        for (int i = 0; i < n; i++) {
+            NodeClient c = t.replica(token, first + i < n ? first + i : first + i - n);
             if (!c.readable(key)) {
                 continue;
             }
@@ -91,17 +101,27 @@ final class Replicas {
         return newest;
     }
 
-    /** The stored bytes of the keys some replica has; one call per node and replica round, not per key. */
-    Map<Object, byte[]> readAll(Collection<?> keys) {
-        Set<Object> pending = new LinkedHashSet<>(keys);
-        Map<Object, byte[]> found = new HashMap<>();
+    /**
+     * The stored bytes of the keys some replica has; one call per node and replica round, not per key. Keys whose
+     * token {@code spread} accepts (hot keys; it is asked once per key) start their rounds at a replica drawn for
+     * this call.
+     */
+    Map<Object, byte[]> readAll(Collection<?> keys, LongPredicate spread) {
         ReplicaTable<NodeClient> t = table;
-        for (int round = 0; round < t.replicaCount(replicationFactor) && !pending.isEmpty(); round++) {
+        int n = t.replicaCount(replicationFactor);
+        long draw = ThreadLocalRandom.current().nextLong();
+        Map<Object, Integer> pending = new LinkedHashMap<>(); // key -> its first replica, decided once
+        for (Object k : keys) {
+            long token = CacheKeys.token(k);
+            pending.put(k, spread.test(token) ? (int) Long.remainderUnsigned(token + draw, n) : 0);
+        }
+        Map<Object, byte[]> found = new HashMap<>();
+        for (int round = 0; round < n && !pending.isEmpty(); round++) {
             Map<NodeClient, Set<Object>> batches = new LinkedHashMap<>();
-            for (Object k : pending) {
-                NodeClient c = t.replica(CacheKeys.token(k), round);
-                if (c.readable(k)) {
-                    batches.computeIfAbsent(c, x -> new LinkedHashSet<>()).add(k);
+            for (Map.Entry<Object, Integer> k : pending.entrySet()) {
+                NodeClient c = t.replica(CacheKeys.token(k.getKey()), (k.getValue() + round) % n);
+                if (c.readable(k.getKey())) {
+                    batches.computeIfAbsent(c, x -> new LinkedHashSet<>()).add(k.getKey());
                 }
             }
             for (Map.Entry<NodeClient, Set<Object>> batch : batches.entrySet()) {

@@ -12,17 +12,12 @@ import io.ringroute.ring.TokenLayout;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -183,46 +178,22 @@ class SharedMembershipTest {
 
     /** Another client process: a child JVM running {@link ChangingClient}, told what to change on its stdin. */
     private static final class ChildProcessClient implements AutoCloseable {
-        private final Path out;
-        private final Process process;
-        private final Writer commands;
-        private int sent;
+        private final ChildJvm child;
 
         ChildProcessClient(List<CacheNode> nodes) throws IOException {
-            out = Files.createTempFile("membership-child", ".out");
-            List<String> command = new ArrayList<>(TestNodes.javaCommand(ChangingClient.class));
-            nodes.forEach(n -> command.add(n.name() + "=" + n.address()));
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            child = new ChildJvm(ChangingClient.class, nodes);
         }
 
         /** Has the child make one change; returns the membership epoch it reached. */
         long change(String line) throws IOException {
-            commands.write(line + "\n");
-            commands.flush();
-            int n = ++sent;
-            await().atMost(CHILD_BOUND).until(() -> results().size() >= n || !process.isAlive());
-            List<String> results = results();
-            assertThat(results).as("the child's output: %s", Files.readString(out)).hasSizeGreaterThanOrEqualTo(n);
-            String result = results.get(n - 1);
+            String result = child.ask(line, CHILD_BOUND, ChangingClient.DONE, ChangingClient.FAILED);
             assertThat(result).as("the child's change '%s'", line).startsWith(ChangingClient.DONE);
             return Long.parseLong(result.substring(ChangingClient.DONE.length()));
         }
 
-        private List<String> results() throws IOException {
-            return Files.readAllLines(out, StandardCharsets.UTF_8).stream()
-                    .filter(l -> l.startsWith(ChangingClient.DONE) || l.startsWith(ChangingClient.FAILED)).toList();
-        }
-
         @Override
         public void close() throws IOException {
-            process.destroyForcibly();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            Files.deleteIfExists(out);
+            child.close();
         }
     }
 

@@ -2,6 +2,7 @@ package io.ringroute.bench.cache;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import io.ringroute.bench.peers.HazelcastKeyPopularity;
 import io.ringroute.cache.CacheCluster;
 import io.ringroute.cache.node.CacheNode;
 import io.ringroute.cache.ClockVersion;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Option;
  * to one member, in one run on the same in-process nodes; and what coherence costs per write: the bare client's
  * {@code set} against the same client sending the cluster's set-if-newer entry processor ({@code VersionedWrite}),
  * and the WAL invalidator's delete of one key through a {@link NodeLink}. Rounds rotate the order of the clients so
- * drift (JIT, GC, other load on the machine) spreads over all of them. Every client has its own keys.
+ * drift (JIT, GC, other load on the machine) spreads over all of them. Every client has its own keys. With
+ * {@code --zipf} it measures instead how evenly the nodes share a skewed load, with and without spreading hot keys'
+ * reads ({@link HotKeyBalance}).
  */
 @Command(name = "cache-latency", mixinStandardHelpOptions = true,
         description = "Cluster client vs bare Hazelcast client: get/put p50/p99/p99.9 and ops/s; cost of versioned"
@@ -57,6 +60,19 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
     @Option(names = "--warmup-rounds", defaultValue = "2", description = "Unrecorded rounds first (default: "
             + "${DEFAULT-VALUE}).")
     int warmupRounds;
+
+    @Option(names = "--zipf", defaultValue = "0", description = "Zipf exponent of key popularity: above 0, measures"
+            + " each node's share of the calls with and without spreading hot keys' reads, instead of the latency"
+            + " comparison (default: ${DEFAULT-VALUE}, off).")
+    double zipf;
+
+    @Option(names = "--write-percent", defaultValue = "10", description = "With --zipf: share of puts among the"
+            + " operations, 0-100 (default: ${DEFAULT-VALUE}).")
+    int writePercent;
+
+    @Option(names = "--replicas", defaultValue = "2", description = "With --zipf: replication factor (default:"
+            + " ${DEFAULT-VALUE}).")
+    int replicas;
 
     /** One operation of a client on one key. */
     private record Op(String name, Consumer<String> call) {
@@ -104,6 +120,18 @@ public final class CacheLatencyBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws ReflectiveOperationException {
+        if (zipf > 0) {
+            if (writePercent < 0 || writePercent > 100 || replicas < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--write-percent must be 0-100 and"
+                        + " --replicas at least 1, were " + writePercent + " and " + replicas);
+            }
+            try (BenchNodes nodes = new BenchNodes("zipf", nodeCount)) {
+                new HotKeyBalance(HazelcastKeyPopularity.zipf(keys, zipf), String.format("Zipf(%.1f)", zipf),
+                        replicas, ops, rounds, warmupRounds, writePercent, valueBytes).run(nodes.nodes(), keys,
+                        System.out);
+            }
+            return 0;
+        }
         byte[] value = new byte[valueBytes];
         try (BenchNodes nodes = new BenchNodes("lat", nodeCount);
              NodeLink link = NodeLink.opener(Duration.ofSeconds(2), null).open(nodes.node(0).name(),
