@@ -3,6 +3,9 @@ package io.ringroute.bench.shard;
 import io.ringroute.ring.HashRing;
 import io.ringroute.ring.KeyHash;
 import io.ringroute.shard.catalog.ShardedTable;
+import io.ringroute.shard.catalog.TopologyCatalog;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.io.ByteArrayInputStream;
@@ -10,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.postgresql.PGConnection;
@@ -53,5 +57,22 @@ final class Accounts {
                 }
             }
         }
+    }
+
+    /**
+     * The benchmarks' starting point: the table with {@code rows} rows on the cluster's first two shards, and a
+     * catalog (on a server of its own) that knows the table and names those two shards as the current topology.
+     */
+    static CatalogSpec onTwoShardsWithCatalog(EmbeddedShardCluster cluster, ShardTopology two, int rows)
+            throws Exception {
+        CatalogSpec catalog = new CatalogSpec(cluster.startStandalone("catalog").spec(), "rr_catalog",
+                Duration.ofMillis(200));
+        create(cluster);
+        preload(cluster, two.ring(), rows);
+        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
+            cat.initialize(two);
+            cat.registerTable(SHARDED);
+        }
+        return catalog;
     }
 }

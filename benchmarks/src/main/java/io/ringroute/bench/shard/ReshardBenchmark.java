@@ -1,7 +1,6 @@
 package io.ringroute.bench.shard;
 
 import io.ringroute.shard.ShardRouter;
-import io.ringroute.shard.catalog.TopologyCatalog;
 import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
@@ -41,17 +40,10 @@ public final class ReshardBenchmark {
                 "shard-c").replicasPerShard(0).start()) {
             ShardTopology all = cluster.topology();
             ShardTopology two = all.withoutShard("shard-c");
-            CatalogSpec catalog = new CatalogSpec(cluster.startStandalone("catalog").spec(), "rr_catalog",
-                    Duration.ofMillis(200));
-            Accounts.create(cluster);
             long loadStart = System.nanoTime();
-            Accounts.preload(cluster, two.ring(), rows);
+            CatalogSpec catalog = Accounts.onTwoShardsWithCatalog(cluster, two, rows);
             System.out.printf("preloaded %d rows (about 120 bytes each) on 2 shards in %.1f s%n", rows,
                     (System.nanoTime() - loadStart) / 1e9);
-            try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
-                cat.initialize(two);
-                cat.registerTable(Accounts.SHARDED);
-            }
             try (ShardRouter r1 = ShardRouter.builder().topology(all).catalog(catalog).build();
                  ShardRouter r2 = ShardRouter.builder().topology(all).catalog(catalog).build()) {
                 AccountWriters load = new AccountWriters(new ShardRouter[]{r1, r2}, writers, rows);

@@ -2,7 +2,6 @@ package io.ringroute.bench.shard;
 
 import io.ringroute.ring.TokenRange;
 import io.ringroute.shard.ShardRouter;
-import io.ringroute.shard.catalog.TopologyCatalog;
 import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
@@ -52,14 +51,7 @@ public final class ReshardThroughputBenchmark {
                 "shard-c").replicasPerShard(0).start()) {
             ShardTopology all = cluster.topology();
             ShardTopology two = all.withoutShard("shard-c");
-            CatalogSpec catalog = new CatalogSpec(cluster.startStandalone("catalog").spec(), "rr_catalog",
-                    Duration.ofMillis(200));
-            Accounts.create(cluster);
-            Accounts.preload(cluster, two.ring(), rows);
-            try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
-                cat.initialize(two);
-                cat.registerTable(Accounts.SHARDED);
-            }
+            CatalogSpec catalog = Accounts.onTwoShardsWithCatalog(cluster, two, rows);
             Map<String, Double> three = Map.of("shard-a", 1.0, "shard-b", 1.0, "shard-c", 1.0);
             Map<String, Double> twoShards = Map.of("shard-a", 1.0, "shard-b", 1.0);
             ReshardPlan plan = resharder(catalog, all, rangesPerCutover, 0).build().plan(three);
