@@ -19,12 +19,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -73,6 +75,8 @@ final class Chromium implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         CompletableFuture<String> endpoint = new CompletableFuture<>();
+        // The last lines Chromium printed, for the failure message when it does not start.
+        Deque<String> lastLines = new ConcurrentLinkedDeque<>();
         Thread drain = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(),
                     StandardCharsets.UTF_8))) {
@@ -81,6 +85,11 @@ final class Chromium implements AutoCloseable {
                     int at = line.indexOf("DevTools listening on ws://");
                     if (at >= 0) {
                         endpoint.complete(line.substring(at + "DevTools listening on ".length()));
+                    } else if (!endpoint.isDone()) {
+                        lastLines.addLast(line);
+                        if (lastLines.size() > 20) {
+                            lastLines.pollFirst();
+                        }
                     }
                 }
                 endpoint.completeExceptionally(new IOException("chromium exited without a DevTools endpoint"));
@@ -96,7 +105,8 @@ final class Chromium implements AutoCloseable {
         } catch (Exception e) {
             destroy(p);
             deleteTree(profile);
-            throw new IOException("chromium did not start: " + e.getMessage(), e);
+            throw new IOException("chromium did not start: " + e.getMessage() + "; it printed: "
+                    + String.join(" | ", lastLines), e);
         }
     }
 
