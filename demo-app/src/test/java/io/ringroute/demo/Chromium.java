@@ -68,9 +68,11 @@ final class Chromium implements AutoCloseable {
 
     static Chromium launch(Path binary) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("ringroute-chromium");
+        // Shared memory under /tmp: a small /dev/shm crashes tabs, and Debian's launcher, which should add this flag
+        // then, misreads findmnt when /dev/shm is mounted twice (as on these machines).
         Process p = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile, "--remote-debugging-port=0",
+                "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0",
                 "--window-size=1400,1000", "about:blank")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
