@@ -13,22 +13,32 @@ import java.util.Arrays;
  *       in five). When the row's node positions fit 31 bits together (rows of 3 up to 1024 nodes, of 2 up to 32768),
  *       the cell is the row itself, position k in bits {@code [k * b, (k + 1) * b)}, {@code b} the bits of a
  *       position: the lookup reads nothing else. Otherwise the cell is the arc's position.</li>
- *   <li>A bucket that holds a token has the cell {@code ~first} ({@code < 0}), {@code first} the position of its first
- *       token; a scan from there finds the first token at or after the key (the few tokens of the bucket, then at most
- *       the first token after it), and the row is read from the replica lists.</li>
+ *   <li>A bucket that holds a token has a cell {@code < 0} whose low 30 bits are the position of its first token.
+ *       When that token is the bucket's only one and both neighbouring buckets hold none (bit 30 set: most token
+ *       buckets), a key at or below the token is in the arc of the bucket before, a key above it in the arc of the
+ *       bucket after, so the lookup reads that token and a neighbouring cell (usually in the same cache line) and
+ *       never the replica lists: the tokens and the cells are all it touches, which keeps its working set in the
+ *       L2 cache at 32,000 tokens. Otherwise a scan from the first token finds the first token at or after the key
+ *       (the few tokens of the bucket, then at most the first token after it), and the row is read from the
+ *       replica lists.</li>
  * </ul>
  *
- * <p>Measured against the earlier index (first-token positions per bucket, a token read in most lookups, the owner
- * and the row in two more arrays) in benchmarks/README.md, "Token lookup".
+ * <p>Measured in benchmarks/README.md, "Token lookup against JumpBackHash".
  */
 final class TokenIndex {
 
     static final int MAX_BITS = 20;
+    /** Tokens the index can hold: token cells keep a token position in 30 bits. */
+    static final int MAX_TOKENS = 1 << 30;
+
+    private static final int LONE = 1 << 30;        // in a token cell: one token, no token in either neighbour
+    private static final int FIRST = LONE - 1;      // in a token cell: the position of its first token
 
     private final long[] tokens;
     private final int[] rows;       // width node positions per token, primary first
     private final int width;
     private final int shift;        // 64 - index bits
+    private final int mask;         // buckets - 1
     private final int rowBits;      // bits per position in a packed row; 0 when cells hold arc positions
     private final int rowMask;
     private final int[] cells;
@@ -38,6 +48,9 @@ final class TokenIndex {
      * {@code 0 .. nodeCount - 1} per token).
      */
     TokenIndex(long[] tokens, int[] rows, int width, int nodeCount) {
+        if (tokens.length > MAX_TOKENS) {
+            throw new IllegalArgumentException(tokens.length + " tokens, the index holds at most " + MAX_TOKENS);
+        }
         this.tokens = tokens;
         this.rows = rows;
         this.width = width;
@@ -47,17 +60,33 @@ final class TokenIndex {
         this.rowBits = positionBits * width <= 31 ? positionBits : 0;
         this.rowMask = (1 << rowBits) - 1;
         int buckets = 1 << bits;
+        this.mask = buckets - 1;
         this.cells = new int[buckets];
         int b = 0;                  // the first bucket not yet filled
         for (int i = 0; i < tokens.length; i++) {
-            int own = (int) ((tokens[i] ^ Long.MIN_VALUE) >>> shift);
+            int own = bucket(tokens[i]);
             if (own >= b) {         // token i is its bucket's first: the buckets before it lie inside arc i
                 Arrays.fill(cells, b, own, rowBits == 0 ? i : packedRow(i));
-                cells[own] = ~i;
+                cells[own] = Integer.MIN_VALUE | i;
                 b = own + 1;
             }
         }
         Arrays.fill(cells, b, buckets, rowBits == 0 ? 0 : packedRow(0));   // above the last token: the arc wraps
+        for (int c = 0; c < buckets; c++) {
+            if (cells[c] < 0 && isLone(c, cells[c] & FIRST)) {
+                cells[c] |= LONE;
+            }
+        }
+    }
+
+    /** Whether the token at {@code first} is alone in bucket {@code c} and no token is in either neighbour. */
+    private boolean isLone(int c, int first) {
+        boolean alone = first + 1 == tokens.length || bucket(tokens[first + 1]) != c;
+        return alone && cells[(c - 1) & mask] >= 0 && cells[(c + 1) & mask] >= 0;
+    }
+
+    private int bucket(long token) {
+        return (int) ((token ^ Long.MIN_VALUE) >>> shift);
     }
 
     /** Four to eight buckets per token, at most 2^{@value #MAX_BITS}. */
@@ -83,9 +112,13 @@ final class TokenIndex {
      * complement {@code ~arc} of its arc's position ({@code < 0}).
      */
     int find(long token) {
-        int c = cells[(int) ((token ^ Long.MIN_VALUE) >>> shift)];
+        int b = bucket(token);
+        int c = cells[b];
         if (c < 0) {
-            return ~scan(~c, token);
+            if ((c & LONE) == 0) {
+                return ~scan(c & FIRST, token);
+            }
+            c = cells[(token <= tokens[c & FIRST] ? b - 1 : b + 1) & mask];
         }
         return rowBits == 0 ? ~c : c;
     }
@@ -97,16 +130,9 @@ final class TokenIndex {
 
     /** Writes positions {@code 0 .. count - 1} ({@code count <= width}) of the key's row into {@code out}. */
     void copyRow(long token, int[] out, int count) {
-        int c = cells[(int) ((token ^ Long.MIN_VALUE) >>> shift)];
-        if (c >= 0 && rowBits != 0) {
-            for (int k = 0; k < count; k++) {
-                out[k] = (c >>> (k * rowBits)) & rowMask;
-            }
-            return;
-        }
-        int base = (c < 0 ? scan(~c, token) : c) * width;
+        int found = find(token);
         for (int k = 0; k < count; k++) {
-            out[k] = rows[base + k];
+            out[k] = position(found, k);
         }
     }
 

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * plain wrap-around binary search ({@link TokenSearch#arcIndex}), and the replica row of that position, for random
  * token sets of every shape (uniform, clustered into crowded buckets, at the ends of the token space, tiny, on bucket
  * edges) with rows packed into the cells or not, and for keys equal to tokens, next to
- * them, at both edges of their buckets, at both ends of the circle and beyond the last token (wrap-around).
+ * them, at both edges of their buckets, at both ends of the circle and beyond the last token (wrap-around). Seeded
+ * loops, not a property-testing library: a failure names its repetition, whose seed reproduces it.
  */
 class TokenIndexTest {
 
@@ -55,6 +56,24 @@ class TokenIndexTest {
         TokenIndex index = new TokenIndex(tokens, rows.positions, 1, 5);
         for (long key = 999_990; key < 1_000_080; key++) {
             assertSame(index, tokens, rows, key);
+        }
+    }
+
+    @Test
+    void aLoneTokenInTheFirstOrLastBucketSplitsItBetweenTheArcsAcrossTheWrap() {
+        // 8 buckets: a lone token in bucket 0 (its bucket before is the last, inside the wrapping arc) and one in
+        // bucket 7 (its bucket after is the first); keys on, beside and around each token and at both ends
+        for (long[] tokens : new long[][]{{Long.MIN_VALUE + 5, 7}, {7, Long.MAX_VALUE - 3}, {Long.MIN_VALUE + 5}}) {
+            Rows rows = new Rows(IntStream.range(0, tokens.length * 2).toArray(), 2);
+            TokenIndex index = new TokenIndex(tokens, rows.positions, 2, tokens.length * 2);
+            for (long t : tokens) {
+                for (long d = -3; d <= 3; d++) {
+                    assertSame(index, tokens, rows, t + d);
+                }
+            }
+            for (long edge : new long[]{Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, Long.MAX_VALUE - 1, Long.MAX_VALUE}) {
+                assertSame(index, tokens, rows, edge);
+            }
         }
     }
 
