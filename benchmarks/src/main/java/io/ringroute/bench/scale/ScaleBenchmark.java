@@ -93,6 +93,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
             + " with standbys; rows/s, cutover pauses, rows counted before and after.")
     Integer reshardTo;
 
+    @Option(names = "--reshard-max-rows-per-second", defaultValue = "0", description = "With --reshard-to: the"
+            + " resharder's rows-per-second limit; 0 unlimited (default: ${DEFAULT-VALUE}).")
+    int reshardMaxRowsPerSecond;
+
     @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Progress bars on stderr (default: on).")
     boolean progress;
@@ -123,6 +127,8 @@ public final class ScaleBenchmark implements Callable<Integer> {
         check(seconds >= 1 && warmupSeconds >= 0, "--seconds must be at least 1 and --warmup at least 0");
         check(cacheEntries >= 1, "--cache-entries must be at least 1, was " + cacheEntries);
         check(reshardTo == null || reshardTo > shards, "--reshard-to must be more than --shards, was " + reshardTo);
+        check(reshardMaxRowsPerSecond >= 0, "--reshard-max-rows-per-second must be 0 or more, was "
+                + reshardMaxRowsPerSecond);
         DemoConfig config = DemoConfig.builder().shards(shards).cacheNodes(cacheNodes).celebrityThreshold(threshold)
                 .build();
         System.out.printf("scale run: %,d users, %,d posts, mean %.0f followees, %d shards (primary + standby,"

@@ -100,7 +100,7 @@ final class ScaleReshard {
             ReshardTiming timing = new ReshardTiming();
             AtomicReference<ReshardProgress> progress = new AtomicReference<>();
             Resharder resharder = Resharder.builder().catalog(servers.catalog()).shards(all)
-                    .cleanupGrace(CLEANUP_GRACE).listener(p -> {
+                    .cleanupGrace(CLEANUP_GRACE).maxRowsPerSecond(options.reshardMaxRowsPerSecond).listener(p -> {
                         timing.onProgress(p);
                         progress.set(p);
                     }).build();
@@ -162,7 +162,10 @@ final class ScaleReshard {
     private int summary(int from, int to, ReshardTiming.Figures figures, ScaleLoad.Result before,
                         ScaleLoad.Result during, ScaleLoad.Result after, ShardRows rowsBefore, ShardRows rowsAfter,
                         String loadAtStart) {
-        System.out.printf("%n== resharding %d -> %d under load ==%n%s%n", from, to, figures.describe(CLEANUP_GRACE));
+        System.out.printf("%n== resharding %d -> %d under load, %s ==%n%s%n", from, to,
+                options.reshardMaxRowsPerSecond == 0 ? "no rows-per-second limit"
+                        : String.format("at most %,d rows/s", options.reshardMaxRowsPerSecond),
+                figures.describe(CLEANUP_GRACE));
         System.out.println("phase        ops/s   errors  timeline p50 ms  p99 ms  p99.9 ms  max ms");
         printPhase("before", before);
         printPhase("during", during);
