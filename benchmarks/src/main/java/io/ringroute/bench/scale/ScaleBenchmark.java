@@ -88,6 +88,15 @@ public final class ScaleBenchmark implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--reshard-to", paramLabel = "SHARDS", description = "Instead of the load run: measure the load"
+            + " before, during and after resharding onto this many shards (more than --shards), new ones started"
+            + " with standbys; rows/s, cutover pauses, rows counted before and after.")
+    Integer reshardTo;
+
+    @Option(names = "--reshard-max-rows-per-second", defaultValue = "0", description = "With --reshard-to: the"
+            + " resharder's rows-per-second limit; 0 unlimited (default: ${DEFAULT-VALUE}).")
+    int reshardMaxRowsPerSecond;
+
     @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Progress bars on stderr (default: on).")
     boolean progress;
@@ -117,6 +126,9 @@ public final class ScaleBenchmark implements Callable<Integer> {
         check(rate >= 0, "--rate must be 0 or more, was " + rate);
         check(seconds >= 1 && warmupSeconds >= 0, "--seconds must be at least 1 and --warmup at least 0");
         check(cacheEntries >= 1, "--cache-entries must be at least 1, was " + cacheEntries);
+        check(reshardTo == null || reshardTo > shards, "--reshard-to must be more than --shards, was " + reshardTo);
+        check(reshardMaxRowsPerSecond >= 0, "--reshard-max-rows-per-second must be 0 or more, was "
+                + reshardMaxRowsPerSecond);
         DemoConfig config = DemoConfig.builder().shards(shards).cacheNodes(cacheNodes).celebrityThreshold(threshold)
                 .build();
         System.out.printf("scale run: %,d users, %,d posts, mean %.0f followees, %d shards (primary + standby,"
@@ -147,6 +159,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
                             config.profileTtl(), config.postTtl(), config.timelineTtl());
                     int[] acting = activeUsers(active);
                     CelebrityProbe.run(social, graph, ids, acting, threshold).print(System.out);
+                    if (reshardTo != null) {
+                        return new ScaleReshard(this, servers, cluster, config, threshold,
+                                Arrays.stream(acting).mapToObj(ids::get).toList()).run(reshardTo);
+                    }
                     drive(social, Arrays.stream(acting).mapToObj(ids::get).toList(), cluster, db.router());
                 }
             }

@@ -4,7 +4,6 @@ import io.ringroute.shard.ShardRouter;
 import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
-import io.ringroute.shard.reshard.ReshardProgress;
 import io.ringroute.shard.reshard.ReshardResult;
 import io.ringroute.shard.reshard.Resharder;
 import java.io.IOException;
@@ -53,35 +52,19 @@ public final class ReshardBenchmark {
                 Thread.sleep(baselineSeconds * 1000L);
                 Histogram baseline = load.recorder.getIntervalHistogram();
 
-                long[] movedAt = new long[1];
-                long reshardStart = System.nanoTime();
+                ReshardTiming timing = new ReshardTiming();
                 Resharder resharder = Resharder.builder().catalog(catalog).shards(all)
-                        .rangesPerCutover(rangesPerCutover).cleanupGrace(CLEANUP_GRACE).listener(p -> {
-                            if (p.phase() == ReshardProgress.Phase.CLEANING_UP && movedAt[0] == 0) {
-                                movedAt[0] = System.nanoTime();
-                            }
-                        }).build();
+                        .rangesPerCutover(rangesPerCutover).cleanupGrace(CLEANUP_GRACE).listener(timing).build();
                 ReshardResult result = resharder.run(Map.of("shard-a", 1.0, "shard-b", 1.0, "shard-c", 1.0));
-                double wallSeconds = (System.nanoTime() - reshardStart) / 1e9;
+                ReshardTiming.Figures figures = timing.of(result);
                 Histogram during = load.recorder.getIntervalHistogram();
                 load.stop();
 
                 double runSeconds = result.duration().toMillis() / 1000.0;
-                double movingSeconds = (movedAt[0] - reshardStart) / 1e9;
-                long moved = result.rowsCopied() + result.rowsCaughtUp();
-                System.out.printf("resharding 2 -> 3 shards: %d ranges in %d cutovers, %d rows copied + %d re-copied,"
-                                + " %d deleted; last hand-over after %.1f s (%.0f rows/s), done after %.1f s (%.0f"
-                                + " rows/s, with the %d s cleanup grace); Resharder.run's own duration %.1f s (%.0f"
-                                + " rows/s)%n", result.ranges(), result.fencePauses().size(), result.rowsCopied(),
-                        result.rowsCaughtUp(), result.rowsDeleted(), movingSeconds, moved / movingSeconds, wallSeconds,
-                        moved / wallSeconds, CLEANUP_GRACE.toSeconds(), runSeconds, moved / runSeconds);
-                Histogram pauses = new Histogram(3);
-                result.fencePauses().forEach(d -> pauses.recordValue(d.toNanos()));
-                System.out.printf("cutover pause (write gate held): p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms%n",
-                        pauses.getValueAtPercentile(50) / 1e6, pauses.getValueAtPercentile(99) / 1e6,
-                        pauses.getMaxValue() / 1e6);
+                System.out.printf("resharding 2 -> 3 shards: %s; Resharder.run's own duration %.1f s (%.0f rows/s)%n",
+                        figures.describe(CLEANUP_GRACE), runSeconds, figures.rowsMoved() / runSeconds);
                 print("writers, no resharding ", baseline, baselineSeconds);
-                print("writers, during resharding", during, wallSeconds);
+                print("writers, during resharding", during, figures.totalSeconds());
                 System.out.printf("write errors: %d%n", load.errors.get());
                 System.out.printf("load average: %s at the start, %s at the end%n", loadAtStart, loadAverage());
             }

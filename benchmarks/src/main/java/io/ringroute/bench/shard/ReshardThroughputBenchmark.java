@@ -6,8 +6,6 @@ import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.config.ShardTopology;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import io.ringroute.shard.reshard.ReshardPlan;
-import io.ringroute.shard.reshard.ReshardProgress;
-import io.ringroute.shard.reshard.ReshardResult;
 import io.ringroute.shard.reshard.Resharder;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -107,25 +105,10 @@ public final class ReshardThroughputBenchmark {
     /** Runs one resharding; prints it and returns its rows per second up to the last hand-over. */
     private static double reshard(String label, Resharder.Builder builder, Map<String, Double> target)
             throws Exception {
-        long[] movedAt = new long[1];
-        long start = System.nanoTime();
-        ReshardResult result = builder.listener(p -> {
-            if (p.phase() == ReshardProgress.Phase.CLEANING_UP && movedAt[0] == 0) {
-                movedAt[0] = System.nanoTime();
-            }
-        }).build().run(target);
-        double total = (System.nanoTime() - start) / 1e9;
-        double moving = (movedAt[0] - start) / 1e9;
-        long moved = result.rowsCopied() + result.rowsCaughtUp();
-        Histogram pauses = new Histogram(3);
-        result.fencePauses().forEach(d -> pauses.recordValue(d.toNanos()));
-        System.out.printf("%s: %d rows copied + %d re-copied, %d deleted, %d ranges in %d cutovers; last hand-over"
-                        + " after %.2f s (%.0f rows/s), done after %.2f s (%.0f rows/s, with the %d s cleanup grace);"
-                        + " pause p50 %.2f ms p99 %.2f ms max %.2f ms%n", label, result.rowsCopied(),
-                result.rowsCaughtUp(), result.rowsDeleted(), result.ranges(), result.fencePauses().size(), moving,
-                moved / moving, total, moved / total, CLEANUP_GRACE.toSeconds(), pauses.getValueAtPercentile(50) / 1e6,
-                pauses.getValueAtPercentile(99) / 1e6, pauses.getMaxValue() / 1e6);
-        return moved / moving;
+        ReshardTiming timing = new ReshardTiming();
+        ReshardTiming.Figures figures = timing.of(builder.listener(timing).build().run(target));
+        System.out.printf("%s: %s%n", label, figures.describe(CLEANUP_GRACE));
+        return figures.rowsPerSecond();
     }
 
     /**

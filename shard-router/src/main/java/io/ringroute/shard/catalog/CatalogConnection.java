@@ -135,6 +135,21 @@ final class CatalogConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Releases the session locks this connection holds, so that they are free when this returns. Closing alone is
+     * not enough: the client only sends Terminate, and the server drops the session's locks once its backend has
+     * exited, a moment later; a resharder started in that moment was refused as if another one ran.
+     */
+    void releaseSessionLocks() {
+        if (holdsSessionLock && c != null) {
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT pg_advisory_unlock_all()");
+            } catch (SQLException e) {
+                // the connection is gone, and its locks with it once the server notices
+            }
+        }
+    }
+
     /** Drops the connection (it is reopened by the next call). */
     @Override
     public void close() {

@@ -384,6 +384,7 @@ public final class TopologyCatalog implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        db.releaseSessionLocks();
         db.close();
     }
 
