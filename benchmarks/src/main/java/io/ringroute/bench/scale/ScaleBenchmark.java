@@ -88,6 +88,14 @@ public final class ScaleBenchmark implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--prewarm", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Read every active user's timeline once before the warm-up (default: on).")
+    boolean prewarm;
+
+    @Option(names = "--spread-hot-keys", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Spread hot keys' reads over their cache replicas, as the demo does (default: on).")
+    boolean spreadHotKeys;
+
     @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Progress bars on stderr (default: on).")
     boolean progress;
@@ -118,11 +126,12 @@ public final class ScaleBenchmark implements Callable<Integer> {
         check(seconds >= 1 && warmupSeconds >= 0, "--seconds must be at least 1 and --warmup at least 0");
         check(cacheEntries >= 1, "--cache-entries must be at least 1, was " + cacheEntries);
         DemoConfig config = DemoConfig.builder().shards(shards).cacheNodes(cacheNodes).celebrityThreshold(threshold)
-                .build();
+                .spreadHotKeyReads(spreadHotKeys).build();
         System.out.printf("scale run: %,d users, %,d posts, mean %.0f followees, %d shards (primary + standby,"
-                        + " apply delay %d ms), %d cache nodes x %,d entries (R=%d), celebrity threshold %,d%n",
-                users, posts, followees, shards, config.applyDelay().toMillis(), cacheNodes, cacheEntries,
-                config.cacheReplicas(), threshold);
+                        + " apply delay %d ms), %d cache nodes x %,d entries (R=%d, hot keys' reads %s), celebrity"
+                        + " threshold %,d%n", users, posts, followees, shards, config.applyDelay().toMillis(),
+                cacheNodes, cacheEntries, config.cacheReplicas(), spreadHotKeys ? "spread" : "to the primary",
+                threshold);
         long t0 = System.nanoTime();
         FollowGraph graph = FollowGraph.generate(users, followees, seed);
         System.out.printf("follow graph: %,d follows (mean %.1f), Zipf exponent %.3f, top follower counts %s,"
@@ -134,7 +143,7 @@ public final class ScaleBenchmark implements Callable<Integer> {
                     Duration.ZERO, Optional.of(servers.catalog()));
             DemoApp.prepareShards(routerConfig);
             CacheCluster.Builder<byte[]> cacheBuilder = CacheCluster.builder()
-                    .replicationFactor(config.cacheReplicas());
+                    .replicationFactor(config.cacheReplicas()).spreadHotKeyReads(config.spreadHotKeyReads());
             servers.cacheNodeAddresses().forEach(cacheBuilder::node);
             try (RouterDatabase db = new RouterDatabase(ShardRouter.builder().config(routerConfig).build());
                  CacheCluster<byte[]> cluster = cacheBuilder.build()) {
@@ -143,11 +152,22 @@ public final class ScaleBenchmark implements Callable<Integer> {
                 // not replayed as invalidations, and every later write is.
                 try (WalInvalidation invalidation = WalInvalidation.start(cluster, servers.catalog().server(),
                         servers::topology)) {
-                    Social social = new Social(db, new ClusterCache(cluster), new ObjectMapper(), threshold,
+                    CountingCache cache = new CountingCache(new ClusterCache(cluster));
+                    Social social = new Social(db, cache, new ObjectMapper(), threshold,
                             config.profileTtl(), config.postTtl(), config.timelineTtl());
                     int[] acting = activeUsers(active);
+                    List<String> actingIds = Arrays.stream(acting).mapToObj(ids::get).toList();
+                    if (prewarm) {
+                        try (ProgressBar bar = bar("prewarm", actingIds.size(), " timelines")) {
+                            Prewarm.run(social, actingIds, threads, n -> {
+                                if (bar != null) {
+                                    bar.stepBy(n);
+                                }
+                            });
+                        }
+                    }
                     CelebrityProbe.run(social, graph, ids, acting, threshold).print(System.out);
-                    drive(social, Arrays.stream(acting).mapToObj(ids::get).toList(), cluster, db.router());
+                    drive(social, actingIds, cluster, cache, db.router());
                 }
             }
         }
@@ -196,22 +216,25 @@ public final class ScaleBenchmark implements Callable<Integer> {
         return Arrays.copyOf(all, active);
     }
 
-    private void drive(Social social, List<String> acting, CacheCluster<byte[]> cluster, ShardRouter router)
-            throws InterruptedException {
+    private void drive(Social social, List<String> acting, CacheCluster<byte[]> cluster, CountingCache cache,
+                       ShardRouter router) throws InterruptedException {
         System.out.printf("load: %d threads, %s, %,d active users, %d s warm-up then %d s measured%n", threads,
                 rate == 0 ? "unpaced" : rate + " ops/s", acting.size(), warmupSeconds, seconds);
         ScaleLoad load = new ScaleLoad(social, acting, threads, rate);
         load.start(TimeUnit.SECONDS.toNanos(warmupSeconds), TimeUnit.SECONDS.toNanos(seconds), seed);
         CacheStats cacheBefore;
+        Map<String, CountingCache.Tally> prefixesBefore;
         RouterMetrics routerBefore;
         try (ProgressBar bar = bar("load", warmupSeconds + seconds, " s")) {
             tick(bar, warmupSeconds);
             cacheBefore = cluster.stats();
+            prefixesBefore = cache.snapshot();
             routerBefore = router.metrics();
             tick(bar, seconds);
         }
         ScaleLoad.Result result = load.finish();
         new ScaleReport(result, cacheBefore, cluster.stats(), routerBefore, router.metrics()).print(System.out);
+        CountingCache.print(System.out, prefixesBefore, cache.snapshot());
     }
 
     private static void tick(ProgressBar bar, int seconds) throws InterruptedException {
