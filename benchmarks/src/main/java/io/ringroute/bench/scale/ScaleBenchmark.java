@@ -143,7 +143,11 @@ public final class ScaleBenchmark implements Callable<Integer> {
                     Duration.ZERO, Optional.of(servers.catalog()));
             DemoApp.prepareShards(routerConfig);
             CacheCluster.Builder<byte[]> cacheBuilder = CacheCluster.builder()
-                    .replicationFactor(config.cacheReplicas()).spreadHotKeyReads(config.spreadHotKeyReads());
+                    .replicationFactor(config.cacheReplicas()).spreadHotKeyReads(config.spreadHotKeyReads())
+                    // Every server here shares 2 cores with the clients: at a load average of 20 any node's call
+                    // can take 500 ms, and the default latency ejection then takes healthy nodes out in turn (their
+                    // keys miss until they rejoin). Only a call slower than the call timeout counts here.
+                    .ejectSlowerThan(Duration.ofSeconds(2), 3, Duration.ofSeconds(5));
             servers.cacheNodeAddresses().forEach(cacheBuilder::node);
             try (RouterDatabase db = new RouterDatabase(ShardRouter.builder().config(routerConfig).build());
                  CacheCluster<byte[]> cluster = cacheBuilder.build()) {
