@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The rows of many users (a timeline's twenty-odd followees, its fifty posts) from the cache, and the misses read
@@ -40,17 +41,7 @@ final class ShardBatch {
     /** The profiles of those users that exist; a cached copy older than the session's own write is reloaded. */
     Map<String, Profile> profiles(Collection<String> ids, Session session) {
         Map<String, Profile> found = new HashMap<>();
-        List<Handle> missing = new ArrayList<>();
-        Map<String, Profile> cached = cache.profiles(ids);
-        for (String id : ids) {
-            Handle user = Handle.of(id);
-            Profile p = cached.get(id);
-            if (p != null && p.version() >= session.minVersion(user)) {
-                found.put(id, p);
-            } else {
-                missing.add(user);
-            }
-        }
+        List<Handle> missing = usable(ids, cache.profiles(ids), Profile::version, session, found);
         Map<Handle, Profile> loaded = read(missing, h -> h, session, (c, users) -> {
             Map<Handle, Profile> rows = new HashMap<>();
             UserRows.findAll(c, users).forEach(p -> rows.put(Handle.of(p.id()), p));
@@ -64,17 +55,7 @@ final class ShardBatch {
     /** The lists of those users that exist, each at least as new as the session's own writes as that user. */
     Map<String, RefList> lists(UserList kind, Collection<String> ids, Session session) {
         Map<String, RefList> found = new HashMap<>();
-        List<Handle> missing = new ArrayList<>();
-        Map<String, RefList> cached = cache.lists(kind, ids);
-        for (String id : ids) {
-            Handle user = Handle.of(id);
-            RefList list = cached.get(id);
-            if (list != null && list.version() >= session.minVersion(user)) {
-                found.put(id, list);
-            } else {
-                missing.add(user);
-            }
-        }
+        List<Handle> missing = usable(ids, cache.lists(kind, ids), RefList::version, session, found);
         Map<Handle, RefList> loaded = read(missing, h -> h, session, (c, users) -> ListRows.findAll(c, kind, users));
         Map<String, RefList> byId = new HashMap<>();
         loaded.forEach((user, list) -> byId.put(user.value(), list));
@@ -100,6 +81,25 @@ final class ShardBatch {
         cache.putPosts(loaded.values());
         loaded.values().forEach(p -> found.put(p.ref(), p));
         return found;
+    }
+
+    /**
+     * Puts into {@code usable} the cached values at least as new as the session's own writes as their user, and
+     * returns the users whose value must be read instead.
+     */
+    private static <V> List<Handle> usable(Collection<String> ids, Map<String, V> cached, ToLongFunction<V> version,
+                                           Session session, Map<String, V> usable) {
+        List<Handle> missing = new ArrayList<>();
+        for (String id : ids) {
+            Handle user = Handle.of(id);
+            V value = cached.get(id);
+            if (value != null && version.applyAsLong(value) >= session.minVersion(user)) {
+                usable.put(id, value);
+            } else {
+                missing.add(user);
+            }
+        }
+        return missing;
     }
 
     /** One read per shard of the keys' owners; only the keys found are in the result. */
