@@ -30,6 +30,11 @@ public final class ClusterCache implements KeyValueCache {
     }
 
     @Override
+    public void putAll(Map<String, byte[]> entries, Duration ttl) {
+        cluster.putAll(entries, ttl);
+    }
+
+    @Override
     public void delete(String key) {
         cluster.delete(key);
     }

@@ -133,7 +133,8 @@ public final class DemoApp implements AutoCloseable {
     private void startAll(DemoConfig config) {
         host = config.host();
         ObjectMapper json = new ObjectMapper();
-        CacheCluster.Builder<byte[]> cacheBuilder = CacheCluster.builder().replicationFactor(config.cacheReplicas());
+        CacheCluster.Builder<byte[]> cacheBuilder = CacheCluster.builder().replicationFactor(config.cacheReplicas())
+                .spreadHotKeyReads(config.spreadHotKeyReads());
         ShardRouter router;
         RouterConfig routerConfig;
         if (config.mode() == DemoConfig.Mode.EMBEDDED) {

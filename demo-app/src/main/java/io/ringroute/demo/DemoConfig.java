@@ -47,6 +47,7 @@ public final class DemoConfig {
     private final Optional<Path> shardTopology;
     private final List<CacheNodeAddress> externalCacheNodes;
     private final int cacheReplicas;
+    private final boolean spreadHotKeyReads;
     private final int celebrityThreshold;
     private final Duration timelineTtl;
     private final Duration profileTtl;
@@ -65,6 +66,7 @@ public final class DemoConfig {
         this.shardTopology = Optional.ofNullable(b.shardTopology);
         this.externalCacheNodes = List.copyOf(b.externalCacheNodes);
         this.cacheReplicas = b.cacheReplicas;
+        this.spreadHotKeyReads = b.spreadHotKeyReads;
         this.celebrityThreshold = b.celebrityThreshold;
         this.timelineTtl = b.timelineTtl;
         this.profileTtl = b.profileTtl;
@@ -108,6 +110,8 @@ public final class DemoConfig {
                 Map.entry("external.shardTopology", (x, v) -> x.shardTopology(file.resolveSibling(v))),
                 Map.entry("external.cacheNodes", (x, v) -> x.externalCacheNodes(parseNodes(v))),
                 Map.entry("cache.replicas", (x, v) -> x.cacheReplicas(parseInt("cache.replicas", v))),
+                Map.entry("cache.spreadHotKeyReads",
+                        (x, v) -> x.spreadHotKeyReads(parseBoolean("cache.spreadHotKeyReads", v))),
                 Map.entry("timeline.celebrityThreshold",
                         (x, v) -> x.celebrityThreshold(parseInt("timeline.celebrityThreshold", v))),
                 Map.entry("ttl.timelineSeconds",
@@ -163,6 +167,11 @@ public final class DemoConfig {
 
     public int cacheReplicas() {
         return cacheReplicas;
+    }
+
+    /** Whether the cache client shares hot keys' reads out over their replicas. */
+    public boolean spreadHotKeyReads() {
+        return spreadHotKeyReads;
     }
 
     public int celebrityThreshold() {
@@ -234,9 +243,10 @@ public final class DemoConfig {
         private Path shardTopology;
         private List<CacheNodeAddress> externalCacheNodes = List.of();
         private int cacheReplicas = 2;
+        private boolean spreadHotKeyReads = true;
         private int celebrityThreshold = 40;
         private Duration timelineTtl = Duration.ofMinutes(5);
-        private Duration profileTtl = Duration.ofMinutes(1);
+        private Duration profileTtl = Duration.ofMinutes(10);
         private Duration postTtl = Duration.ofMinutes(10);
         private int seedUsers = 100;
         private int loadRate = 0;
@@ -300,6 +310,16 @@ public final class DemoConfig {
 
         public Builder cacheReplicas(int replicas) {
             this.cacheReplicas = inRange("cache.replicas", replicas, 1, 3);
+            return this;
+        }
+
+        /**
+         * Whether the cache client spreads the reads of hot keys (a celebrity's recent posts, their posts) over the
+         * key's R replicas instead of sending them to its primary (default true): it makes no extra copy, so the
+         * cache's coherence rules are unchanged, and it keeps one node from serving a celebrity's followers alone.
+         */
+        public Builder spreadHotKeyReads(boolean spread) {
+            this.spreadHotKeyReads = spread;
             return this;
         }
 

@@ -69,6 +69,11 @@ public final class RouterDatabase implements ShardedDatabase, AutoCloseable {
     }
 
     @Override
+    public String shardOf(Handle user) {
+        return router.shardOf(user.value());
+    }
+
+    @Override
     public <T> T write(Handle user, Session session, SqlWork<T> work) {
         ShardRouter router = this.router;
         io.ringroute.shard.Session s = routerSession(router, session);

@@ -63,7 +63,7 @@ class WalInvalidationTest {
         }
         assertThat(updated).isEqualTo(1);
 
-        // Well inside the profile TTL (1 minute): only an invalidation removes the cached "Before".
+        // Well inside the profile TTL (10 minutes): only an invalidation removes the cached "Before".
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
                 .until(() -> "After".equals(http.get("/api/users/" + id).body().get("name").asText()));
     }

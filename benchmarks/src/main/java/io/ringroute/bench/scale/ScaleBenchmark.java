@@ -41,6 +41,8 @@ import picocli.CommandLine;
 @Command(name = "scale", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Seed the demo at scale through COPY and drive its service code with the load mix.")
 public final class ScaleBenchmark implements Callable<Integer> {
+    /** How long a cache node may stay silent, or slow, before the client ejects it. */
+    private static final Duration STALL_TOLERANCE = Duration.ofSeconds(10);
 
     @Option(names = "--users", defaultValue = "1000000", description = "Users (default: ${DEFAULT-VALUE}).")
     int users;
@@ -97,6 +99,14 @@ public final class ScaleBenchmark implements Callable<Integer> {
             + " resharder's rows-per-second limit; 0 unlimited (default: ${DEFAULT-VALUE}).")
     int reshardMaxRowsPerSecond;
 
+    @Option(names = "--prewarm", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Read every active user's timeline once before the warm-up (default: on).")
+    boolean prewarm;
+
+    @Option(names = "--spread-hot-keys", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Spread hot keys' reads over their cache replicas, as the demo does (default: on).")
+    boolean spreadHotKeys;
+
     @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Progress bars on stderr (default: on).")
     boolean progress;
@@ -130,11 +140,12 @@ public final class ScaleBenchmark implements Callable<Integer> {
         check(reshardMaxRowsPerSecond >= 0, "--reshard-max-rows-per-second must be 0 or more, was "
                 + reshardMaxRowsPerSecond);
         DemoConfig config = DemoConfig.builder().shards(shards).cacheNodes(cacheNodes).celebrityThreshold(threshold)
-                .build();
+                .spreadHotKeyReads(spreadHotKeys).build();
         System.out.printf("scale run: %,d users, %,d posts, mean %.0f followees, %d shards (primary + standby,"
-                        + " apply delay %d ms), %d cache nodes x %,d entries (R=%d), celebrity threshold %,d%n",
-                users, posts, followees, shards, config.applyDelay().toMillis(), cacheNodes, cacheEntries,
-                config.cacheReplicas(), threshold);
+                        + " apply delay %d ms), %d cache nodes x %,d entries (R=%d, hot keys' reads %s), celebrity"
+                        + " threshold %,d%n", users, posts, followees, shards, config.applyDelay().toMillis(),
+                cacheNodes, cacheEntries, config.cacheReplicas(), spreadHotKeys ? "spread" : "to the primary",
+                threshold);
         long t0 = System.nanoTime();
         FollowGraph graph = FollowGraph.generate(users, followees, seed);
         System.out.printf("follow graph: %,d follows (mean %.1f), Zipf exponent %.3f, top follower counts %s,"
@@ -146,7 +157,12 @@ public final class ScaleBenchmark implements Callable<Integer> {
                     Duration.ZERO, Optional.of(servers.catalog()));
             DemoApp.prepareShards(routerConfig);
             CacheCluster.Builder<byte[]> cacheBuilder = CacheCluster.builder()
-                    .replicationFactor(config.cacheReplicas());
+                    .replicationFactor(config.cacheReplicas()).spreadHotKeyReads(config.spreadHotKeyReads())
+                    // Every server here shares 2 cores with the clients (and, on a shared machine, with other
+                    // builds): at a load average of 20 calls take 500 ms and the JVM stalls for seconds, and the
+                    // default bounds (500 ms slow-call ejection, 2 s heartbeat) then eject healthy nodes in turn,
+                    // whose keys miss until they rejoin. The run measures the demo's code, not those stalls.
+                    .callTimeout(STALL_TOLERANCE).ejectSlowerThan(STALL_TOLERANCE, 3, STALL_TOLERANCE.multipliedBy(3));
             servers.cacheNodeAddresses().forEach(cacheBuilder::node);
             try (RouterDatabase db = new RouterDatabase(ShardRouter.builder().config(routerConfig).build());
                  CacheCluster<byte[]> cluster = cacheBuilder.build()) {
@@ -155,15 +171,25 @@ public final class ScaleBenchmark implements Callable<Integer> {
                 // not replayed as invalidations, and every later write is.
                 try (WalInvalidation invalidation = WalInvalidation.start(cluster, servers.catalog().server(),
                         servers::topology)) {
-                    Social social = new Social(db, new ClusterCache(cluster), new ObjectMapper(), threshold,
+                    CountingCache cache = new CountingCache(new ClusterCache(cluster));
+                    Social social = new Social(db, cache, new ObjectMapper(), threshold,
                             config.profileTtl(), config.postTtl(), config.timelineTtl());
                     int[] acting = activeUsers(active);
+                    List<String> actingIds = Arrays.stream(acting).mapToObj(ids::get).toList();
+                    if (prewarm) {
+                        try (ProgressBar bar = bar("prewarm", actingIds.size(), " timelines")) {
+                            Prewarm.run(social, actingIds, threads, n -> {
+                                if (bar != null) {
+                                    bar.stepBy(n);
+                                }
+                            });
+                        }
+                    }
                     CelebrityProbe.run(social, graph, ids, acting, threshold).print(System.out);
                     if (reshardTo != null) {
-                        return new ScaleReshard(this, servers, cluster, config, threshold,
-                                Arrays.stream(acting).mapToObj(ids::get).toList()).run(reshardTo);
+                        return new ScaleReshard(this, servers, cluster, config, threshold, actingIds).run(reshardTo);
                     }
-                    drive(social, Arrays.stream(acting).mapToObj(ids::get).toList(), cluster, db.router());
+                    drive(social, actingIds, cluster, cache, db.router());
                 }
             }
         }
@@ -212,22 +238,25 @@ public final class ScaleBenchmark implements Callable<Integer> {
         return Arrays.copyOf(all, active);
     }
 
-    private void drive(Social social, List<String> acting, CacheCluster<byte[]> cluster, ShardRouter router)
-            throws InterruptedException {
+    private void drive(Social social, List<String> acting, CacheCluster<byte[]> cluster, CountingCache cache,
+                       ShardRouter router) throws InterruptedException {
         System.out.printf("load: %d threads, %s, %,d active users, %d s warm-up then %d s measured%n", threads,
                 rate == 0 ? "unpaced" : rate + " ops/s", acting.size(), warmupSeconds, seconds);
         ScaleLoad load = new ScaleLoad(social, acting, threads, rate);
         load.start(TimeUnit.SECONDS.toNanos(warmupSeconds), TimeUnit.SECONDS.toNanos(seconds), seed);
         CacheStats cacheBefore;
+        Map<String, CountingCache.Tally> prefixesBefore;
         RouterMetrics routerBefore;
         try (ProgressBar bar = bar("load", warmupSeconds + seconds, " s")) {
             tick(bar, warmupSeconds);
             cacheBefore = cluster.stats();
+            prefixesBefore = cache.snapshot();
             routerBefore = router.metrics();
             tick(bar, seconds);
         }
         ScaleLoad.Result result = load.finish();
         new ScaleReport(result, cacheBefore, cluster.stats(), routerBefore, router.metrics()).print(System.out);
+        CountingCache.print(System.out, prefixesBefore, cache.snapshot());
     }
 
     private static void tick(ProgressBar bar, int seconds) throws InterruptedException {

@@ -63,7 +63,8 @@ final class ScaleReport {
                     .map(n -> n.readLatency().getTotalCount() + n.writeLatency().getTotalCount()).orElse(0L);
             calls.put(after.nodeId(), now - then);
         }
-        printShares(out, "cache node calls (reads and writes)", calls);
+        printShares(out, "cache node calls (reads and writes; " + cacheAfter.hotKeys() + " hot keys spread at the end)",
+                calls);
     }
 
     private void printShards(PrintStream out) {

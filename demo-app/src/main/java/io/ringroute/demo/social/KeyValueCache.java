@@ -14,5 +14,8 @@ public interface KeyValueCache {
 
     void put(String key, byte[] value, Duration ttl);
 
+    /** Many entries with one TTL, in one call per node instead of one per key. */
+    void putAll(Map<String, byte[]> entries, Duration ttl);
+
     void delete(String key);
 }

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -43,11 +44,12 @@ final class PostRows {
         return ids;
     }
 
-    static List<Post> findAll(Connection c, Handle author, List<Long> ids) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT " + COLUMNS + " FROM posts WHERE author = ? AND id = ANY (?)")) {
-            ps.setString(1, author.value());
-            ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+    /** The posts of these refs that exist, in one statement (their authors must all live on this shard). */
+    static List<Post> findAll(Connection c, Collection<PostRef> refs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM posts"
+                + " WHERE (author, id) IN (SELECT * FROM unnest(?::text[], ?::bigint[]))")) {
+            ps.setArray(1, c.createArrayOf("text", refs.stream().map(r -> r.author().value()).toArray()));
+            ps.setArray(2, c.createArrayOf("bigint", refs.stream().map(PostRef::id).toArray()));
             return all(ps);
         }
     }
@@ -63,7 +65,7 @@ final class PostRows {
             ps.setString(2, post.author().value());
             ps.setLong(3, post.id());
             if (ps.executeUpdate() == 0) {
-                List<Post> existing = findAll(c, post.author(), List.of(post.id()));
+                List<Post> existing = findAll(c, List.of(post));
                 return existing.isEmpty() ? Optional.empty() : Optional.of(existing.get(0));
             }
         }

@@ -8,6 +8,9 @@ import java.util.List;
  * replica that has replayed everything the session wrote (or any replica, for a session that wrote nothing).
  */
 public interface ShardedDatabase {
+    /** The name of the shard that owns the user's rows now (a resharding can change it). */
+    String shardOf(Handle user);
+
     <T> T write(Handle user, Session session, SqlWork<T> work);
 
     <T> T read(Handle user, Session session, SqlWork<T> work);

@@ -1,20 +1,15 @@
 package io.ringroute.demo.social;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -46,6 +41,7 @@ public final class Social {
 
     private final ShardedDatabase db;
     private final SocialCache cache;
+    private final ShardBatch batch;
     private final int celebrityThreshold;
     private final AtomicLong lastPostId = new AtomicLong();
 
@@ -53,6 +49,7 @@ public final class Social {
                   Duration profileTtl, Duration postTtl, Duration timelineTtl) {
         this.db = db;
         this.cache = new SocialCache(cache, json, profileTtl, postTtl, timelineTtl);
+        this.batch = new ShardBatch(db, this.cache);
         this.celebrityThreshold = celebrityThreshold;
     }
 
@@ -130,9 +127,7 @@ public final class Social {
         cache.put(w.post);
         cache.putList(UserList.RECENT, author, new RefList(w.author.version(), w.recent));
         carryOver(author, w.author.version());
-        for (String follower : w.fanOutTo) {
-            fanOut(Handle.of(follower), w.post.ref());
-        }
+        fanOut(w.fanOutTo, w.post.ref());
         return w.post;
     }
 
@@ -152,10 +147,16 @@ public final class Social {
         return hydrate(recent(user, session).items(), session);
     }
 
+    /**
+     * On a hit of the fanned-out list: the following list, the followees' profiles, the recent lists of the
+     * celebrities and of the user, the posts, each one batch from the cache. On a miss the list is rebuilt from the
+     * ordinary followees' recent lists, fetched in the same batch as the others; whatever the cache lacks is read
+     * with one statement per shard ({@link ShardBatch}).
+     */
     public Timeline timeline(String id, Session session) {
         Handle user = Handle.of(id);
         RefList following = following(user, session);
-        Map<String, Profile> followees = profiles(following.items(), session);
+        Map<String, Profile> followees = batch.profiles(following.items(), session);
         List<String> ordinary = new ArrayList<>();
         List<String> celebrities = new ArrayList<>();
         for (String f : following.items()) {
@@ -164,6 +165,9 @@ public final class Social {
                 (p.followers() >= celebrityThreshold ? celebrities : ordinary).add(f);
             }
         }
+        List<String> mergedOnRead = new ArrayList<>(celebrities);
+        mergedOnRead.add(user.value());
+        Map<String, RefList> recent = new HashMap<>();
         boolean[] hit = {true};
         RefList fanned = cache.underTimelineLock(user, () -> {
             RefList cached = cache.timeline(user);
@@ -171,16 +175,22 @@ public final class Social {
                 return cached;
             }
             hit[0] = false;
+            List<String> lists = new ArrayList<>(ordinary);
+            lists.addAll(mergedOnRead);
+            recent.putAll(batch.lists(UserList.RECENT, lists, session));
             RefList rebuilt = new RefList(following.version(), newest(ordinary.stream()
-                    .flatMap(f -> recent(Handle.of(f), session).items().stream()).toList(), TIMELINE_REFS));
+                    .flatMap(f -> items(recent, f).stream()).toList(), TIMELINE_REFS));
             cache.putTimeline(user, rebuilt);
             return rebuilt;
         });
+        if (hit[0]) {
+            recent.putAll(batch.lists(UserList.RECENT, mergedOnRead, session));
+        }
         Set<String> refs = new LinkedHashSet<>(fanned.items());
         for (String c : celebrities) {
-            refs.addAll(recent(Handle.of(c), session).items());
+            refs.addAll(items(recent, c));
         }
-        List<String> own = recent(user, session).items();
+        List<String> own = items(recent, user.value());
         refs.addAll(own);
         List<Post> posts = hydrate(newest(refs, PAGE), session);
         return new Timeline(user.value(), posts, fanned.items().size(), celebrities, own.size(), hit[0]);
@@ -270,17 +280,21 @@ public final class Social {
         }
     }
 
-    private void fanOut(Handle follower, String ref) {
-        cache.underTimelineLock(follower, () -> {
-            RefList t = cache.timeline(follower);
-            if (t != null) {
+    /** Pushes the ref into each follower's cached timeline: one batch read and one batch write. */
+    private void fanOut(List<String> followers, String ref) {
+        if (followers.isEmpty()) {
+            return;
+        }
+        cache.underTimelineLocks(followers, () -> {
+            Map<String, RefList> updated = new HashMap<>();
+            cache.timelines(followers).forEach((follower, t) -> {
                 List<String> items = new ArrayList<>(t.items().size() + 1);
                 items.add(ref);
                 items.addAll(t.items());
-                cache.putTimeline(follower, new RefList(t.version(),
-                        items.subList(0, Math.min(items.size(), TIMELINE_REFS))));
-            }
-            return null;
+                updated.put(follower, new RefList(t.version(), items.subList(0, Math.min(items.size(),
+                        TIMELINE_REFS))));
+            });
+            cache.putTimelines(updated);
         });
     }
 
@@ -298,60 +312,21 @@ public final class Social {
         if (cached != null && cached.version() >= session.minVersion(user)) {
             return cached;
         }
-        RefList loaded = db.read(user, session, c -> versionAndList(c, list, user));
+        RefList loaded = db.read(user, session, c -> ListRows.find(c, list, user));
         cache.putList(list, user, loaded);
         return loaded;
     }
 
-    /** One statement, so the version and the list come from one snapshot even on a replica. */
-    private static RefList versionAndList(Connection c, UserList list, Handle user) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(list.sql())) {
-            ps.setInt(1, list.limit());
-            ps.setString(2, user.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw Rejected.unknownUser(user.value());
-                }
-                List<String> items = Arrays.asList((String[]) rs.getArray(2).getArray());
-                if (list == UserList.RECENT) {
-                    items = items.stream().map(i -> PostRef.format(user.value(), Long.parseLong(i))).toList();
-                }
-                return new RefList(rs.getLong(1), items);
-            }
-        }
-    }
-
-    private Map<String, Profile> profiles(List<String> ids, Session session) {
-        Map<String, Profile> found = new HashMap<>(cache.profiles(ids));
-        for (String id : ids) {
-            if (!found.containsKey(id)) {
-                Handle user = Handle.of(id);
-                db.read(user, session, c -> UserRows.find(c, user)).ifPresent(p -> {
-                    cache.put(p);
-                    found.put(p.id(), p);
-                });
-            }
-        }
-        return found;
-    }
-
-    /** Posts for refs, in the refs' order: cached ones from the cache, the rest from their authors' shards. */
+    /** Posts for refs, in the refs' order. */
     private List<Post> hydrate(List<String> refs, Session session) {
-        Map<String, Post> found = new HashMap<>(cache.posts(refs));
-        Map<Handle, List<Long>> missing = new LinkedHashMap<>();
-        for (String r : refs) {
-            if (!found.containsKey(r)) {
-                PostRef ref = PostRef.parse(r);
-                missing.computeIfAbsent(ref.author(), a -> new ArrayList<>()).add(ref.id());
-            }
-        }
-        missing.forEach((author, ids) -> {
-            for (Post p : db.read(author, session, c -> PostRows.findAll(c, author, ids))) {
-                cache.put(p);
-                found.put(p.ref(), p);
-            }
-        });
-        return refs.stream().map(found::get).filter(p -> p != null).toList();
+        Map<String, Post> found = batch.posts(refs, session);
+        return refs.stream().map(found::get).filter(Objects::nonNull).toList();
+    }
+
+    /** A user's list from a batch; empty for a user it did not find. */
+    private static List<String> items(Map<String, RefList> lists, String user) {
+        RefList list = lists.get(user);
+        return list == null ? List.of() : list.items();
     }
 
     private static List<String> newest(Collection<String> refs, int limit) {

@@ -51,6 +51,12 @@ final class SocialCache {
         write("profile:" + p.id(), p, profileTtl);
     }
 
+    void putProfiles(Collection<Profile> profiles) {
+        Map<String, Object> byKey = new HashMap<>();
+        profiles.forEach(p -> byKey.put("profile:" + p.id(), p));
+        writeAll(byKey, profileTtl);
+    }
+
     Map<String, Post> posts(Collection<String> refs) {
         return readAll("post:", refs, Post.class);
     }
@@ -59,20 +65,50 @@ final class SocialCache {
         write("post:" + p.ref(), p, postTtl);
     }
 
+    void putPosts(Collection<Post> posts) {
+        Map<String, Object> byKey = new HashMap<>();
+        posts.forEach(p -> byKey.put("post:" + p.ref(), p));
+        writeAll(byKey, postTtl);
+    }
+
     RefList list(UserList kind, Handle user) {
         return read(kind.cacheKey() + ":" + user, RefList.class);
     }
 
+    /** The cached lists of those users that have one, by user id. */
+    Map<String, RefList> lists(UserList kind, Collection<String> users) {
+        return readAll(kind.cacheKey() + ":", users, RefList.class);
+    }
+
     void putList(UserList kind, Handle user, RefList list) {
-        write(kind.cacheKey() + ":" + user, list, kind == UserList.FOLLOWING ? profileTtl : timelineTtl);
+        write(kind.cacheKey() + ":" + user, list, ttl(kind));
+    }
+
+    /** Lists by user id. */
+    void putLists(UserList kind, Map<String, RefList> lists) {
+        Map<String, Object> byKey = new HashMap<>();
+        lists.forEach((user, list) -> byKey.put(kind.cacheKey() + ":" + user, list));
+        writeAll(byKey, ttl(kind));
     }
 
     RefList timeline(Handle user) {
         return read("timeline:" + user, RefList.class);
     }
 
+    /** The cached timelines of those users that have one, by user id. */
+    Map<String, RefList> timelines(Collection<String> users) {
+        return readAll("timeline:", users, RefList.class);
+    }
+
     void putTimeline(Handle user, RefList list) {
         write("timeline:" + user, list, timelineTtl);
+    }
+
+    /** Timelines by user id. */
+    void putTimelines(Map<String, RefList> timelines) {
+        Map<String, Object> byKey = new HashMap<>();
+        timelines.forEach((user, list) -> byKey.put("timeline:" + user, list));
+        writeAll(byKey, timelineTtl);
     }
 
     void deleteTimeline(Handle user) {
@@ -81,13 +117,45 @@ final class SocialCache {
 
     /** Runs {@code action} holding the lock stripe of {@code user}'s timeline. */
     <T> T underTimelineLock(Handle user, Supplier<T> action) {
-        ReentrantLock lock = stripes[Math.floorMod(user.value().hashCode(), STRIPES)];
+        ReentrantLock lock = stripes[stripe(user.value())];
         lock.lock();
         try {
             return action.get();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Runs {@code action} holding the lock stripes of all these users' timelines, taken in stripe order: no other
+     * holder takes a second stripe, so two of these cannot deadlock.
+     */
+    void underTimelineLocks(Collection<String> users, Runnable action) {
+        boolean[] needed = new boolean[STRIPES];
+        users.forEach(u -> needed[stripe(u)] = true);
+        int held = 0;
+        try {
+            for (; held < STRIPES; held++) {
+                if (needed[held]) {
+                    stripes[held].lock();
+                }
+            }
+            action.run();
+        } finally {
+            for (int i = held - 1; i >= 0; i--) {
+                if (needed[i]) {
+                    stripes[i].unlock();
+                }
+            }
+        }
+    }
+
+    private static int stripe(String user) {
+        return Math.floorMod(user.hashCode(), STRIPES);
+    }
+
+    private Duration ttl(UserList kind) {
+        return kind == UserList.FOLLOWING ? profileTtl : timelineTtl;
     }
 
     private <T> T read(String key, Class<T> type) {
@@ -111,6 +179,21 @@ final class SocialCache {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode " + value, e);
         }
+    }
+
+    private void writeAll(Map<String, Object> byKey, Duration ttl) {
+        if (byKey.isEmpty()) {
+            return;
+        }
+        Map<String, byte[]> encoded = new HashMap<>();
+        for (Map.Entry<String, Object> e : byKey.entrySet()) {
+            try {
+                encoded.put(e.getKey(), json.writeValueAsBytes(e.getValue()));
+            } catch (JsonProcessingException ex) {
+                throw new IllegalStateException("cannot encode " + e.getValue(), ex);
+            }
+        }
+        cache.putAll(encoded, ttl);
     }
 
     private <T> T decode(byte[] bytes, Class<T> type) {

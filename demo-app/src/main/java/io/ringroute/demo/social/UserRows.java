@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -33,9 +34,10 @@ final class UserRows {
         }
     }
 
-    static List<Profile> findAll(Connection c, List<String> ids) throws SQLException {
+    /** The profiles of those users that exist, in one statement. */
+    static List<Profile> findAll(Connection c, Collection<Handle> ids) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE id = ANY (?)")) {
-            ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+            ps.setArray(1, c.createArrayOf("text", ids.stream().map(Handle::value).toArray()));
             return all(ps);
         }
     }
