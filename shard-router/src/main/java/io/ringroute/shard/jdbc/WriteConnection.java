@@ -27,7 +27,9 @@ import java.util.concurrent.Executor;
  * pool. Its statements, their result sets and its database metadata are wrapped too, so
  * {@code statement.getConnection()}, {@code resultSet.getStatement().getConnection()} and
  * {@code getMetaData().getConnection()} (which JDBC code and frameworks use to close or commit) are this
- * connection, never the pooled one behind it.
+ * connection, never the pooled one behind it. Not wrapped: an {@code Array}'s own result set, which pgjdbc makes on
+ * its physical connection; closing through that breaks the connection, and {@link #close()} then ends the unit as
+ * broken.
  *
  * <p>Internal: public only for the router's write path in {@code io.ringroute.shard}.
  */
