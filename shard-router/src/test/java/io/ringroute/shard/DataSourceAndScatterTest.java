@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.sql.CallableStatement;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -18,7 +20,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** Plain JDBC code through the routing DataSource, and queries over every shard. */
+/**
+ * Plain JDBC code through the routing DataSource, and queries over every shard. Every way JDBC offers back to "the
+ * connection" from inside a write scope (a statement, a result set's statement, the database metadata and its result
+ * sets, a cursor out parameter) leads to the scope's connection, so JDBC helpers that commit or close through it still
+ * end the write unit.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DataSourceAndScatterTest {
 
@@ -92,6 +99,80 @@ class DataSourceAndScatterTest {
         }
         assertThat(session.token().lsn(router.shardOf(key))).as("the unit recorded its commit position").isPresent();
         assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(7);
+    }
+
+    @Test
+    void aResultSetsStatementIsTheScopeStatementSoCommittingAndClosingThroughItEndsTheWriteUnit() throws Exception {
+        Session session = router.session();
+        String key = "escape-result-set";
+        try (ShardScope scope = session.writeScope(key); Connection c = router.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+                assertThat(rs.getStatement()).isSameAs(st);
+                assertThat(st.execute("SELECT 2")).isTrue();
+                ResultSet again = st.getResultSet();
+                assertThat(again.getStatement()).isSameAs(st);
+                assertThat(st.getResultSet()).as("the same result, the same wrapper").isSameAs(again);
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO kv_facade (k, v) VALUES (?, 3)",
+                    Statement.RETURN_GENERATED_KEYS)) {
+                ps.setString(1, key);
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    assertThat(keys.getStatement()).isSameAs(ps);
+                }
+                try (PreparedStatement query = c.prepareStatement("SELECT v FROM kv_facade WHERE k = ?")) {
+                    query.setString(1, key);
+                    ResultSet rs = query.executeQuery();
+                    assertThat(rs.getStatement().getConnection()).isSameAs(c);
+                    rs.getStatement().getConnection().commit();
+                    rs.getStatement().getConnection().close();   // what JDBC helpers do: it must end the unit
+                }
+            }
+            assertThat(c.isClosed()).isTrue();
+        }
+        assertThat(session.token().lsn(router.shardOf(key))).as("the unit recorded its commit position").isPresent();
+        assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(3);
+    }
+
+    @Test
+    void theMetaDataAndItsResultSetsLeadBackToTheScopeConnectionSoClosingThroughThemRollsBack() throws Exception {
+        String key = "escape-metadata";
+        try (ShardScope scope = router.writeScope(key); Connection c = router.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            kv.put(key, 4).apply(c);
+            DatabaseMetaData metaData = c.getMetaData();
+            assertThat(metaData.getConnection()).isSameAs(c);
+            try (ResultSet tables = metaData.getTables(null, null, "kv_facade", null)) {
+                assertThat(tables.next()).as("the metadata is the shard's").isTrue();
+                assertThat(tables.getStatement().getConnection()).isSameAs(c);
+                tables.getStatement().getConnection().close();   // uncommitted: the unit must roll it back
+            }
+            assertThat(c.isClosed()).isTrue();
+        }
+        assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(-1);
+    }
+
+    @Test
+    void aCursorOutParameterIsAResultSetOfItsCallableStatement() throws Exception {
+        String key = "escape-cursor";
+        try (ShardScope scope = router.writeScope(key); Connection c = router.dataSource().getConnection()) {
+            c.setAutoCommit(false);                  // a cursor lives in a transaction; closing rolls all of it back
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE FUNCTION escape_cursor() RETURNS refcursor LANGUAGE plpgsql AS"
+                        + " $$ DECLARE cur refcursor; BEGIN OPEN cur FOR SELECT 5; RETURN cur; END $$");
+            }
+            try (CallableStatement call = c.prepareCall("{? = call escape_cursor()}")) {
+                call.registerOutParameter(1, Types.REF_CURSOR);
+                call.execute();
+                try (ResultSet cursor = call.getObject(1, ResultSet.class)) {
+                    assertThat(cursor.next()).isTrue();
+                    assertThat(cursor.getInt(1)).isEqualTo(5);
+                    assertThat(cursor.getStatement()).isSameAs(call);
+                }
+                assertThat(((ResultSet) call.getObject(1)).getStatement().getConnection()).isSameAs(c);
+            }
+        }
     }
 
     @Test

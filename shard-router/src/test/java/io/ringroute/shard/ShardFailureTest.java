@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import io.ringroute.shard.metrics.RouterMeterBinder;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +79,31 @@ class ShardFailureTest {
         assertEventualReadsOfEveryKey();
         assertThat(replica().reads()).as("reads on the replica back in rotation")
                 .isEqualTo(replicaReads + keys.size());
+    }
+
+    /** The meters of a stopped replica, on this class's own cluster: RouterMeterBinderTest stops no shared server. */
+    @Test
+    void aReadWhileTheOnlyReplicaIsDownIsPublishedAsAFallbackBecauseItIsDown() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new RouterMeterBinder(router).bindTo(registry);
+        EmbeddedServer replica = cluster.shard(SHARD).replica(0);
+        String key = keys.get(5);
+        double fallbacks = replicaDownFallbacks(registry);
+        replica.stop();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> registry.get("ringroute.router.server.healthy")
+                    .tags("shard", SHARD, "server", "replica0").gauge().value() == 0);
+            router.read(key, Consistency.EVENTUAL, kv.get(key));
+        } finally {
+            replica.start();
+        }
+        assertThat(replicaDownFallbacks(registry)).isEqualTo(fallbacks + 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> replica().healthy());
+    }
+
+    private static double replicaDownFallbacks(SimpleMeterRegistry registry) {
+        return registry.get("ringroute.router.fallbacks").tags("shard", SHARD, "reason", "replica_down")
+                .functionCounter().count();
     }
 
     @Test

@@ -207,32 +207,32 @@ final class WriteCallableStatement extends WritePreparedStatement implements Cal
 
     @Override
     public Object getObject(String parameterName) throws SQLException {
-        return callable.getObject(parameterName);
+        return WriteResultSet.nested(callable.getObject(parameterName), this);
     }
 
     @Override
     public Object getObject(int parameterIndex) throws SQLException {
-        return callable.getObject(parameterIndex);
+        return WriteResultSet.nested(callable.getObject(parameterIndex), this);
     }
 
     @Override
-    public <T> T getObject(String parameterName, Class<T> x) throws SQLException {
-        return callable.getObject(parameterName, x);
+    public <T> T getObject(String parameterName, Class<T> type) throws SQLException {
+        return WriteResultSet.nested(callable.getObject(parameterName, type), type, this);
     }
 
     @Override
     public Object getObject(String parameterName, Map<String, Class<?>> x) throws SQLException {
-        return callable.getObject(parameterName, x);
+        return WriteResultSet.nested(callable.getObject(parameterName, x), this);
     }
 
     @Override
-    public <T> T getObject(int parameterIndex, Class<T> x) throws SQLException {
-        return callable.getObject(parameterIndex, x);
+    public <T> T getObject(int parameterIndex, Class<T> type) throws SQLException {
+        return WriteResultSet.nested(callable.getObject(parameterIndex, type), type, this);
     }
 
     @Override
     public Object getObject(int parameterIndex, Map<String, Class<?>> x) throws SQLException {
-        return callable.getObject(parameterIndex, x);
+        return WriteResultSet.nested(callable.getObject(parameterIndex, x), this);
     }
 
     @Override

@@ -24,12 +24,16 @@ import java.util.concurrent.Executor;
 /**
  * The connection a write scope hands out: a primary connection whose {@code close()} first finishes the write
  * unit (drops any uncommitted work, records the commit position in the session) and only then returns it to its
- * pool. Its statements are wrapped too, so {@code statement.getConnection()} (which JDBC code and frameworks use
- * to close or commit) is this connection, never the pooled one behind it.
+ * pool. Its statements, their result sets and its database metadata are wrapped too, so
+ * {@code statement.getConnection()}, {@code resultSet.getStatement().getConnection()} and
+ * {@code getMetaData().getConnection()} (which JDBC code and frameworks use to close or commit) are this
+ * connection, never the pooled one behind it. Not wrapped: an {@code Array}'s own result set, which pgjdbc makes on
+ * its physical connection; closing through that breaks the connection, and {@link #close()} then ends the unit as
+ * broken.
  *
  * <p>Internal: public only for the router's write path in {@code io.ringroute.shard}.
  */
-public final class WriteConnection implements Connection {
+public final class WriteConnection extends WriteWrapper<Connection> implements Connection {
 
     /** What happens when the application closes the connection, with autocommit back on. */
     @FunctionalInterface
@@ -37,13 +41,12 @@ public final class WriteConnection implements Connection {
         void run() throws SQLException;
     }
 
-    private final Connection target;
     private final OnClose onClose;
     private final Runnable onBroken;
     private boolean closed;
 
     private WriteConnection(Connection target, OnClose onClose, Runnable onBroken) {
-        this.target = target;
+        super(target);
         this.onClose = onClose;
         this.onBroken = onBroken;
     }
@@ -174,16 +177,6 @@ public final class WriteConnection implements Connection {
     }
 
     @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : target.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || target.isWrapperFor(iface);
-    }
-
-    @Override
     public void setClientInfo(String name, String value) throws SQLClientInfoException {
         requireOpenForClientInfo();
         target.setClientInfo(name, value);
@@ -199,11 +192,6 @@ public final class WriteConnection implements Connection {
         if (closed) {
             throw new SQLClientInfoException("connection is closed", "08003", 0, Map.<String, ClientInfoStatus>of());
         }
-    }
-
-    @Override
-    public String toString() {
-        return "WriteConnection{" + target + "}";
     }
 
     // ---- the rest is delegated as it is, on an open connection ---------------------------------------------
@@ -307,7 +295,7 @@ public final class WriteConnection implements Connection {
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
         requireOpen();
-        return target.getMetaData();
+        return new WriteMetaData(target.getMetaData(), this);
     }
 
     @Override

@@ -54,7 +54,7 @@ class WritePreparedStatement extends WriteStatement implements PreparedStatement
 
     @Override
     public ResultSet executeQuery() throws SQLException {
-        return prepared.executeQuery();
+        return owned(prepared.executeQuery());
     }
 
     @Override

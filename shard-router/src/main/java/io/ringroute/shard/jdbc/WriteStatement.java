@@ -7,31 +7,33 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 /**
  * A statement of a {@link WriteConnection}: delegates everything, except that {@link #getConnection()} is the
- * write connection, so closing or committing through it goes through the write unit.
+ * write connection, so closing or committing through it goes through the write unit, and its result sets are
+ * {@link WriteResultSet}s, whose {@code getStatement()} is this statement.
  */
-class WriteStatement implements Statement {
+class WriteStatement extends WriteWrapper<Statement> implements Statement {
 
-    private final Statement target;
     private final Connection connection;
+    private WriteResultSet current;
 
     WriteStatement(Statement target, Connection connection) {
-        this.target = target;
+        super(target);
         this.connection = connection;
+    }
+
+    /** The wrapper of a result set of this statement; the same one again for the same result (getResultSet). */
+    final ResultSet owned(ResultSet resultSet) {
+        if (resultSet == null) {
+            return null;
+        }
+        if (current == null || !current.wraps(resultSet)) {
+            current = new WriteResultSet(resultSet, this);
+        }
+        return current;
     }
 
     @Override
     public Connection getConnection() {
         return connection;
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : target.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || target.isWrapperFor(iface);
     }
 
     // ---- the rest is delegated as it is --------------------------------------------------------------------
@@ -133,7 +135,7 @@ class WriteStatement implements Statement {
 
     @Override
     public ResultSet executeQuery(String sql) throws SQLException {
-        return target.executeQuery(sql);
+        return owned(target.executeQuery(sql));
     }
 
     @Override
@@ -168,7 +170,7 @@ class WriteStatement implements Statement {
 
     @Override
     public ResultSet getGeneratedKeys() throws SQLException {
-        return target.getGeneratedKeys();
+        return owned(target.getGeneratedKeys());
     }
 
     @Override
@@ -208,7 +210,7 @@ class WriteStatement implements Statement {
 
     @Override
     public ResultSet getResultSet() throws SQLException {
-        return target.getResultSet();
+        return owned(target.getResultSet());
     }
 
     @Override
