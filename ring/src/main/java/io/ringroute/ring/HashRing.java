@@ -293,10 +293,6 @@ public final class HashRing {
         return indexById.containsKey(id);
     }
 
-    public TokenPlacement placement() {
-        return placement;
-    }
-
     /** The layout of a ring built with {@link TokenPlacement#allocated}, holding exactly this ring's nodes. */
     public Optional<TokenLayout> layout() {
         return placement instanceof AllocatedPlacement a ? Optional.of(a.layout()) : Optional.empty();
