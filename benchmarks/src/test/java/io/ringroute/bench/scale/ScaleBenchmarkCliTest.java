@@ -14,7 +14,8 @@ class ScaleBenchmarkCliTest {
     void helpListsTheScaleOptions() {
         Run run = run("--help");
         assertThat(run.code).isZero();
-        assertThat(run.out).contains("--users", "--posts", "--threads", "--rate", "--seconds", "--cache-entries");
+        assertThat(run.out).contains("--users", "--posts", "--threads", "--rate", "--seconds", "--cache-entries",
+                "--reshard-to", "--reshard-max-rows-per-second");
     }
 
     @Test
@@ -24,6 +25,7 @@ class ScaleBenchmarkCliTest {
         assertThat(run.err).contains("--users must be 2 to 50,000,000, was 1").doesNotContain("Exception");
         assertThat(run("--users", "100", "--active-users", "200").err).contains("--active-users must be 2 to --users");
         assertThat(run("--threads", "0").err).contains("--threads must be 1 to 256");
+        assertThat(run("--reshard-to", "3").err).contains("--reshard-to must be more than --shards, was 3");
     }
 
     private record Run(int code, String out, String err) {
