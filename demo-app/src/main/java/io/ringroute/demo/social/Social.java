@@ -93,7 +93,8 @@ public final class Social {
         if (p != null && p.version() >= session.minVersion(user)) {
             return p;
         }
-        Profile loaded = db.read(user, session, c -> UserRows.find(c, user)).orElseThrow(() -> Rejected.unknownUser(id));
+        Profile loaded = db.read(user, session, c -> UserRows.find(c, user))
+                .orElseThrow(() -> Rejected.unknownUser(id));
         cache.put(loaded);
         return loaded;
     }
