@@ -14,7 +14,9 @@ import java.sql.Statement;
  * to the shard that lost the range. Lives in schema {@value #SCHEMA} of every shard database.
  *
  * <p>A unit waits for the gate at most the router's fence wait ({@code lock_timeout}, SQLSTATE
- * {@value #GATE_TIMEOUT_STATE}), so a cutover that stalls holds writers for a bounded time.
+ * {@value #GATE_TIMEOUT_STATE}, or {@value #UNIT_GATE_TIMEOUT_STATE} for a {@code write(...)} unit), so a cutover
+ * that stalls holds writers for a bounded time. A write scope holds a session-level lock ({@code enter_write},
+ * released by {@link #EXIT_SQL}); a {@code write(...)} unit a transaction-level one ({@link #ENTER_UNIT_SQL}).
  *
  * <p>The minimum epoch is a sequence, not a table row, because sequences are read outside MVCC snapshots: a
  * write unit that waited for the lock sees the raised value whatever its isolation level.
