@@ -139,10 +139,13 @@ final class WritePath {
         });
     }
 
-    /** A failure of the unit's entry that the router handles: a refusal, a gate timeout, a missing function. */
-    private static boolean isEntryFailure(SQLException e) {
+    /**
+     * A failure of the unit's entry that the router handles: a refusal, a gate timeout, a missing fence (only with
+     * a catalog: without one the entry is a built-in function, and an undefined object is the statement's own).
+     */
+    private boolean isEntryFailure(SQLException e) {
         return e != null && (WriteFence.isRefusal(e) || WriteFence.UNIT_GATE_TIMEOUT_STATE.equals(e.getSQLState())
-                || MISSING_FENCE.contains(e.getSQLState()));
+                || topology.catalog() != null && MISSING_FENCE.contains(e.getSQLState()));
     }
 
     /** A primary connection for a write scope, fence passed and token bound; closing it ends the unit. */

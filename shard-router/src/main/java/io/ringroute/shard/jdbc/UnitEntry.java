@@ -29,9 +29,7 @@ public final class UnitEntry {
     private boolean entered;
     private SQLException failure;
 
-    /**
-     * @param sql        one statement whose {@code parameters} placeholders {@code binder} sets
-     */
+    /** An entry of one statement, {@code sql}, whose {@code parameters} placeholders {@code binder} sets. */
     public UnitEntry(String sql, int parameters, Binder binder) {
         this.sql = sql;
         this.parameters = parameters;
