@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -142,6 +143,36 @@ class UnitEntryTest {
             })).isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25000"));
 
             assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(-1L);
+        }
+    }
+
+    @Test
+    void theFirstStatementAUnitPreparesCannotBeBatchedButOnePreparedAfterAStatementRanCan() throws Exception {
+        try (ShardRouter router = ShardRouter.builder().topology(OnePerPool.topology(cluster)).build()) {
+            String key = "entry-batch";
+
+            assertThatThrownBy(() -> router.write(key, c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + kv.table + " (k, v) VALUES (?, ?)")) {
+                    ps.setString(1, key);
+                    ps.setLong(2, 1);
+                    ps.addBatch();
+                    return ps.executeBatch().length;
+                }
+            })).isInstanceOf(SQLFeatureNotSupportedException.class).hasMessageContaining("cannot be batched");
+            int[] counts = router.write(key, c -> {
+                kv.put(key, 1).apply(c);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + kv.table + " SET v = v + ? WHERE k = ?")) {
+                    for (int i = 0; i < 2; i++) {
+                        ps.setLong(1, 10);
+                        ps.setString(2, key);
+                        ps.addBatch();
+                    }
+                    return ps.executeBatch();
+                }
+            });
+
+            assertThat(counts).containsExactly(1, 1);
+            assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(21L);
         }
     }
 
