@@ -14,7 +14,9 @@ import java.sql.Statement;
  * to the shard that lost the range. Lives in schema {@value #SCHEMA} of every shard database.
  *
  * <p>A unit waits for the gate at most the router's fence wait ({@code lock_timeout}, SQLSTATE
- * {@value #GATE_TIMEOUT_STATE}), so a cutover that stalls holds writers for a bounded time.
+ * {@value #GATE_TIMEOUT_STATE}, or {@value #UNIT_GATE_TIMEOUT_STATE} for a {@code write(...)} unit), so a cutover
+ * that stalls holds writers for a bounded time. A write scope holds a session-level lock ({@code enter_write},
+ * released by {@link #EXIT_SQL}); a {@code write(...)} unit a transaction-level one ({@link #ENTER_UNIT_SQL}).
  *
  * <p>The minimum epoch is a sequence, not a table row, because sequences are read outside MVCC snapshots: a
  * write unit that waited for the lock sees the raised value whatever its isolation level.
@@ -28,8 +30,25 @@ public final class WriteFence {
     /** SQLSTATE of a write refused because the router's epoch is older than the shard's minimum. */
     public static final String REFUSED_STATE = "RR001";
 
-    /** Arguments: the router's epoch, the key's token, how long to wait for the gate (ms). */
+    /** A write scope's entry, before its statements. Arguments: the router's epoch, the key's token, the wait (ms). */
     static final String ENTER_SQL = "SELECT " + SCHEMA + ".enter_write(?, ?, ?)";
+    /**
+     * A {@code write(...)} unit's entry, inside its transaction: a transaction-level lock and token, so its
+     * COMMIT or rollback releases both and the entry can ride on the unit's first statement. In the common case
+     * (the gate is free, the epoch is new enough) it is one plain expression, which the server plans once per
+     * connection; otherwise {@code enter_unit} waits for the gate, refuses, or binds the token. The CASE takes the
+     * lock before it reads the minimum epoch. Arguments: the router's epoch, the key's token, the router's epoch,
+     * the key's token, the fence wait (ms).
+     */
+    static final String ENTER_UNIT_SQL = "SELECT CASE WHEN CASE WHEN pg_try_advisory_xact_lock_shared(" + LOCK_KEY
+            + ") THEN coalesce(pg_sequence_last_value('" + SCHEMA + ".min_epoch'), 0) <= ? END"
+            + " THEN set_config('ringroute.token', ?, true) ELSE " + SCHEMA + ".enter_unit(?, ?, ?)::text END";
+    static final int ENTER_UNIT_PARAMETERS = 5;
+    /**
+     * SQLSTATE of a unit's entry that waited longer than the fence wait: not 55P03, which the unit's own first
+     * statement, run in the same round trip, may raise for a lock of its own.
+     */
+    static final String UNIT_GATE_TIMEOUT_STATE = "RR002";
     /** SQLSTATE of a unit that waited longer than its lock timeout for the gate (lock_not_available). */
     static final String GATE_TIMEOUT_STATE = "55P03";
     /** Resets the key's token bound by {@code enter_write}: a pooled connection must not carry it to its next unit. */
@@ -54,6 +73,29 @@ public final class WriteFence {
             + " required, router_epoch USING ERRCODE = '" + REFUSED_STATE + "';\n"
             + "  END IF;\n"
             + "  PERFORM set_config('ringroute.token', token, false);\n"
+            + "END $$",
+        "CREATE OR REPLACE FUNCTION " + SCHEMA + ".enter_unit(router_epoch bigint, token text, wait_ms int)"
+            + " RETURNS void LANGUAGE plpgsql AS $$\n"
+            + "DECLARE required bigint; saved text;\n"
+            + "BEGIN\n"
+            // the gate is free but during a cutover: no lock_timeout to set and restore, no subtransaction
+            + "  IF NOT pg_try_advisory_xact_lock_shared(" + LOCK_KEY + ") THEN\n"
+            + "    saved := current_setting('lock_timeout');\n"
+            + "    PERFORM set_config('lock_timeout', wait_ms || 'ms', true);\n"
+            + "    BEGIN\n"
+            + "      PERFORM pg_advisory_xact_lock_shared(" + LOCK_KEY + ");\n"
+            + "    EXCEPTION WHEN lock_not_available THEN\n"
+            + "      RAISE EXCEPTION 'ringroute: waited % ms for the write gate', wait_ms"
+            + " USING ERRCODE = '" + UNIT_GATE_TIMEOUT_STATE + "';\n"
+            + "    END;\n"
+            + "    PERFORM set_config('lock_timeout', saved, true);   -- the unit's own statements keep theirs\n"
+            + "  END IF;\n"
+            + "  SELECT last_value INTO required FROM " + SCHEMA + ".min_epoch;\n"
+            + "  IF required > router_epoch THEN\n"
+            + "    RAISE EXCEPTION 'ringroute: this shard takes writes from topology epoch % on, the router is at %',"
+            + " required, router_epoch USING ERRCODE = '" + REFUSED_STATE + "';\n"
+            + "  END IF;\n"
+            + "  PERFORM set_config('ringroute.token', token, true);\n"
             + "END $$"
     };
 

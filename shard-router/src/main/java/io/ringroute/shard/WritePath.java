@@ -1,41 +1,57 @@
 package io.ringroute.shard;
 
 import io.ringroute.ring.KeyHash;
+import io.ringroute.shard.jdbc.UnitEntry;
 import io.ringroute.shard.jdbc.WriteConnection;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The write protocol on a key's primary: pass the shard's write fence for the router's epoch and bind the key's
- * token ({@link #enter}), run the unit, then record the commit position in the session and release the fence and
- * the token ({@link #leave}). A write the fence refuses waits for the catalog's newer epoch and is routed again.
+ * token, run the unit, then record the commit position in the session. A {@link #write} unit does the first inside
+ * its transaction, on its first statement's round trip ({@link UnitEntry}), and the last on its COMMIT's: two round
+ * trips, as the bare transaction. A write scope does both around its connection ({@link #enter}, {@link #leave}).
+ * A write the fence refuses waits for the catalog's newer epoch and is routed again.
  */
 final class WritePath {
 
     private static final Logger LOG = LoggerFactory.getLogger(WritePath.class);
 
+    /** A write unit's token, transaction-local: its COMMIT or rollback unbinds it. */
+    private static final String UNIT_BIND_TOKEN_SQL = "SELECT set_config('ringroute.token', ?, true)";
     /** Session-level, so that a write scope's autocommit statements see it; {@link #UNBIND_TOKEN_SQL} undoes it. */
     private static final String BIND_TOKEN_SQL = "SELECT set_config('ringroute.token', ?, false)";
     private static final String UNBIND_TOKEN_SQL = "SELECT " + WriteFence.UNBIND_TOKEN;
+    /**
+     * The insert position, the timeline (both from memory) and the system identifier. {@code pg_control_system()}
+     * reads the control file, a third of a bare write's time, so its value is kept in a session setting of the
+     * server connection the first time: a connection's server, and so its system identifier, never changes
+     * (COALESCE does not evaluate the subquery while the setting is there; RESET ALL only makes it read again).
+     */
     private static final String COMMIT_POSITION_COLUMNS = " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint,"
             + " ('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::int,"
-            + " (SELECT system_identifier FROM pg_control_system())";
+            + " coalesce(nullif(current_setting('ringroute.system_id', true), ''), set_config('ringroute.system_id',"
+            + " (SELECT system_identifier::text FROM pg_control_system()), false))::bigint";
     private static final String COMMIT_POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", " + WriteFence.UNBIND_TOKEN;
     private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", "
             + WriteFence.EXIT_COLUMNS;
     /**
      * A unit's end in one round trip: pgjdbc sends the statements of one string together, behind one Sync, and the
-     * server runs them in order, so the position is read after the commit record, and the fence and the token are
-     * released after the commit. If the COMMIT fails, the server skips the rest: nothing is read or released.
+     * server runs them in order, so the position is read after the commit record. If the COMMIT fails, the server
+     * skips the rest: nothing is read.
      */
-    private static final String COMMIT = "COMMIT; ";
+    private static final String UNIT_COMMIT_SQL = "COMMIT; SELECT" + COMMIT_POSITION_COLUMNS;
+    /**
+     * SQLSTATEs of a unit's entry on a shard whose fence is missing or older: undefined function, table, schema.
+     */
+    private static final Set<String> MISSING_FENCE = Set.of("42883", "42P01", "3F000");
     /** How long a write refused by a shard's fence waits for the catalog to publish the newer epoch. */
     private static final long FENCE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -47,45 +63,89 @@ final class WritePath {
         this.fenceWait = fenceWait;
     }
 
-    /** Runs {@code work} in a transaction on the key's primary and commits it; a session records its position. */
+    /**
+     * Runs {@code work} in a transaction on the key's primary and commits it; a session records its position. The
+     * unit's entry rides on its first prepared statement; if that fails with an undefined object (a shard whose
+     * fence is missing or older, or the statement's own), the unit runs again with the entry on its own first,
+     * which installs the fence if it is the entry's.
+     */
     <T> T write(Session session, String key, ShardWork<T> work) throws SQLException {
         long token = KeyHash.token(key);
         long refusedSince = 0;
+        boolean carried = true;
+        boolean installed = false;
         while (true) {
             RoutingTable t = topology.table();
             ServerPool primary = t.shardFor(token).primary;
             Connection c = primary.connection();
-            boolean bound = false;     // the connection holds the key's token (and, with a catalog, the fence)
             try {
-                enter(c, primary.shard, token, t.epoch);
-                bound = true;
                 c.setAutoCommit(false);
-                T result;
+                UnitEntry entry = unitEntry(token, t.epoch);
+                T result = null;
                 try {
-                    result = work.apply(c);
+                    if (!carried) {
+                        entry.enterAlone(c);
+                    }
+                    result = work.apply(WriteConnection.unit(c, entry));
                 } catch (SQLException | RuntimeException | Error e) {
-                    recordIfUncertain(session, primary, t.epoch, e);
                     rollbackQuietly(c, e);
-                    throw e;
+                    if (!isEntryFailure(entry.failure())) {
+                        recordIfUncertain(session, primary, t.epoch, e);
+                        throw e;
+                    }
                 }
-                commitAndLeave(c, primary, session, t.epoch);
-                bound = false;
+                SQLException refused = entry.failure();   // the work may have caught it and gone on
+                if (isEntryFailure(refused)) {
+                    c.rollback();
+                    if (WriteFence.isRefusal(refused)) {
+                        refusedSince = awaitNewerEpoch(t.epoch, refusedSince, primary);
+                    } else if (WriteFence.UNIT_GATE_TIMEOUT_STATE.equals(refused.getSQLState())) {
+                        throw new WriteFenceTimeoutException(primary.shard, fenceWait, refused);
+                    } else if (carried) {
+                        carried = false;
+                    } else if (!installed) {
+                        WriteFence.install(c);
+                        installed = true;
+                    } else {
+                        throw refused;
+                    }
+                    continue;
+                }
+                commit(c, primary, session, t.epoch);
                 primary.writes.increment();
                 return result;
             } catch (SQLException e) {
-                if (WriteFence.isRefusal(e)) {
-                    refusedSince = awaitNewerEpoch(t.epoch, refusedSince, primary);
-                    continue;
-                }
                 throw DirectConnections.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)
                         ? primary.unavailable(e) : e;
             } finally {
-                if (bound) {
-                    leaveQuietly(c, primary);
-                }
-                ServerPool.closeQuietly(c);
+                ServerPool.closeQuietly(c);     // the pool rolls back what is left and turns autocommit on
             }
         }
+    }
+
+    /** What a unit runs first: with a catalog the fence check and the token, else the token. */
+    private UnitEntry unitEntry(long token, long epoch) {
+        String text = Long.toString(token);
+        if (topology.catalog() == null) {
+            return new UnitEntry(UNIT_BIND_TOKEN_SQL, 1, ps -> ps.setString(1, text));
+        }
+        int waitMillis = (int) fenceWait.toMillis();
+        return new UnitEntry(WriteFence.ENTER_UNIT_SQL, WriteFence.ENTER_UNIT_PARAMETERS, ps -> {
+            ps.setLong(1, epoch);
+            ps.setString(2, text);
+            ps.setLong(3, epoch);
+            ps.setString(4, text);
+            ps.setInt(5, waitMillis);
+        });
+    }
+
+    /**
+     * A failure of the unit's entry that the router handles: a refusal, a gate timeout, a missing fence (only with
+     * a catalog: without one the entry is a built-in function, and an undefined object is the statement's own).
+     */
+    private boolean isEntryFailure(SQLException e) {
+        return e != null && (WriteFence.isRefusal(e) || WriteFence.UNIT_GATE_TIMEOUT_STATE.equals(e.getSQLState())
+                || topology.catalog() != null && MISSING_FENCE.contains(e.getSQLState()));
     }
 
     /** A primary connection for a write scope, fence passed and token bound; closing it ends the unit. */
@@ -164,31 +224,30 @@ final class WritePath {
     }
 
     /**
-     * Commits a {@link #write} unit and ends it in the same round trip: records the commit position in the
-     * session, releases the fence and unbinds the key's token, so the pooled connection goes back as it was
-     * borrowed. A failed COMMIT rolled back and released nothing (the caller's {@link #leaveQuietly} does). A
-     * failure that may have come after the commit (a connection error) makes the session read the shard from the
-     * primary until its next write there.
+     * Commits a {@link #write} unit, which releases its fence lock and token (both transaction-local), and with a
+     * session records the commit position in the same round trip. A failure that may have come after the commit
+     * (a connection error) makes the session read the shard from the primary until its next write there.
      */
-    private void commitAndLeave(Connection c, ServerPool primary, Session session, long epoch) throws SQLException {
-        long ticket = session == null ? 0 : session.positionTicket();
-        String end = session == null ? exitSql() : topology.catalog() != null ? COMMIT_POSITION_AND_EXIT_SQL
-                : COMMIT_POSITION_SQL;
-        try (Statement st = c.createStatement()) {
-            st.execute(COMMIT + end);                  // the first result is the COMMIT's, the second the SELECT's
-            if (!st.getMoreResults()) {
-                throw new SQLException("no result from " + end);
-            }
-            if (session != null) {
-                try (ResultSet rs = st.getResultSet()) {
-                    rs.next();
-                    session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)),
-                            rs.getLong(1), epoch);
-                }
-            }
+    private static void commit(Connection c, ServerPool primary, Session session, long epoch) throws SQLException {
+        if (session == null) {
+            c.commit();
             c.setAutoCommit(true);                     // idle after the COMMIT: no round trip
+            return;
+        }
+        long ticket = session.positionTicket();
+        try (PreparedStatement ps = c.prepareStatement(UNIT_COMMIT_SQL)) {   // server-prepared from the 5th use
+            ps.execute();                              // the first result is the COMMIT's, the second the SELECT's
+            if (!ps.getMoreResults()) {
+                throw new SQLException("no result from " + UNIT_COMMIT_SQL);
+            }
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)),
+                        rs.getLong(1), epoch);
+            }
+            c.setAutoCommit(true);
         } catch (SQLException e) {
-            if (session != null && mayHaveCommitted(e)) {
+            if (mayHaveCommitted(e)) {
                 session.recordUncertain(primary.shard, epoch);
             }
             throw e;
@@ -220,24 +279,6 @@ final class WritePath {
 
     private String exitSql() {
         return topology.catalog() != null ? WriteFence.EXIT_SQL : UNBIND_TOKEN_SQL;
-    }
-
-    /**
-     * Releases the fence and unbinds the token after a failed unit; a connection whose state is unknown is
-     * dropped, not reused.
-     */
-    private void leaveQuietly(Connection c, ServerPool primary) {
-        try {
-            if (!c.getAutoCommit()) {
-                c.rollback();
-                c.setAutoCommit(true);
-            }
-            try (PreparedStatement ps = c.prepareStatement(exitSql())) {
-                ps.execute();
-            }
-        } catch (SQLException e) {
-            primary.evict(c);
-        }
     }
 
     /**

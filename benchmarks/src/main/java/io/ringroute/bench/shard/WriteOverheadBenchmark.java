@@ -21,10 +21,11 @@ import org.HdrHistogram.Histogram;
 /**
  * A routed single-statement write transaction versus the same transaction through a bare HikariDataSource to the
  * same primary, in one run (issue 14 item 4): {@code UPDATE counters SET n = n + 1 WHERE k = ?} on shard-0, one
- * thread, through {@link Session#write} (read-your-writes: the commit position goes into the session's token) on
- * a router with a static topology and on one with a topology catalog (every unit passes the shard's write fence),
- * and on a bare pool as {@code setAutoCommit(false)}, the update, {@code commit()}. The three sides are interleaved
- * call by call, their order rotating, so machine noise hits all alike. Prints percentiles and router/bare ratios.
+ * thread, through {@link ShardRouter#write} (no session) and {@link Session#write} (read-your-writes: the commit
+ * position goes into the session's token) on a router with a static topology, through {@link Session#write} on one
+ * with a topology catalog (every unit passes the shard's write fence), and on a bare pool as
+ * {@code setAutoCommit(false)}, the update, {@code commit()}. The four sides are interleaved call by call, their
+ * order rotating, so machine noise hits all alike. Prints percentiles and router/bare ratios.
  *
  * <p>Arguments: [rounds (default 40)] [writes per side per round (default 1000)].
  */
@@ -55,37 +56,40 @@ public final class WriteOverheadBenchmark {
                 }
                 System.out.printf("write overhead: %d rounds x %d single-statement write transactions per side,"
                         + " 1 thread, key -> shard-0 primary%n", rounds, perRound);
-                measure(plain.session(), fenced.session(), bare, keys, rounds, perRound);
+                measure(plain, fenced.session(), bare, keys, rounds, perRound);
             }
         }
     }
 
-    private static void measure(Session plain, Session fenced, HikariDataSource bare, List<String> keys, int rounds,
-                                int perRound) throws SQLException {
-        Histogram[] h = {new Histogram(3), new Histogram(3), new Histogram(3)};
-        String[] names = {"bare Hikari        ", "router             ", "router + catalog   "};
-        long[] nanos = new long[3];
+    private static void measure(ShardRouter plain, Session fenced, HikariDataSource bare, List<String> keys,
+                                int rounds, int perRound) throws SQLException {
+        Session session = plain.session();
+        int sides = 4;
+        Histogram[] h = {new Histogram(3), new Histogram(3), new Histogram(3), new Histogram(3)};
+        String[] names = {"bare Hikari        ", "router, no session ", "router + session   ", "router + catalog   "};
+        long[] nanos = new long[sides];
         for (int r = -5; r < rounds; r++) {                  // 5 warm-up rounds, not recorded
             for (int i = 0; i < perRound; i++) {
                 String key = keys.get(i % keys.size());
-                for (int k = 0; k < 3; k++) {
-                    int side = Math.floorMod(r + i + k, 3);   // rotate, so no side always runs warm
+                for (int k = 0; k < sides; k++) {
+                    int side = Math.floorMod(r + i + k, sides);   // rotate, so no side always runs warm
                     long t0 = System.nanoTime();
                     switch (side) {
                         case 0 -> bareWrite(bare, key);
                         case 1 -> plain.write(key, increment(key));
+                        case 2 -> session.write(key, increment(key));
                         default -> fenced.write(key, increment(key));
                     }
                     nanos[side] = System.nanoTime() - t0;
                 }
                 if (r >= 0) {
-                    for (int s = 0; s < 3; s++) {
+                    for (int s = 0; s < sides; s++) {
                         h[s].recordValue(nanos[s]);
                     }
                 }
             }
         }
-        for (int s = 0; s < 3; s++) {
+        for (int s = 0; s < sides; s++) {
             System.out.printf("%s mean %7.1f us  p50 %7.1f us  p99 %7.1f us%s%n", names[s], h[s].getMean() / 1e3,
                     h[s].getValueAtPercentile(50) / 1e3, h[s].getValueAtPercentile(99) / 1e3, s == 0 ? ""
                             : String.format("  | vs bare: mean %.3f  p50 %.3f  p99 %.3f", h[s].getMean() / h[0].getMean(),

@@ -8,7 +8,6 @@ import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;
 import java.sql.Clob;
-import java.sql.Connection;
 import java.sql.Date;
 import java.sql.NClob;
 import java.sql.Ref;
@@ -25,8 +24,8 @@ final class WriteCallableStatement extends WritePreparedStatement implements Cal
 
     private final CallableStatement callable;
 
-    WriteCallableStatement(CallableStatement target, Connection connection) {
-        super(target, connection);
+    WriteCallableStatement(CallableStatement target, WriteConnection connection) {
+        super(target, connection, null);
         this.callable = target;
     }
 

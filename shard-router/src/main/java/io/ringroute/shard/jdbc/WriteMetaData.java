@@ -13,9 +13,9 @@ import java.sql.SQLException;
  */
 final class WriteMetaData extends WriteWrapper<DatabaseMetaData> implements DatabaseMetaData {
 
-    private final Connection connection;
+    private final WriteConnection connection;
 
-    WriteMetaData(DatabaseMetaData target, Connection connection) {
+    WriteMetaData(DatabaseMetaData target, WriteConnection connection) {
         super(target);
         this.connection = connection;
     }

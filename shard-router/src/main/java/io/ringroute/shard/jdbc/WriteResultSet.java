@@ -43,7 +43,7 @@ final class WriteResultSet extends WriteWrapper<ResultSet> implements ResultSet 
      * A result set the driver made on a statement of its own (database metadata): that statement is wrapped too,
      * so its {@code getConnection()} is the write connection.
      */
-    static ResultSet ofDriver(ResultSet target, Connection connection) throws SQLException {
+    static ResultSet ofDriver(ResultSet target, WriteConnection connection) throws SQLException {
         if (target == null) {
             return null;
         }

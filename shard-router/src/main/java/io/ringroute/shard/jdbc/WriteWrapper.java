@@ -18,7 +18,15 @@ abstract class WriteWrapper<T extends Wrapper> implements Wrapper {
 
     @Override
     public final <W> W unwrap(Class<W> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : target.unwrap(iface);
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        beforeUnwrap();
+        return target.unwrap(iface);
+    }
+
+    /** Runs before the driver's object is handed out (a write unit enters first: see {@link UnitEntry}). */
+    void beforeUnwrap() throws SQLException {
     }
 
     @Override

@@ -1,0 +1,92 @@
+package io.ringroute.shard.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * What a write unit runs on the server before its first statement (with a catalog the shard's write fence, always
+ * the key's token), and whether it has run in the current transaction. A plain {@code prepareStatement(sql)} made
+ * while it has not run carries it: the statement is prepared as {@code <entry>; <sql>}, which pgjdbc sends behind
+ * the same Sync, so the entry costs no round trip of its own and the server still runs it first. Any other
+ * statement, a savepoint or an unwrap runs it on its own first. It is transaction-local on the server (a
+ * transaction-level lock, {@code set_config(..., true)}), so a commit or rollback ends it and the next statement
+ * enters again.
+ *
+ * <p>Internal: public only for the router's write path in {@code io.ringroute.shard}.
+ */
+public final class UnitEntry {
+
+    /** Sets the entry's parameters, which come first in every statement that carries it. */
+    @FunctionalInterface
+    public interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private final String sql;
+    private final int parameters;
+    private final Binder binder;
+    private boolean entered;
+    private SQLException failure;
+
+    /** An entry of one statement, {@code sql}, whose {@code parameters} placeholders {@code binder} sets. */
+    public UnitEntry(String sql, int parameters, Binder binder) {
+        this.sql = sql;
+        this.parameters = parameters;
+        this.binder = binder;
+    }
+
+    /**
+     * The last failure of a statement that ran the entry, in this transaction: the entry's own (a fence refusal)
+     * or that statement's. Null if none.
+     */
+    public SQLException failure() {
+        return failure;
+    }
+
+    /** The statement {@code sql} prepared to carry the entry, or null once the entry has run. */
+    String carrier(String sql) {
+        return entered ? null : this.sql + "; " + sql;
+    }
+
+    int parameters() {
+        return parameters;
+    }
+
+    /** Runs the entry on its own if it has not run in this transaction. */
+    public void enterAlone(Connection target) throws SQLException {
+        if (entered) {
+            return;
+        }
+        try (PreparedStatement ps = target.prepareStatement(sql)) {
+            binder.bind(ps);
+            ps.execute();
+        } catch (SQLException e) {
+            failure = e;
+            throw e;
+        }
+        entered = true;
+    }
+
+    /**
+     * Executes a statement prepared by {@link #carrier}: the entry, then the statement, in one round trip.
+     * Returns whether the statement's own first result is a result set (the entry's result is skipped).
+     */
+    boolean executeCarrier(PreparedStatement carrier) throws SQLException {
+        binder.bind(carrier);
+        try {
+            carrier.execute();
+        } catch (SQLException e) {
+            failure = e;
+            throw e;
+        }
+        entered = true;
+        return carrier.getMoreResults();
+    }
+
+    /** The transaction ended (a commit or rollback in the unit): the next statement must enter again. */
+    void transactionEnded() {
+        entered = false;
+        failure = null;
+    }
+}

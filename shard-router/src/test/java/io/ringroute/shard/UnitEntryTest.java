@@ -1,0 +1,207 @@
+package io.ringroute.shard;
+
+import io.ringroute.ring.KeyHash;
+import io.ringroute.shard.config.CatalogSpec;
+import io.ringroute.shard.embedded.EmbeddedServer;
+import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A {@code write(...)} unit enters the shard (the fence's shared lock and check, the key's token) inside its
+ * transaction, with its first statement: nothing is sent before the work's first statement, that statement already
+ * runs behind the fence with the token bound, and the COMMIT releases both. Primary pools of one connection here,
+ * so the server session a unit used can be watched from outside.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class UnitEntryTest {
+
+    private final EmbeddedShardCluster cluster = SharedCluster.get();
+    private final Kv kv = new Kv("kv_unit_entry");
+    private EmbeddedServer catalogServer;
+    private CatalogSpec catalog;
+
+    @BeforeAll
+    void start() throws SQLException {
+        kv.create(cluster);
+        catalogServer = cluster.startStandalone("unit-entry-catalog");
+        catalog = new CatalogSpec(catalogServer.spec(), "rr_unit_entry", Duration.ofMillis(200));
+    }
+
+    @AfterAll
+    void stop() {
+        catalogServer.close();
+    }
+
+    @Test
+    void theEntryGoesWithTheFirstStatementWhichRunsBehindTheFenceWithTheKeysToken() throws Exception {
+        try (ShardRouter router = fencedRouter()) {
+            String key = "entry-key";
+            int pid = router.read(key, Consistency.STRONG, c -> queryInt(c, "SELECT pg_backend_pid()"));
+            EmbeddedServer primary = cluster.shard(router.shardOf(key)).primary();
+
+            String[] seen = router.write(key, c -> {
+                String before = stateOf(primary, pid);
+                try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('ringroute.token', true),"
+                        + " (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock'"
+                        + " AND pid = pg_backend_pid())"); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new String[] {before, rs.getString(1), rs.getString(2)};
+                }
+            });
+
+            assertThat(seen[0]).as("before the work's first statement the unit has sent nothing").isEqualTo("idle");
+            assertThat(seen[1]).as("the token, bound in the first statement's round trip")
+                    .isEqualTo(Long.toString(KeyHash.token(key)));
+            assertThat(seen[2]).as("the fence's shared lock, held").isEqualTo("1");
+            int[] after = router.read(key, Consistency.STRONG, c -> new int[] {
+                queryInt(c, "SELECT pg_backend_pid()"),
+                queryInt(c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"),
+                queryInt(c, "SELECT length(coalesce(current_setting('ringroute.token', true), ''))")});
+            assertThat(after).as("same connection; its COMMIT released the lock and the token")
+                    .containsExactly(pid, 0, 0);
+        }
+    }
+
+    @Test
+    void theFirstStatementsOwnResultIsWhatTheWorkSeesAndItsInsertIsStampedWithTheToken() throws Exception {
+        try (ShardRouter router = fencedRouter()) {
+            String key = "entry-stamped";
+            int updated = router.write(key, kv.put(key, 7));
+
+            assertThat(updated).isEqualTo(1);
+            assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(7L);
+            long stamped = router.read(key, Consistency.STRONG, c -> queryLong(c, "SELECT tok FROM " + kv.table
+                    + " WHERE k = '" + key + "'"));
+            assertThat(stamped).isEqualTo(KeyHash.token(key));
+        }
+    }
+
+    @Test
+    void aShardThatTakesWritesOnlyFromANewerEpochRefusesTheUnitBeforeItsFirstStatementRuns() throws Exception {
+        try (ShardRouter router = fencedRouter()) {
+            String key = "entry-refused";
+            EmbeddedServer primary = cluster.shard(router.shardOf(key)).primary();
+            router.write(key, kv.put(key, 1));
+            try (Connection admin = primary.connect(); Statement st = admin.createStatement()) {
+                String saved = queryText(admin, "SELECT last_value || ',' || is_called FROM ringroute.min_epoch");
+                WriteFence.raiseMinimumEpoch(admin, router.metrics().epoch() + 1);
+                try {
+                    assertThatThrownBy(() -> router.write(key, kv.put(key, 2)))
+                            .isInstanceOfSatisfying(ShardUnavailableException.class,
+                                    e -> assertThat(e.getMessage()).contains(router.shardOf(key), "refuses writes"));
+                } finally {
+                    String[] v = saved.split(",");
+                    st.execute("SELECT setval('ringroute.min_epoch', " + v[0] + ", " + v[1] + ")");
+                }
+            }
+            assertThat(router.read(key, Consistency.STRONG, kv.get(key))).as("the refused unit's statement")
+                    .isEqualTo(1L);
+        }
+    }
+
+    @Test
+    void aShardWhoseFenceLacksTheUnitEntryGetsItAtTheFirstWrite() throws Exception {
+        try (ShardRouter router = fencedRouter()) {
+            String key = "entry-upgrade";
+            EmbeddedServer primary = cluster.shard(router.shardOf(key)).primary();
+            try (Connection admin = primary.connect(); Statement st = admin.createStatement()) {
+                st.execute("DROP FUNCTION ringroute.enter_unit(bigint, text, int)");   // a fence of an older version
+            }
+
+            router.write(key, kv.put(key, 5));
+
+            assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(5L);
+            try (Connection admin = primary.connect()) {
+                assertThat(queryText(admin, "SELECT to_regprocedure('ringroute.enter_unit(bigint, text, int)')"))
+                        .isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void turningAutocommitOnInsideAUnitFailsAndCommitsNothing() throws Exception {
+        try (ShardRouter router = ShardRouter.builder().topology(OnePerPool.topology(cluster)).build()) {
+            String key = "entry-autocommit";
+
+            assertThatThrownBy(() -> router.write(key, c -> {
+                kv.put(key, 9).apply(c);
+                c.setAutoCommit(true);
+                return null;
+            })).isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25000"));
+
+            assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(-1L);
+        }
+    }
+
+    @Test
+    void theFirstStatementAUnitPreparesCannotBeBatchedButOnePreparedAfterAStatementRanCan() throws Exception {
+        try (ShardRouter router = ShardRouter.builder().topology(OnePerPool.topology(cluster)).build()) {
+            String key = "entry-batch";
+
+            assertThatThrownBy(() -> router.write(key, c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + kv.table + " (k, v) VALUES (?, ?)")) {
+                    ps.setString(1, key);
+                    ps.setLong(2, 1);
+                    ps.addBatch();
+                    return ps.executeBatch().length;
+                }
+            })).isInstanceOf(SQLFeatureNotSupportedException.class).hasMessageContaining("cannot be batched");
+            int[] counts = router.write(key, c -> {
+                kv.put(key, 1).apply(c);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + kv.table + " SET v = v + ? WHERE k = ?")) {
+                    for (int i = 0; i < 2; i++) {
+                        ps.setLong(1, 10);
+                        ps.setString(2, key);
+                        ps.addBatch();
+                    }
+                    return ps.executeBatch();
+                }
+            });
+
+            assertThat(counts).containsExactly(1, 1);
+            assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(21L);
+        }
+    }
+
+    private ShardRouter fencedRouter() {
+        return ShardRouter.builder().topology(OnePerPool.topology(cluster)).catalog(catalog).build();
+    }
+
+    /** The state of the server session {@code pid}, seen from another connection: "idle" outside a transaction. */
+    private static String stateOf(EmbeddedServer primary, int pid) throws SQLException {
+        try (Connection observer = primary.connect()) {
+            return queryText(observer, "SELECT state FROM pg_stat_activity WHERE pid = " + pid);
+        }
+    }
+
+    private static int queryInt(Connection c, String sql) throws SQLException {
+        return (int) queryLong(c, sql);
+    }
+
+    private static long queryLong(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String queryText(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
