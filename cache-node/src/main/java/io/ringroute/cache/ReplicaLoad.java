@@ -26,20 +26,16 @@ final class ReplicaLoad {
         this.clients = clients;
     }
 
-    /**
-     * The replica number (0 = primary, an index into {@code at}, the key's replica positions in {@code t}) to read
-     * the key from first; 0 when none of them may serve it.
-     */
-    int leastLoaded(ReplicaTable<NodeClient> t, int[] at, Object key) {
+    /** The replica number (0 = primary) to read the key from first; 0 when none of them may serve it. */
+    int leastLoaded(ReplicaTable<NodeClient> t, long token, int n, Object key) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        int n = at.length;
         Map<NodeClient, Long> since = baseline;
         int start = random.nextInt(n);
         int best = -1;
         long bestCalls = Long.MAX_VALUE;
         for (int i = 0; i < n; i++) {
             int k = start + i < n ? start + i : start + i - n;
-            NodeClient c = t.valueAt(at[k]);
+            NodeClient c = t.replica(token, k);
             if (!c.readable(key)) {
                 continue;
             }

@@ -60,11 +60,10 @@ final class Replicas {
      */
     byte[] read(Object key, long token, boolean spread) {
         ReplicaTable<NodeClient> t = table;
-        int[] at = replicasOf(t, token);
-        int n = at.length;
-        int first = spread && n > 1 ? load.leastLoaded(t, at, key) : 0;
+        int n = t.replicaCount(replicationFactor);
+        int first = spread && n > 1 ? load.leastLoaded(t, token, n, key) : 0;
         for (int i = 0; i < n; i++) {
-            NodeClient c = t.valueAt(at[first + i < n ? first + i : first + i - n]);
+            NodeClient c = t.replica(token, first + i < n ? first + i : first + i - n);
             if (!c.readable(key)) {
                 continue;
             }
@@ -85,8 +84,8 @@ final class Replicas {
         ReplicaTable<NodeClient> t = table;
         long token = CacheKeys.token(key);
         byte[] newest = null;
-        for (int position : replicasOf(t, token)) {
-            NodeClient c = t.valueAt(position);
+        for (int k = 0, n = t.replicaCount(replicationFactor); k < n; k++) {
+            NodeClient c = t.replica(token, k);
             if (c.id().equals(except) || !c.readable(key)) {
                 continue;
             }
@@ -139,17 +138,20 @@ final class Replicas {
         return found;
     }
 
-    /** Writes a value or tombstone to every replica (and the next ring's during a change). */
+    /**
+     * Writes a value or tombstone to every replica (and the next ring's during a change). The single-key calls ask
+     * {@code replica(token, k)} per replica rather than {@code replicaPositions} once: that would take a new array per
+     * call, and a second ask reads the index cell the first brought into the cache.
+     */
     void write(Object key, long token, byte[] stored, long ttlMillis) {
         WritePhase phase = phases.enter();
         try {
             ReplicaTable<NodeClient> t = table;
-            int[] at = replicasOf(t, token);
-            for (int position : at) {
-                t.valueAt(position).write(key, stored, ttlMillis);
+            for (int k = 0, n = t.replicaCount(replicationFactor); k < n; k++) {
+                t.replica(token, k).write(key, stored, ttlMillis);
             }
             if (phase.next != null) {
-                forNextOnly(phase, t, at, token, c -> c.write(key, stored, ttlMillis));
+                forNextOnly(phase, t, token, c -> c.write(key, stored, ttlMillis));
             }
             if (phase.deleted != null && Versioned.isTombstone(stored)) {
                 phase.deleted.merge(CacheKeys.identity(key), stored,
@@ -165,7 +167,8 @@ final class Replicas {
         WritePhase phase = phases.enter();
         try {
             ReplicaTable<NodeClient> t = table;
-            int[] at = new int[t.replicaCount(replicationFactor)];   // one per call, refilled per entry
+            // each entry's token looked up once for all its replicas, into one array per call
+            int[] at = new int[t.replicaCount(replicationFactor)];
             Map<NodeClient, Map<Object, byte[]>> batches = new LinkedHashMap<>();
             entries.forEach((key, v) -> {
                 long token = CacheKeys.token(key);
@@ -174,8 +177,7 @@ final class Replicas {
                     batches.computeIfAbsent(t.valueAt(position), x -> new HashMap<>()).put(key, v);
                 }
                 if (phase.next != null) {
-                    forNextOnly(phase, t, at, token,
-                            c -> batches.computeIfAbsent(c, x -> new HashMap<>()).put(key, v));
+                    forNextOnly(phase, t, token, c -> batches.computeIfAbsent(c, x -> new HashMap<>()).put(key, v));
                 }
             });
             batches.forEach((c, batch) -> c.writeAll(batch, ttlMillis));
@@ -194,11 +196,10 @@ final class Replicas {
         WritePhase phase = phases.enter();
         try {
             ReplicaTable<NodeClient> t = table;
-            int[] at = replicasOf(t, token);
-            int n = at.length;
+            int n = t.replicaCount(replicationFactor);
             int decider = -1;
             for (int k = 0; k < n && decider < 0; k++) {
-                NodeClient c = t.valueAt(at[k]);
+                NodeClient c = t.replica(token, k);
                 if (!c.readable(key)) {
                     continue;
                 }
@@ -214,11 +215,11 @@ final class Replicas {
             }
             for (int k = 0; k < n; k++) {
                 if (k != decider) {
-                    t.valueAt(at[k]).write(key, stored, ttlMillis);
+                    t.replica(token, k).write(key, stored, ttlMillis);
                 }
             }
             if (phase.next != null) {
-                forNextOnly(phase, t, at, token, c -> c.write(key, stored, ttlMillis));
+                forNextOnly(phase, t, token, c -> c.write(key, stored, ttlMillis));
             }
             return null;
         } finally {
@@ -229,8 +230,8 @@ final class Replicas {
     /** The node that decides for the key (its lease): the first replica it may be read from, or null. */
     NodeClient primary(Object key, long token) {
         ReplicaTable<NodeClient> t = table;
-        for (int position : replicasOf(t, token)) {
-            NodeClient c = t.valueAt(position);
+        for (int k = 0, n = t.replicaCount(replicationFactor); k < n; k++) {
+            NodeClient c = t.replica(token, k);
             if (c.readable(key)) {
                 return c;
             }
@@ -238,34 +239,21 @@ final class Replicas {
         return null;
     }
 
-    /**
-     * The ring positions of the token's replicas in {@code t}, primary first, from one lookup of the token for all of
-     * them (a call that visits several replicas looks the token up once, not once per replica).
-     */
-    private int[] replicasOf(ReplicaTable<NodeClient> t, long token) {
-        int[] at = new int[t.replicaCount(replicationFactor)];
-        t.replicaPositions(token, replicationFactor, at);
-        return at;
-    }
-
-    /**
-     * During a change: each replica of the token in the next ring that is not one in the current ring's table
-     * ({@code at}: the token's replica positions in {@code t}).
-     */
-    private void forNextOnly(WritePhase phase, ReplicaTable<NodeClient> t, int[] at, long token,
-            Consumer<NodeClient> action) {
+    /** During a change: each replica of the token in the next ring that is not one in the current ring's table. */
+    private void forNextOnly(WritePhase phase, ReplicaTable<NodeClient> t, long token, Consumer<NodeClient> action) {
         Map<String, NodeClient> nodes = clients.get();
+        int n = t.replicaCount(replicationFactor);
         for (Node next : phase.next.replicasForToken(token, replicationFactor)) {
             NodeClient c = nodes.get(next.id());
-            if (c != null && !isReplica(t, at, next.id())) { // null: removed meanwhile, serves no reads
+            if (c != null && !isReplica(t, token, n, next.id())) { // null: removed meanwhile, serves no reads
                 action.accept(c);
             }
         }
     }
 
-    private static boolean isReplica(ReplicaTable<NodeClient> t, int[] at, String id) {
-        for (int position : at) {
-            if (t.valueAt(position).id().equals(id)) {
+    private static boolean isReplica(ReplicaTable<NodeClient> t, long token, int n, String id) {
+        for (int k = 0; k < n; k++) {
+            if (t.replica(token, k).id().equals(id)) {
                 return true;
             }
         }

@@ -131,8 +131,12 @@ final class TokenIndex {
     /** Writes positions {@code 0 .. count - 1} ({@code count <= width}) of the key's row into {@code out}. */
     void copyRow(long token, int[] out, int count) {
         int found = find(token);
-        for (int k = 0; k < count; k++) {
-            out[k] = position(found, k);
+        if (found >= 0) {           // decoded with one test for the row, not one per position
+            for (int k = 0; k < count; k++, found >>>= rowBits) {
+                out[k] = found & rowMask;
+            }
+        } else {
+            System.arraycopy(rows, ~found * width, out, 0, count);
         }
     }
 

@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@link KeyHash#token} of the 8192 distinct 16-char keys of {@link LookupKeys}, precomputed), for random vnodes (256 per node) and balanced
  * allocation (32 per node), at 100 and 1000 nodes; and replicas(3) written into the caller's array, as nodes and as
  * ring positions. Run with
- * {@code -prof gc} for B/op.
+ * {@code -prof gc} for B/op. JMH runs the benchmarks one after the other; on a loaded machine, whose load changes
+ * between them, {@link TokenLookupPairs} takes the same lookups in turns.
  *
  * <p>Growing a 1000-node allocated layout takes minutes, so the layout is cached as text in
  * {@code java.io.tmpdir} ({@code ringroute-layout-<nodes>-32.txt}) and reused by later runs.
