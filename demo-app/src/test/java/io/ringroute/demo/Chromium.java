@@ -196,7 +196,10 @@ final class Chromium implements AutoCloseable {
         /** Polls a boolean expression until it is true; fails with the last value of {@code explain}. */
         void waitFor(String condition, Duration timeout, String explain) {
             try {
+                // A tab just opened has no execution context until its document starts loading: not yet false.
                 Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                        .ignoreExceptionsMatching(e -> String.valueOf(e.getMessage())
+                                .contains("Cannot find default execution context"))
                         .until(() -> eval("!!(" + condition + ")").asBoolean());
             } catch (ConditionTimeoutException e) {
                 throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + condition
