@@ -15,7 +15,8 @@ import java.util.function.ToLongFunction;
  * The rows of many users (a timeline's twenty-odd followees, its fifty posts) from the cache, and the misses read
  * with one statement per shard instead of one per user: the keys are grouped by the shard that owns their user
  * ({@link ShardedDatabase#shardOf}), each group is read on its shard, and what was read goes back into the cache in
- * one batch.
+ * one batch. The shards of a batch are read at the same time ({@link ShardedDatabase#readEach}); if one of them
+ * fails, the batch fails and caches nothing.
  *
  * <p>A key whose owner moved while it was being read (a resharding cut its range over in between) is read again
  * on its new shard, so a batch finds every row one read per user would have found.
@@ -102,7 +103,7 @@ final class ShardBatch {
         return missing;
     }
 
-    /** One read per shard of the keys' owners; only the keys found are in the result. */
+    /** One read per shard of the keys' owners, the shards in parallel; only the keys found are in the result. */
     private <K, V> Map<K, V> read(Collection<K> keys, Function<K, Handle> owner, Session session, Work<K, V> work) {
         Map<K, V> found = new HashMap<>();
         List<K> pending = new ArrayList<>(keys);
@@ -111,12 +112,15 @@ final class ShardBatch {
             for (K k : pending) {
                 byShard.computeIfAbsent(db.shardOf(owner.apply(k)), s -> new ArrayList<>()).add(k);
             }
+            List<ShardedDatabase.Read<Map<K, V>>> reads = new ArrayList<>(byShard.size());
+            byShard.values().forEach(group -> reads.add(
+                    new ShardedDatabase.Read<>(owner.apply(group.get(0)), c -> work.run(c, group))));
+            db.readEach(reads, session).forEach(found::putAll);
             pending = new ArrayList<>();
             for (Map.Entry<String, List<K>> e : byShard.entrySet()) {
-                List<K> group = e.getValue();
-                found.putAll(db.read(owner.apply(group.get(0)), session, c -> work.run(c, group)));
-                for (K k : group) {
-                    if (!found.containsKey(k) && moved(e.getKey(), owner.apply(group.get(0)), owner.apply(k))) {
+                Handle routedBy = owner.apply(e.getValue().get(0));
+                for (K k : e.getValue()) {
+                    if (!found.containsKey(k) && moved(e.getKey(), routedBy, owner.apply(k))) {
                         pending.add(k);
                     }
                 }
