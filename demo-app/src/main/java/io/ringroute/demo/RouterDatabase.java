@@ -41,7 +41,7 @@ public final class RouterDatabase implements ShardedDatabase, AutoCloseable {
     private static final Duration SCATTER_TIMEOUT = Duration.ofSeconds(5);
     /** How long a replaced router stays open for the requests that already hold it. */
     static final Duration RETIRE_AFTER = Duration.ofSeconds(2);
-    /** Threads and queued reads for the shards of batches; a timeline rebuild uses one thread per shard but one. */
+    /** Threads and queued reads for the shards of batches: a batch takes one per shard besides its caller. */
     private static final int BATCH_THREADS = 16;
     private static final int BATCH_QUEUE = 64;
 
