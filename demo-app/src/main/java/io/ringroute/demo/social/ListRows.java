@@ -32,15 +32,20 @@ final class ListRows {
             ps.setArray(2, c.createArrayOf("text", users.stream().map(Handle::value).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String user = rs.getString(1);
-                    List<String> items = Arrays.asList((String[]) rs.getArray(3).getArray());
-                    if (list == UserList.RECENT) {
-                        items = items.stream().map(i -> PostRef.format(user, Long.parseLong(i))).toList();
-                    }
-                    found.put(Handle.of(user), new RefList(rs.getLong(2), items));
+                    found.put(Handle.of(rs.getString(1)), new RefList(rs.getLong(2), items(rs, 3, list)));
                 }
             }
         }
         return found;
+    }
+
+    /** The list in column {@code column} of a row whose first column is the user's id. */
+    static List<String> items(ResultSet rs, int column, UserList list) throws SQLException {
+        List<String> items = Arrays.asList((String[]) rs.getArray(column).getArray());
+        if (list != UserList.RECENT) {
+            return items;
+        }
+        String user = rs.getString(1);
+        return items.stream().map(i -> PostRef.format(user, Long.parseLong(i))).toList();
     }
 }

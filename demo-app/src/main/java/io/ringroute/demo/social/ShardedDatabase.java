@@ -15,6 +15,17 @@ public interface ShardedDatabase {
 
     <T> T read(Handle user, Session session, SqlWork<T> work);
 
+    /**
+     * Runs each read as {@link #read} would, on the shard of its user, at the same time: a batch that spans the
+     * shards costs its slowest shard's read, not the sum of them. Returns the results in the order of
+     * {@code reads}; if any read fails, the call fails with that read's error once the others have finished.
+     */
+    <T> List<T> readEach(List<Read<T>> reads, Session session);
+
     /** Runs the same read on every shard (for the rare cross-shard question) and returns the results in shard order. */
     <T> List<T> everyShard(SqlWork<T> work);
+
+    /** A read on the shard that owns {@code user}. */
+    record Read<T>(Handle user, SqlWork<T> work) {
+    }
 }

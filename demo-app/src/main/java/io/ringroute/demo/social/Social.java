@@ -151,50 +151,66 @@ public final class Social {
     /**
      * On a hit of the fanned-out list: the following list, the followees' profiles, the recent lists of the
      * celebrities and of the user, the posts, each one batch from the cache. On a miss the list is rebuilt from the
-     * ordinary followees' recent lists, fetched in the same batch as the others; whatever the cache lacks is read
-     * with one statement per shard ({@link ShardBatch}).
+     * ordinary followees' recent lists, fetched in the same batch as their profiles; whatever the cache lacks is
+     * read with one statement per shard, the shards in parallel ({@link ShardBatch}).
      */
     public Timeline timeline(String id, Session session) {
         Handle user = Handle.of(id);
         RefList following = following(user, session);
-        Map<String, Profile> followees = batch.profiles(following.items(), session);
-        List<String> ordinary = new ArrayList<>();
-        List<String> celebrities = new ArrayList<>();
-        for (String f : following.items()) {
-            Profile p = followees.get(f);
-            if (p != null) {
-                (p.followers() >= celebrityThreshold ? celebrities : ordinary).add(f);
-            }
+        RefList cached = cache.timeline(user);
+        Fanned fanned = current(cached, following) ? fromCache(user, following, cached, session)
+                : cache.underTimelineLock(user, () -> rebuild(user, following, session));
+        Set<String> refs = new LinkedHashSet<>(fanned.list.items());
+        for (String c : fanned.celebrities) {
+            refs.addAll(items(fanned.recent, c));
         }
-        List<String> mergedOnRead = new ArrayList<>(celebrities);
-        mergedOnRead.add(user.value());
-        Map<String, RefList> recent = new HashMap<>();
-        boolean[] hit = {true};
-        RefList fanned = cache.underTimelineLock(user, () -> {
-            RefList cached = cache.timeline(user);
-            if (cached != null && cached.version() >= following.version()) {
-                return cached;
-            }
-            hit[0] = false;
-            List<String> lists = new ArrayList<>(ordinary);
-            lists.addAll(mergedOnRead);
-            recent.putAll(batch.lists(UserList.RECENT, lists, session));
-            RefList rebuilt = new RefList(following.version(), newest(ordinary.stream()
-                    .flatMap(f -> items(recent, f).stream()).toList(), TIMELINE_REFS));
-            cache.putTimeline(user, rebuilt);
-            return rebuilt;
-        });
-        if (hit[0]) {
-            recent.putAll(batch.lists(UserList.RECENT, mergedOnRead, session));
-        }
-        Set<String> refs = new LinkedHashSet<>(fanned.items());
-        for (String c : celebrities) {
-            refs.addAll(items(recent, c));
-        }
-        List<String> own = items(recent, user.value());
+        List<String> own = items(fanned.recent, user.value());
         refs.addAll(own);
         List<Post> posts = hydrate(newest(refs, PAGE), session);
-        return new Timeline(user.value(), posts, fanned.items().size(), celebrities, own.size(), hit[0]);
+        return new Timeline(user.value(), posts, fanned.list.items().size(), fanned.celebrities, own.size(),
+                fanned.hit);
+    }
+
+    /** The cached fanned-out list, with the recent lists of the celebrities followed and of the user. */
+    private Fanned fromCache(Handle user, RefList following, RefList cached, Session session) {
+        List<String> celebrities = followees(following, batch.profiles(following.items(), session), true);
+        List<String> mergedOnRead = new ArrayList<>(celebrities);
+        mergedOnRead.add(user.value());
+        return new Fanned(cached, celebrities, batch.lists(UserList.RECENT, mergedOnRead, session), true);
+    }
+
+    /**
+     * Rebuilds the fanned-out list under the user's timeline lock: a fan-out into it waits until the list built from
+     * the recent lists read here is in the cache, so it cannot slip in between and be lost.
+     */
+    private Fanned rebuild(Handle user, RefList following, Session session) {
+        RefList cached = cache.timeline(user);
+        if (current(cached, following)) {          // rebuilt by another request while this one waited for the lock
+            return fromCache(user, following, cached, session);
+        }
+        List<String> lists = new ArrayList<>(following.items());
+        lists.add(user.value());
+        ShardBatch.Followees rows = batch.followees(following.items(), lists, session);
+        RefList rebuilt = new RefList(following.version(), newest(followees(following, rows.profiles(), false)
+                .stream().flatMap(f -> items(rows.recent(), f).stream()).toList(), TIMELINE_REFS));
+        cache.putTimeline(user, rebuilt);
+        return new Fanned(rebuilt, followees(following, rows.profiles(), true), rows.recent(), false);
+    }
+
+    private static boolean current(RefList timeline, RefList following) {
+        return timeline != null && timeline.version() >= following.version();
+    }
+
+    /** The celebrities followed, or the ordinary followees, among those with a profile. */
+    private List<String> followees(RefList following, Map<String, Profile> profiles, boolean celebrities) {
+        List<String> found = new ArrayList<>();
+        for (String f : following.items()) {
+            Profile p = profiles.get(f);
+            if (p != null && (p.followers() >= celebrityThreshold) == celebrities) {
+                found.add(f);
+            }
+        }
+        return found;
     }
 
     /** The most-followed users across all shards (a scatter-gather read), for the user picker. */
@@ -352,5 +368,9 @@ public final class Social {
     }
 
     private record FollowChange(Profile profile, boolean changed, List<String> following) {
+    }
+
+    /** A timeline's fanned-out list, the celebrities merged on read, and the recent lists read for them. */
+    private record Fanned(RefList list, List<String> celebrities, Map<String, RefList> recent, boolean hit) {
     }
 }

@@ -12,11 +12,13 @@ enum UserList {
             Social.RECENT_POSTS);
 
     private final String cacheKey;
+    private final String items;
     private final String sql;
     private final int limit;
 
     UserList(String cacheKey, String items, int limit) {
         this.cacheKey = cacheKey;
+        this.items = items;
         this.sql = "SELECT u.id, u.version, " + items + " FROM users u WHERE u.id = ANY (?)";
         this.limit = limit;
     }
@@ -28,6 +30,11 @@ enum UserList {
     /** Parameters: the limit, then the user ids as a text array; columns: id, version, the list. */
     String sql() {
         return sql;
+    }
+
+    /** The list as a column of a query on {@code users u}; its one parameter is the limit. */
+    String items() {
+        return items;
     }
 
     int limit() {

@@ -6,7 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** SQL on the {@code users} table of one shard. Every write bumps the user's version. */
@@ -40,6 +42,27 @@ final class UserRows {
             ps.setArray(1, c.createArrayOf("text", ids.stream().map(Handle::value).toArray()));
             return all(ps);
         }
+    }
+
+    /**
+     * The profiles of those users that exist with their newest post refs, in one statement: one snapshot, so each
+     * list is the one of its profile's version.
+     */
+    static Map<Handle, Followee> findAllWithRecent(Connection c, Collection<Handle> ids) throws SQLException {
+        Map<Handle, Followee> found = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", " + UserList.RECENT.items()
+                + " FROM users u WHERE u.id = ANY (?)")) {
+            ps.setInt(1, UserList.RECENT.limit());
+            ps.setArray(2, c.createArrayOf("text", ids.stream().map(Handle::value).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Profile p = profile(rs);
+                    found.put(Handle.of(p.id()), new Followee(p, new RefList(p.version(),
+                            ListRows.items(rs, 8, UserList.RECENT))));
+                }
+            }
+        }
+        return found;
     }
 
     /** The most-followed users of this shard, for the user picker. */
@@ -94,10 +117,15 @@ final class UserRows {
         List<Profile> rows = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                rows.add(new Profile(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        rs.getLong(5), rs.getLong(6), rs.getLong(7)));
+                rows.add(profile(rs));
             }
         }
         return rows;
+    }
+
+    /** The profile in the first columns of a row ({@link #COLUMNS}). */
+    private static Profile profile(ResultSet rs) throws SQLException {
+        return new Profile(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
+                rs.getLong(6), rs.getLong(7));
     }
 }
