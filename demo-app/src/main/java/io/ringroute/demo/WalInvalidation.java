@@ -10,6 +10,7 @@ import io.ringroute.shard.catalog.ShardedTable;
 import io.ringroute.shard.config.ServerSpec;
 import io.ringroute.shard.config.ShardSpec;
 import io.ringroute.shard.config.ShardTopology;
+import io.ringroute.shard.reshard.Resharder;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -92,6 +93,9 @@ public final class WalInvalidation implements AutoCloseable {
                 // The nodes start empty with the demo, and a shard added later starts empty: nothing cached can
                 // predate its slot, so creating the slot need not empty the cache.
                 .purgeOnNewSlot(false)
+                // The resharder's copies and clean-ups change no value: skipping them keeps a resharding from
+                // flooding the nodes with deletes (benchmarks/RESULTS-shard.md).
+                .skipMarked(Resharder.INVALIDATION_MARKER)
                 // One JVM runs every server and the load: a slow node is not a lost one (a miss marks it for purge).
                 .callTimeout(Duration.ofSeconds(5))
                 .tables(Schema.TABLES.stream().map(ShardedTable::name).toArray(String[]::new))

@@ -18,7 +18,8 @@ final class ShardServers implements AutoCloseable {
     private final LongAdder[] fallbacksByReason = new LongAdder[FallbackReason.values().length];
     /**
      * The primary's LSN right after the last resharding cutover that moved rows here: a replica below it may lack
-     * moved rows, so it serves no SESSION or bounded read. 0 when nothing ever moved here.
+     * moved rows, so it serves no read, EVENTUAL included (a cache filled from it would keep the gap: the
+     * resharder's copies are not invalidated). 0 when nothing ever moved here.
      */
     volatile long floorLsn;
 
@@ -75,7 +76,7 @@ final class ShardServers implements AutoCloseable {
         if (entry >= 0 && !token.identityMatches(entry, primary.sample.identity())) {
             return null;    // written on another history (failover, rebuilt server): only the primary is safe
         }
-        long floor = level == Consistency.Level.EVENTUAL ? 0 : floorLsn;
+        long floor = floorLsn;
         long now = level == Consistency.Level.BOUNDED_STALENESS ? System.nanoTime() : 0;
         int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
         ServerPool best = null;
@@ -100,7 +101,7 @@ final class ShardServers implements AutoCloseable {
         Consistency.Level level = consistency.level();
         long now = level == Consistency.Level.BOUNDED_STALENESS ? System.nanoTime() : 0;
         return qualifies(replica, replica.sample, consistency, token, entryOf(level, token),
-                level == Consistency.Level.EVENTUAL ? 0 : floorLsn, now);
+                floorLsn, now);
     }
 
     /** The token's entry for this shard when the read is SESSION, else -1. */

@@ -7,7 +7,9 @@ import java.util.Map;
 
 /**
  * The keys of the transactions decoded since the last delivery. Only whole transactions join it: keys of a
- * transaction still being decoded wait in {@code open} until its commit arrives.
+ * transaction still being decoded wait in {@code open} until its commit arrives. A transaction that carries the
+ * marker message (its writer's word that it changes no value anyone caches, as the resharder's copies and clean-ups
+ * do) contributes no keys and is not counted as a commit to deliver: nothing waits for it.
  */
 final class Batch implements ChangeHandler {
 
@@ -22,9 +24,14 @@ final class Batch implements ChangeHandler {
     private int transactions;
     private long endLsn;
     private boolean inTransaction;
+    private final String marker;
+    private boolean marked;
+    private long markedTransactions;
 
-    Batch(RowKeys mapping) {
+    /** @param marker the prefix of the message that marks a transaction as changing no cached value, or null */
+    Batch(RowKeys mapping, String marker) {
         this.mapping = mapping;
+        this.marker = marker;
     }
 
     @Override
@@ -35,6 +42,9 @@ final class Batch implements ChangeHandler {
 
     @Override
     public void row(String table, Map<String, String> values) {
+        if (marked) {
+            return;
+        }
         var mapped = mapping.keys(table, values);
         if (mapped == null) {
             throw new IllegalStateException("RowKeys " + mapping + " returned null for a row of " + table
@@ -51,11 +61,28 @@ final class Batch implements ChangeHandler {
 
     @Override
     public void truncate(List<String> tables) {
-        openTruncated.addAll(tables);
+        if (!marked) {
+            openTruncated.addAll(tables);
+        }
+    }
+
+    @Override
+    public void message(boolean transactional, String prefix) {
+        if (transactional && inTransaction && prefix.equals(marker)) {
+            marked = true;
+            open.clear();
+            openTruncated.clear();
+        }
     }
 
     @Override
     public void commit(long lsn) {
+        inTransaction = false;
+        if (marked) {
+            marked = false;
+            markedTransactions++;
+            return; // confirmed with whatever is delivered next, or when the stream goes idle
+        }
         open.forEach((k, v) -> keys.merge(k, v, Batch::merge));
         open.clear();
         truncated.addAll(openTruncated);
@@ -65,11 +92,15 @@ final class Batch implements ChangeHandler {
         }
         commitMicros[transactions++] = openCommitMicros;
         endLsn = lsn;
-        inTransaction = false;
     }
 
     boolean inTransaction() {
         return inTransaction;
+    }
+
+    /** Marked transactions decoded so far (never delivered: they change no cached value). */
+    long markedTransactions() {
+        return markedTransactions;
     }
 
     /** Whether whole transactions wait for delivery. */

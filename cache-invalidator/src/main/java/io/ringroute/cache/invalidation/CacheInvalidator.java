@@ -49,6 +49,7 @@ public final class CacheInvalidator implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread thread;
     private final LongAdder transactions = new LongAdder();
+    private volatile long markedTransactions;
     private final LongAdder keysDeleted = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final Histogram delay = new ConcurrentHistogram(MAX_DELAY_MICROS, 2);
@@ -57,7 +58,7 @@ public final class CacheInvalidator implements AutoCloseable {
 
     private CacheInvalidator(Builder b) {
         this.settings = new InvalidatorSettings(b.url, b.user, b.password, b.slot, b.publication, b.tables,
-                b.callTimeout, b.maxBatchKeys);
+                b.callTimeout, b.maxBatchKeys, b.marker);
         this.mapping = b.mapping;
         this.cache = b.cache;
         this.retry = b.retry;
@@ -79,8 +80,8 @@ public final class CacheInvalidator implements AutoCloseable {
     }
 
     public InvalidatorStats stats() {
-        return new InvalidatorStats(active, transactions.sum(), keysDeleted.sum(), delivery.failedDeliveries(),
-                retries.sum(), SlotStream.lsn(confirmedLsn), delay.copy());
+        return new InvalidatorStats(active, transactions.sum(), markedTransactions, keysDeleted.sum(),
+                delivery.failedDeliveries(), retries.sum(), SlotStream.lsn(confirmedLsn), delay.copy());
     }
 
     /** Stops following the slot (it stays, at the last confirmed position) and disconnects from the nodes. */
@@ -130,13 +131,23 @@ public final class CacheInvalidator implements AutoCloseable {
     /** Reads whole transactions, delivers them in batches, confirms each delivered batch. */
     private void follow(SlotStream stream) throws SQLException {
         PgOutput decoder = new PgOutput();
-        Batch batch = new Batch(mapping);
+        Batch batch = new Batch(mapping, settings.marker());
+        long markedBefore = markedTransactions;
         while (!closed()) {
             ByteBuffer msg = stream.readPending();
             if (msg != null) {
                 decoder.decode(msg, batch);
-                if (!batch.inTransaction() && batch.keys().size() >= settings.maxBatchKeys()) {
-                    deliver(batch, stream);
+                if (!batch.inTransaction()) {
+                    long marked = markedBefore + batch.markedTransactions();
+                    if (marked != markedTransactions) {
+                        markedTransactions = marked;
+                        if (!batch.hasCommits()) {
+                            confirm(stream, stream.lastReceived()); // a busy stream of marked ones still advances
+                        }
+                    }
+                    if (batch.keys().size() >= settings.maxBatchKeys()) {
+                        deliver(batch, stream);
+                    }
                 }
             } else if (batch.hasCommits()) {
                 deliver(batch, stream); // the stream has nothing more for now: deliver what came
@@ -234,6 +245,7 @@ public final class CacheInvalidator implements AutoCloseable {
         private Duration callTimeout = Duration.ofSeconds(2);
         private Duration retry = Duration.ofMillis(500);
         private int maxBatchKeys = 10_000;
+        private String marker;
         private String secret;
         private final List<ReplayGate.Standby> standbys = new ArrayList<>();
         private Duration replayWait = Duration.ofSeconds(5);
@@ -397,6 +409,23 @@ public final class CacheInvalidator implements AutoCloseable {
                 throw new IllegalArgumentException("maxBatchKeys must be >= 1, was " + keys);
             }
             this.maxBatchKeys = keys;
+            return this;
+        }
+
+        /**
+         * Skips every transaction that writes a transactional logical decoding message with this prefix
+         * ({@code pg_logical_emit_message(true, prefix, '')}) before or among its changes: its writer's word that
+         * it changes no value anything caches, as the resharder's copies and clean-ups (their prefix is
+         * {@code io.ringroute.shard.reshard.Resharder.INVALIDATION_MARKER}). Default: none, no transaction is
+         * skipped. Any role that may write to the tables can write the message (PostgreSQL grants
+         * {@code pg_logical_emit_message} to PUBLIC): revoke it from roles that should not be able to hide changes.
+         */
+        public Builder skipMarked(String prefix) {
+            if (prefix == null || prefix.isBlank()) {
+                throw new IllegalArgumentException("skipMarked needs a message prefix, was "
+                        + (prefix == null ? "null" : "'" + prefix + "'"));
+            }
+            this.marker = prefix;
             return this;
         }
 

@@ -3,9 +3,14 @@ package io.ringroute.cache.invalidation;
 import java.time.Duration;
 import java.util.List;
 
-/** What a {@link CacheInvalidator} was built with; validated by its builder. */
+/**
+ * What a {@link CacheInvalidator} was built with; validated by its builder.
+ *
+ * @param marker the prefix of the logical decoding message that marks a transaction as changing no cached value,
+ *     or null to decode no messages
+ */
 record InvalidatorSettings(String url, String user, String password, String slot, String publication,
-        List<String> tables, Duration callTimeout, int maxBatchKeys) {
+        List<String> tables, Duration callTimeout, int maxBatchKeys, String marker) {
 
     /** The JDBC URL without its query (which may hold credentials). */
     String redactedUrl() {

@@ -13,7 +13,8 @@ import java.util.Map;
  * A decoder for PostgreSQL's built-in logical replication output plugin, {@code pgoutput}, protocol version 1
  * (PostgreSQL docs, "Logical Replication Message Formats"). Relation messages name a table's columns before its
  * first row in a session; rows then refer to the relation by oid. Messages this decoder does not need (origin, type)
- * are skipped; an unknown one fails loudly, since skipping it could skip changes.
+ * are skipped; an unknown one fails loudly, since skipping it could skip changes. Logical decoding messages
+ * ({@code messages 'true'}) are reported by prefix.
  */
 final class PgOutput {
 
@@ -71,6 +72,13 @@ final class PgOutput {
                     tables.add(relation(msg.getInt()).table());
                 }
                 handler.truncate(tables);
+            }
+            case 'M' -> {
+                boolean transactional = (msg.get() & 1) != 0;
+                msg.getLong(); // the message's LSN
+                String prefix = string(msg);
+                msg.position(msg.position() + 4 + msg.getInt(msg.position())); // content: length, bytes
+                handler.message(transactional, prefix);
             }
             case 'O', 'Y' -> {
                 // origin of a replicated transaction, a type's name: not needed to find keys

@@ -54,13 +54,15 @@ final class SlotStream implements AutoCloseable {
         }
         Connection replication = DriverManager.getConnection(s.url(), properties(s, true));
         try {
-            PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
+            var logical = replication.unwrap(PGConnection.class).getReplicationAPI()
                     .replicationStream().logical()
                     .withSlotName(s.slot())
                     .withSlotOption("proto_version", 1)
-                    .withSlotOption("publication_names", s.publication())
-                    .withStatusInterval(1, TimeUnit.SECONDS)
-                    .start();
+                    .withSlotOption("publication_names", s.publication());
+            if (s.marker() != null) {
+                logical = logical.withSlotOption("messages", true); // PostgreSQL 14 and later
+            }
+            PGReplicationStream stream = logical.withStatusInterval(1, TimeUnit.SECONDS).start();
             return new SlotStream(replication, stream);
         } catch (SQLException e) {
             replication.close();

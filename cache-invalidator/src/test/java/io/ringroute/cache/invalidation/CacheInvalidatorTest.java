@@ -30,6 +30,7 @@ class CacheInvalidatorTest {
     private static final RowKeys USER_KEYS = (table, row) ->
             table.equals("public.users") ? Set.of("user:" + row.get("id")) : Set.of();
 
+    private static final String MARKER = "test.unchanged";
     private static final byte[] OLD = "old".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NEW = "new".getBytes(StandardCharsets.UTF_8);
 
@@ -105,6 +106,62 @@ class CacheInvalidatorTest {
             awaitDeliveredUpTo(slot, afterDelete);
             assertThat(NODES).allMatch(n -> CacheTestSupport.holds(n, untouched));
             assertThat(inv.stats().failedDeliveries()).isZero();
+        }
+    }
+
+    @Test
+    void aTransactionCarryingTheMarkerDeletesNothingYetTheSlotMovesPastIt() {
+        String slot = slot();
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
+                CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot)
+                        .skipMarked(MARKER).start()) {
+            await().atMost(BOUND).until(inv::isActive);
+            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+            String updated = cachedUser("m" + SEQ.incrementAndGet());
+            String deleted = cachedUser("m" + SEQ.incrementAndGet());
+            String later = cachedUser("m" + SEQ.incrementAndGet());
+            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+            for (String k : List.of(updated, deleted, later)) {
+                NODES.forEach(n -> CacheTestSupport.store(n, k, "old"));
+            }
+
+            long marked = pg.commit("BEGIN; SELECT pg_logical_emit_message(true, '" + MARKER + "', '');"
+                    + " UPDATE users SET name = 'new' WHERE id = '" + updated.substring(5) + "';"
+                    + " DELETE FROM users WHERE id = '" + deleted.substring(5) + "'; COMMIT");
+            awaitDeliveredUpTo(slot, marked);
+            long after = pg.commit("UPDATE users SET name = 'new' WHERE id = '" + later.substring(5) + "'");
+
+            await().atMost(BOUND).until(() -> onNoNode(later));
+            awaitDeliveredUpTo(slot, after);
+            assertThat(List.of(updated, deleted))
+                    .allMatch(k -> NODES.stream().allMatch(n -> CacheTestSupport.holds(n, k)));
+            assertThat(inv.stats().markedTransactions()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aMessageWithAnotherPrefixOrOutsideTheTransactionSkipsNothing() {
+        String slot = slot();
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
+                CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot)
+                        .skipMarked(MARKER).start()) {
+            await().atMost(BOUND).until(inv::isActive);
+            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+            String other = cachedUser("p" + SEQ.incrementAndGet());
+            String outside = cachedUser("p" + SEQ.incrementAndGet());
+            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+            for (String k : List.of(other, outside)) {
+                NODES.forEach(n -> CacheTestSupport.store(n, k, "old"));
+            }
+
+            pg.commit("BEGIN; SELECT pg_logical_emit_message(true, '" + MARKER + ".not', '');"
+                    + " UPDATE users SET name = 'new' WHERE id = '" + other.substring(5) + "'; COMMIT");
+            pg.commit("SELECT pg_logical_emit_message(false, '" + MARKER + "', '')");
+            long last = pg.commit("UPDATE users SET name = 'new' WHERE id = '" + outside.substring(5) + "'");
+
+            await().atMost(BOUND).until(() -> onNoNode(other) && onNoNode(outside));
+            awaitDeliveredUpTo(slot, last);
+            assertThat(inv.stats().markedTransactions()).isZero();
         }
     }
 

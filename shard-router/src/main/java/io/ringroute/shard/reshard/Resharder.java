@@ -47,11 +47,22 @@ import org.slf4j.LoggerFactory;
  * blocked. Every step is recorded in the catalog, so a run that dies is resumed by running again with the same
  * target.
  *
+ * <p>Every transaction in which the resharder writes rows on a shard (a copy, a re-copy, a clean-up) starts with a
+ * logical decoding message with the prefix {@link #INVALIDATION_MARKER}: those writes change no value a reader
+ * can see, so a WAL cache invalidator may skip them (the cache-invalidator's {@code skipMarked}).
+ *
  * <p>A facade over one {@link ReshardRun} per call, its {@link Cutover}s and its {@link ShardConnections}.
  */
 public final class Resharder implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Resharder.class);
+
+    /**
+     * The prefix of the transactional {@code pg_logical_emit_message} that opens each of the resharder's row-writing
+     * transactions on a shard: copies to the new owner before it owns the rows, and deletes of copies nobody routes
+     * to. None changes a value readers see through the router, so cache invalidation may skip them.
+     */
+    public static final String INVALIDATION_MARKER = "ringroute.reshard";
 
     private final CatalogSpec catalogSpec;
     private final ShardTopology servers;

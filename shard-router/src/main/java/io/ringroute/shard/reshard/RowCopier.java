@@ -17,9 +17,13 @@ import org.postgresql.copy.CopyManager;
 
 /**
  * Moves one sharded table's rows between two shard primaries with COPY, by token: a token's rows always travel
- * together, so a batch boundary never splits a key.
+ * together, so a batch boundary never splits a key. Each write is one transaction opened by the
+ * {@link Resharder#INVALIDATION_MARKER} message.
  */
 final class RowCopier {
+
+    private static final String MARK = "SELECT pg_logical_emit_message(true, '" + Resharder.INVALIDATION_MARKER
+            + "', '')";
 
     private final ShardedTable table;
     private final String columns;
@@ -65,24 +69,16 @@ final class RowCopier {
 
     /** Copies the rows with tokens in {@code tokens}; returns how many. Atomic on the target. */
     long copy(Connection source, Connection target, Segments tokens) throws SQLException {
-        return transfer(source, target, tokens.condition(table.tokenColumn()));
+        return marked(target, st -> transfer(source, target, tokens.condition(table.tokenColumn())));
     }
 
     /** Replaces, on the target, every row of these tokens with the source's current rows (none if deleted). */
     long replace(Connection source, Connection target, long[] tokens) throws SQLException {
         String list = toArrayLiteral(tokens);
-        target.setAutoCommit(false);
-        try (Statement st = target.createStatement()) {
+        return marked(target, st -> {
             st.executeUpdate("DELETE FROM " + table.name() + " WHERE " + table.tokenColumn() + " = ANY(" + list + ")");
-            long n = transfer(source, target, table.tokenColumn() + " = ANY(" + list + ")");
-            target.commit();
-            return n;
-        } catch (SQLException e) {
-            target.rollback();
-            throw e;
-        } finally {
-            target.setAutoCommit(true);
-        }
+            return transfer(source, target, table.tokenColumn() + " = ANY(" + list + ")");
+        });
     }
 
     /** All the table's rows on {@code c}. */
@@ -123,10 +119,34 @@ final class RowCopier {
 
     /** Deletes at most {@code limit} rows with tokens in {@code tokens}; returns how many. */
     long delete(Connection c, Segments tokens, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table.name() + " WHERE ctid = ANY(ARRAY("
-                + "SELECT ctid FROM " + table.name() + " WHERE " + tokens.condition(table.tokenColumn()) + " LIMIT ?))")) {
-            ps.setInt(1, limit);
-            return ps.executeUpdate();
+        return marked(c, st -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table.name() + " WHERE ctid = ANY(ARRAY("
+                    + "SELECT ctid FROM " + table.name() + " WHERE " + tokens.condition(table.tokenColumn())
+                    + " LIMIT ?))")) {
+                ps.setInt(1, limit);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Write {
+        long run(Statement st) throws SQLException;
+    }
+
+    /** Runs {@code write} on {@code c} as one transaction that starts with the marker; returns its row count. */
+    private static long marked(Connection c, Write write) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute(MARK);
+            long n = write.run(st);
+            c.commit();
+            return n;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
         }
     }
 

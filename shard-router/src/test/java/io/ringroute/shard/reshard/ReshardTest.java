@@ -7,7 +7,9 @@ import io.ringroute.ring.HashRing;
 import io.ringroute.ring.KeyHash;
 import io.ringroute.ring.Node;
 import io.ringroute.ring.RebalancePlan;
+import io.ringroute.shard.Consistency;
 import io.ringroute.shard.ShardRouter;
+import io.ringroute.shard.ShardWork;
 import io.ringroute.shard.catalog.CatalogSnapshot;
 import io.ringroute.shard.catalog.ShardedTable;
 import io.ringroute.shard.catalog.TopologyCatalog;
@@ -51,6 +53,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ReshardTest {
 
     private static final int PRELOADED = 10_000;
+    /** A test_decoding slot that shows which transactions carry the resharder's invalidation marker. */
+    private static final String MARKS = "reshard_marks";
     /** Writes each writer must acknowledge in each phase of a resharding under load. */
     private static final int WRITES_PER_PHASE = 5;
     private static final String A = "shard-a";
@@ -69,7 +73,7 @@ class ReshardTest {
     void start() throws Exception {
         // A generous connect timeout: at load averages of 25 to 50 on two cores a connection took over 2 s.
         cluster = EmbeddedShardCluster.builder().shardNames(A, B, C).replicasPerShard(1).vnodesPerShard(64)
-                .connectionTimeout(Duration.ofSeconds(10)).start();
+                .connectionTimeout(Duration.ofSeconds(10)).logicalDecoding(true).start();
         all = cluster.topology();
         EmbeddedServer catalogServer = cluster.startStandalone("catalog");
         catalog = new CatalogSpec(catalogServer.spec(), "rr_catalog", Duration.ofMillis(200));
@@ -136,7 +140,8 @@ class ReshardTest {
 
     @Test
     @Order(1)
-    void addingAShardMovesExactlyTheRowsOfTheRangesThatChangedOwner() throws Exception {
+    void addingAShardMovesExactlyTheChangedRangesInMarkedTransactionsAndNoReadUsesTheLaggingNewStandby()
+            throws Exception {
         Map<String, Double> before = weights(A, B);
         Map<String, Double> after = weights(A, B, C);
         RebalancePlan plan = RebalancePlan.between(ring(before), ring(after));
@@ -150,7 +155,36 @@ class ReshardTest {
         assertThat(dryRun.rowsToMove()).isEqualTo(expected);
         assertThat(dryRun.totalRows()).isEqualTo(PRELOADED);
 
-        ReshardResult result = resharder().run(after);
+        String moved = null;
+        for (int i = 0; moved == null; i++) {
+            if (plan.moveAt(KeyHash.token("acct-" + i)).isPresent()) {
+                moved = "acct-" + i;
+            }
+        }
+        for (String shard : List.of(A, B, C)) {
+            decode(shard, "SELECT pg_create_logical_replication_slot('" + MARKS + "', 'test_decoding')");
+        }
+        EmbeddedServer newOwnersStandby = cluster.shard(C).replica(0);
+        newOwnersStandby.pauseReplay(); // it will lack every row the copy brings
+        ReshardResult result;
+        try {
+            result = resharder().run(after);
+            awaitEpoch(result.epoch());
+
+            // Below the cutover floor the standby serves no read at all: an EVENTUAL one that filled a cache from
+            // it would keep "no such row", since the copies are not invalidated.
+            assertThat(router1.serverFor(moved, Consistency.EVENTUAL, null)).isEqualTo(C + "/primary");
+            assertThat(router1.read(moved, Consistency.EVENTUAL, valueOf(moved)))
+                    .isEqualTo(Long.parseLong(moved.substring(5)));
+        } finally {
+            newOwnersStandby.resumeReplay();
+        }
+        String key = moved;
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> router1.serverFor(key, Consistency.EVENTUAL, null), (C + "/replica0")::equals);
+        for (String shard : List.of(A, B, C)) {
+            assertEveryAccountsWriteIsMarked(shard, shard.equals(C) ? "copies" : "clean-ups");
+        }
 
         assertThat(result.rowsCopied()).as("rows moved = rows in ranges that changed owner").isEqualTo(expected);
         assertThat(result.rowsCaughtUp()).isZero();
@@ -455,6 +489,56 @@ class ReshardTest {
                 assertThat(values.get(k)).as("value of %s", k).isEqualTo(e.getValue());
             }
         }
+    }
+
+    private static ShardWork<Long> valueOf(String key) {
+        return c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT v FROM accounts WHERE k = ?")) {
+                ps.setString(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : -1L;
+                }
+            }
+        };
+    }
+
+    /**
+     * Every transaction that changed {@code accounts} on the shard (the resharder's, nobody else writes in this
+     * test) opens with the invalidation marker, so a WAL cache invalidator skips it; drops the slot.
+     */
+    private void assertEveryAccountsWriteIsMarked(String shard, String what) throws SQLException {
+        List<String> lines = decode(shard, "SELECT data FROM pg_logical_slot_get_changes('" + MARKS
+                + "', NULL, NULL)");
+        decode(shard, "SELECT pg_drop_replication_slot('" + MARKS + "')");
+        int writes = 0;
+        boolean marked = false;
+        boolean changed = false;
+        for (String line : lines) {
+            if (line.startsWith("BEGIN")) {
+                marked = false;
+                changed = false;
+            } else if (line.startsWith("message: transactional: 1 prefix: " + Resharder.INVALIDATION_MARKER + ",")) {
+                marked = !changed;
+            } else if (line.startsWith("table public.accounts:")) {
+                assertThat(marked).as("%s: a change to accounts before the marker: %s", shard, line).isTrue();
+                changed = true;
+            } else if (line.startsWith("COMMIT") && changed) {
+                writes++;
+            }
+        }
+        assertThat(writes).as("%s: marked transactions with the %s", shard, what).isPositive();
+    }
+
+    /** Runs one query on the shard's primary; returns its first column's rows. */
+    private List<String> decode(String shard, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = cluster.shard(shard).primary().connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     private void awaitEpoch(long epoch) {
