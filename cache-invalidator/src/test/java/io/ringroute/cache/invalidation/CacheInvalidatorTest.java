@@ -76,6 +76,26 @@ class CacheInvalidatorTest {
         return key;
     }
 
+    /** An active invalidator on a new slot that skips {@link #MARKER}ed transactions. */
+    private static CacheInvalidator markedSkipping(CacheCluster<?> cache, String slot) {
+        CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot).skipMarked(MARKER)
+                .start();
+        await().atMost(BOUND).until(inv::isActive);
+        awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+        return inv;
+    }
+
+    /** New users whose inserts were delivered, each then cached on every node. */
+    private static List<String> cachedUsersAfterTheirInserts(String slot, int n) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            keys.add(cachedUser("m" + SEQ.incrementAndGet()));
+        }
+        awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+        keys.forEach(k -> NODES.forEach(node -> CacheTestSupport.store(node, k, "old")));
+        return keys;
+    }
+
     private static boolean onNoNode(String key) {
         return NODES.stream().noneMatch(n -> CacheTestSupport.holds(n, key));
     }
@@ -113,17 +133,11 @@ class CacheInvalidatorTest {
     void aTransactionCarryingTheMarkerDeletesNothingYetTheSlotMovesPastIt() {
         String slot = slot();
         try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
-                CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot)
-                        .skipMarked(MARKER).start()) {
-            await().atMost(BOUND).until(inv::isActive);
-            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
-            String updated = cachedUser("m" + SEQ.incrementAndGet());
-            String deleted = cachedUser("m" + SEQ.incrementAndGet());
-            String later = cachedUser("m" + SEQ.incrementAndGet());
-            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
-            for (String k : List.of(updated, deleted, later)) {
-                NODES.forEach(n -> CacheTestSupport.store(n, k, "old"));
-            }
+                CacheInvalidator inv = markedSkipping(cache, slot)) {
+            List<String> keys = cachedUsersAfterTheirInserts(slot, 3);
+            String updated = keys.get(0);
+            String deleted = keys.get(1);
+            String later = keys.get(2);
 
             long marked = pg.commit("BEGIN; SELECT pg_logical_emit_message(true, '" + MARKER + "', '');"
                     + " UPDATE users SET name = 'new' WHERE id = '" + updated.substring(5) + "';"
@@ -143,16 +157,10 @@ class CacheInvalidatorTest {
     void aMessageWithAnotherPrefixOrOutsideTheTransactionSkipsNothing() {
         String slot = slot();
         try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
-                CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot)
-                        .skipMarked(MARKER).start()) {
-            await().atMost(BOUND).until(inv::isActive);
-            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
-            String other = cachedUser("p" + SEQ.incrementAndGet());
-            String outside = cachedUser("p" + SEQ.incrementAndGet());
-            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
-            for (String k : List.of(other, outside)) {
-                NODES.forEach(n -> CacheTestSupport.store(n, k, "old"));
-            }
+                CacheInvalidator inv = markedSkipping(cache, slot)) {
+            List<String> keys = cachedUsersAfterTheirInserts(slot, 2);
+            String other = keys.get(0);
+            String outside = keys.get(1);
 
             pg.commit("BEGIN; SELECT pg_logical_emit_message(true, '" + MARKER + ".not', '');"
                     + " UPDATE users SET name = 'new' WHERE id = '" + other.substring(5) + "'; COMMIT");

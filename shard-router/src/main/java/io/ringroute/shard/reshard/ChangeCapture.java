@@ -187,15 +187,9 @@ final class ChangeCapture {
     }
 
     private static void inTransaction(Connection c, Ddl ddl) throws SQLException {
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
+        ShardConnections.inTransaction(c, st -> {
             ddl.run(st);
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+            return 0;
+        });
     }
 }

@@ -129,25 +129,12 @@ final class RowCopier {
         });
     }
 
-    @FunctionalInterface
-    private interface Write {
-        long run(Statement st) throws SQLException;
-    }
-
     /** Runs {@code write} on {@code c} as one transaction that starts with the marker; returns its row count. */
-    private static long marked(Connection c, Write write) throws SQLException {
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
+    private static long marked(Connection c, ShardConnections.Work write) throws SQLException {
+        return ShardConnections.inTransaction(c, st -> {
             st.execute(MARK);
-            long n = write.run(st);
-            c.commit();
-            return n;
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
-        }
+            return write.run(st);
+        });
     }
 
     /**

@@ -6,6 +6,7 @@ import io.ringroute.shard.config.ShardSpec;
 import io.ringroute.shard.config.ShardTopology;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -83,6 +84,27 @@ final class ShardConnections implements AutoCloseable {
     @Override
     public void close() {
         byShard.values().forEach(c -> closeQuietly(registry, c));
+    }
+
+    /** Work on one connection that returns a row count. */
+    @FunctionalInterface
+    interface Work {
+        long run(Statement st) throws SQLException;
+    }
+
+    /** Runs {@code work} as one transaction on {@code c}, leaving it in autocommit as the resharder keeps it. */
+    static long inTransaction(Connection c, Work work) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            long n = work.run(st);
+            c.commit();
+            return n;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
     }
 
     static void closeQuietly(Set<Connection> registry, Connection c) {
