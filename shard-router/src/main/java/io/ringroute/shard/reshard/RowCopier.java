@@ -75,8 +75,10 @@ final class RowCopier {
     /** Replaces, on the target, every row of these tokens with the source's current rows (none if deleted). */
     long replace(Connection source, Connection target, long[] tokens) throws SQLException {
         String list = toArrayLiteral(tokens);
-        return marked(target, st -> {
-            st.executeUpdate("DELETE FROM " + table.name() + " WHERE " + table.tokenColumn() + " = ANY(" + list + ")");
+        // The marker and the delete in one round trip: a cutover's drain runs this while writers wait at the gate.
+        return ShardConnections.inTransaction(target, st -> {
+            st.execute(MARK + "; DELETE FROM " + table.name() + " WHERE " + table.tokenColumn() + " = ANY(" + list
+                    + ")");
             return transfer(source, target, table.tokenColumn() + " = ANY(" + list + ")");
         });
     }
