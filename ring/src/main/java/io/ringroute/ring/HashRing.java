@@ -222,6 +222,12 @@ public final class HashRing {
      * @throws IllegalArgumentException if {@code r < 1} or {@code out} is shorter than the count
      */
     public int replicaPositionsForToken(long token, int r, int[] out) {
+        if (r >= 1 && r <= prefWidth && out != null && out.length >= r) {
+            // the precomputed rows, every argument check in one test (r <= prefWidth <= size(), so the count is
+            // r); the checks below name what was wrong
+            index().copyRow(token, out, r);
+            return r;
+        }
         if (r < 1) {
             throw new IllegalArgumentException("replica count r must be >= 1, was " + r);
         }

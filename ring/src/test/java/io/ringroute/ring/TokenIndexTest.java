@@ -100,9 +100,12 @@ class TokenIndexTest {
                 ring.replicasForToken(key, 3, out);
                 assertThat(out).containsExactlyElementsOf(ring.replicasForToken(key, 3));
                 assertThat(out[0]).isEqualTo(ranges.get(arc).owner());
-                assertThat(ring.replicaPositionsForToken(key, 3, positions)).isEqualTo(3);
-                for (int j = 0; j < 3; j++) {
-                    assertThat(nodes.get(positions[j])).isEqualTo(out[j]);
+                for (int r = 1; r <= 3; r++) {      // every count the straight-line copy of a row handles
+                    Arrays.fill(positions, -1);
+                    assertThat(ring.replicaPositionsForToken(key, r, positions)).isEqualTo(r);
+                    for (int j = 0; j < 3; j++) {
+                        assertThat(positions[j]).isEqualTo(j < r ? nodes.indexOf(out[j]) : -1);
+                    }
                 }
             }
         }
