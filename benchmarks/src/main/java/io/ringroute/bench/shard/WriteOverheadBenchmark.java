@@ -21,8 +21,9 @@ import org.HdrHistogram.Histogram;
 /**
  * A routed single-statement write transaction versus the same transaction through a bare HikariDataSource to the
  * same primary, in one run (issue 14 item 4): {@code UPDATE counters SET n = n + 1 WHERE k = ?} on shard-0, one
- * thread, through {@link ShardRouter#write} (no session) and {@link Session#write} (read-your-writes: the commit
- * position goes into the session's token) on a router with a static topology, through {@link Session#write} on one
+ * thread, through {@link ShardRouter#write} (no session) and {@link Session#write} (read-your-writes: the session
+ * notes the commit, and learns its position from the poller's next sample of the primary, not from a query of its
+ * own) on a router with a static topology, through {@link Session#write} on one
  * with a topology catalog (every unit passes the shard's write fence), and on a bare pool as
  * {@code setAutoCommit(false)}, the update, {@code commit()}. The four sides are interleaved call by call, their
  * order rotating, so machine noise hits all alike. Prints percentiles and router/bare ratios.
