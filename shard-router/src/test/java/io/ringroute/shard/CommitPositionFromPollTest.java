@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,39 @@ class CommitPositionFromPollTest {
 
             assertThat(reader.serverFor(key, Consistency.SESSION, continued)).isEqualTo(SHARD + "/replica0");
             assertThat(continued.read(key, Consistency.SESSION, kv.get(key))).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void withASessionWaitAReadAfterAWriteWaitsForThePollAndThenTheReplicaInsteadOfUsingThePrimary() throws Exception {
+        try (ShardRouter router = ShardRouter.builder().topology(cluster.topology())
+                .replicaPollInterval(Duration.ofMillis(20)).sessionWait(Duration.ofMinutes(1)).build()) {
+            String key = "waited";
+            Session session = router.session();
+            CompletableFuture<Long> read;
+            long primaryReads;
+            long replicaReads;
+            standby.pauseReplay();
+            try {
+                session.write(key, kv.put(key, 5));
+                primaryReads = primary(router).reads();
+                replicaReads = replica(router).reads();
+                read = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return session.read(key, Consistency.SESSION, kv.get(key));
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                await().atMost(Duration.ofSeconds(20)).until(() -> !session.routingToken().isUncertain(SHARD));
+                assertThat(read).as("the read waits for the paused standby").isNotDone();
+            } finally {
+                standby.resumeReplay();
+            }
+
+            assertThat(read.get()).isEqualTo(5);
+            assertThat(replica(router).reads()).isEqualTo(replicaReads + 1);
+            assertThat(primary(router).reads()).isEqualTo(primaryReads);
         }
     }
 
