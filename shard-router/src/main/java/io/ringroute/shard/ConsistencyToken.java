@@ -136,8 +136,15 @@ public final class ConsistencyToken {
         return new ConsistencyToken(newEpoch, next, keys);
     }
 
-    /** This token with an uncertain write on {@code shard} ({@link #isUncertain}), replacing its position. */
+    /**
+     * This token with an uncertain write on {@code shard} ({@link #isUncertain}), replacing its position; this
+     * token itself if the shard is uncertain already at this epoch (a session that keeps writing allocates none).
+     */
     ConsistencyToken withUncertainWrite(String shard, long atEpoch) {
+        int i = indexOf(shard);
+        if (i >= 0 && positions[i].lsn() == UNCERTAIN && atEpoch <= epoch) {
+            return this;
+        }
         return withWrite(shard, UNKNOWN_IDENTITY, UNCERTAIN, atEpoch);
     }
 

@@ -43,7 +43,7 @@ final class ReadPath {
      */
     <T> T readOn(ShardServers shard, Consistency consistency, Session session, ShardWork<T> work)
             throws SQLException {
-        ConsistencyToken token = session == null ? null : session.token();
+        ConsistencyToken token = session == null ? null : session.routingToken();
         ServerPool replica = shard.replicaFor(consistency, token);
         FallbackReason why = null;
         if (replica != null) {
@@ -57,7 +57,7 @@ final class ReadPath {
                 why = retryOnPrimaryOrThrow(replica, e);
             }
         } else if (sessionWaitNanos > 0 && consistency.level() == Consistency.Level.SESSION) {
-            Object served = readAfterCatchUp(shard, token, work);
+            Object served = readAfterCatchUp(shard, session, work);
             if (served != NOT_SERVED) {
                 @SuppressWarnings("unchecked")
                 T result = (T) served;
@@ -76,7 +76,7 @@ final class ReadPath {
      */
     Connection openReadConnection(ShardScope s) throws SQLException {
         ShardServers shard = topology.table().shardFor(s.token);
-        ConsistencyToken token = s.session == null ? null : s.session.token();
+        ConsistencyToken token = s.session == null ? null : s.session.routingToken();
         ServerPool replica = shard.replicaFor(s.consistency, token);
         FallbackReason why = null;
         if (replica != null) {
@@ -148,15 +148,24 @@ final class ReadPath {
         }
     }
 
-    /** Waits up to the session wait for a replica to replay the session's position, then reads there. */
-    private Object readAfterCatchUp(ShardServers shard, ConsistencyToken token, ShardWork<?> work)
-            throws SQLException {
+    /**
+     * Waits up to the session wait for the session's position on the shard to be known (its last write there
+     * resolved by the poller) and for a replica to replay it, then reads there.
+     */
+    private Object readAfterCatchUp(ShardServers shard, Session session, ShardWork<?> work) throws SQLException {
+        long deadline = System.nanoTime() + sessionWaitNanos;
+        ConsistencyToken token;
+        try {
+            token = session.awaitResolved(shard.name, deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return NOT_SERVED;
+        }
         ServerPool replica = shard.replicaToWaitOn(token);
         if (replica == null) {
             return NOT_SERVED;
         }
         long required = Math.max(token.lsnAt(token.indexOf(shard.name)), shard.floorLsn);
-        long deadline = System.nanoTime() + sessionWaitNanos;
         try (Connection c = replica.connection(); PreparedStatement ps = c.prepareStatement(REPLAY_SQL)) {
             while (true) {
                 long replayed;

@@ -190,9 +190,9 @@ final class ReplicaPoller implements AutoCloseable {
                 server.sawIncarnation(started);
                 if (primary) {
                     history.add(before, lsn);
-                    server.sample = new ServerSample(identity, lsn, started, ServerSample.STALENESS_UNKNOWN);
+                    server.sample = new ServerSample(identity, lsn, started, ServerSample.STALENESS_UNKNOWN, before);
                 } else {
-                    publishReplica(identity, lsn, started);
+                    publishReplica(identity, lsn, started, before);
                 }
             }
             if (!server.healthy && !server.poolServes()) {
@@ -203,9 +203,9 @@ final class ReplicaPoller implements AutoCloseable {
             server.markUp();
         }
 
-        private void publishReplica(ServerIdentity identity, long replayed, long started) {
+        private void publishReplica(ServerIdentity identity, long replayed, long started, long polled) {
             long fresh = history.freshAsOf(replayed);
-            server.sample = new ServerSample(identity, replayed, started, fresh);
+            server.sample = new ServerSample(identity, replayed, started, fresh, polled);
             server.lagBytes = Math.max(0, history.newest(replayed) - replayed);
             server.lagSeconds = server.lagBytes == 0 ? 0
                     : fresh == ServerSample.STALENESS_UNKNOWN ? Double.POSITIVE_INFINITY

@@ -89,8 +89,8 @@ final class RouterTopology implements AutoCloseable {
      * where this router would not look: learn that epoch first.
      */
     void catchUpWith(Session session) {
-        if (catalog != null && session != null && session.token().epoch() > tables.current().epoch) {
-            catalog.catchUp(session.token().epoch());
+        if (catalog != null && session != null && session.routingToken().epoch() > tables.current().epoch) {
+            catalog.catchUp(session.routingToken().epoch());
         }
     }
 

@@ -93,7 +93,7 @@ public final class ShardRouter implements AutoCloseable {
     public String serverFor(String key, Consistency consistency, Session session) {
         ReadPath.requireSession(consistency, session);
         ShardServers shard = topology.table().shardFor(KeyHash.token(key));
-        ServerPool replica = shard.replicaFor(consistency, session == null ? null : session.token());
+        ServerPool replica = shard.replicaFor(consistency, session == null ? null : session.routingToken());
         return replica == null ? shard.primary.name : replica.name;
     }
 

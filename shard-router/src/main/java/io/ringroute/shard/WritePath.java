@@ -15,10 +15,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The write protocol on a key's primary: pass the shard's write fence for the router's epoch and bind the key's
- * token, run the unit, then record the commit position in the session. A {@link #write} unit does the first inside
- * its transaction, on its first statement's round trip ({@link UnitEntry}), and the last on its COMMIT's: two round
- * trips, as the bare transaction. A write scope does both around its connection ({@link #enter}, {@link #leave}).
- * A write the fence refuses waits for the catalog's newer epoch and is routed again.
+ * token, run the unit, then let the session know of the commit. A {@link #write} unit does the first inside its
+ * transaction, on its first statement's round trip ({@link UnitEntry}), and does not read its commit's position:
+ * the session learns it from the poller's next sample of the primary ({@link Session#recordCommitted}), so the
+ * unit is two round trips, as the bare transaction. A write scope enters and leaves around its connection
+ * ({@link #enter}, {@link #leave}) and reads the position on the leaving round trip. A write the fence refuses
+ * waits for the catalog's newer epoch and is routed again.
  */
 final class WritePath {
 
@@ -40,14 +42,10 @@ final class WritePath {
             + " coalesce(nullif(current_setting('ringroute.system_id', true), ''), set_config('ringroute.system_id',"
             + " (SELECT system_identifier::text FROM pg_control_system()), false))::bigint";
     private static final String COMMIT_POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", " + WriteFence.UNBIND_TOKEN;
+    /** The position alone, on a pooled connection of the primary: what a session's token export reads. */
+    private static final String POSITION_SQL = "SELECT" + COMMIT_POSITION_COLUMNS;
     private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", "
             + WriteFence.EXIT_COLUMNS;
-    /**
-     * A unit's end in one round trip: pgjdbc sends the statements of one string together, behind one Sync, and the
-     * server runs them in order, so the position is read after the commit record. If the COMMIT fails, the server
-     * skips the rest: nothing is read.
-     */
-    private static final String UNIT_COMMIT_SQL = "COMMIT; SELECT" + COMMIT_POSITION_COLUMNS;
     /**
      * SQLSTATEs of a unit's entry on a shard whose fence is missing or older: undefined function, table, schema.
      */
@@ -57,6 +55,10 @@ final class WritePath {
 
     private final RouterTopology topology;
     private final Duration fenceWait;
+
+    /** A primary's insert position and the WAL history it is on. */
+    record Position(ServerIdentity identity, long lsn) {
+    }
 
     WritePath(RouterTopology topology, Duration fenceWait) {
         this.topology = topology;
@@ -77,6 +79,7 @@ final class WritePath {
         while (true) {
             RoutingTable t = topology.table();
             ServerPool primary = t.shardFor(token).primary;
+            ServerSample before = primary.sample;    // which server the unit is about to run on, for the session
             Connection c = primary.connection();
             try {
                 c.setAutoCommit(false);
@@ -111,7 +114,7 @@ final class WritePath {
                     }
                     continue;
                 }
-                commit(c, primary, session, t.epoch);
+                commit(c, primary, session, before, t.epoch);
                 primary.writes.increment();
                 return result;
             } catch (SQLException e) {
@@ -175,7 +178,7 @@ final class WritePath {
                 }
             }, () -> {
                 if (s.session != null) {
-                    s.session.recordUncertain(primary.shard, t.epoch);
+                    s.session.recordUncertain(primary, t.epoch);
                 }
             });
         }
@@ -188,7 +191,7 @@ final class WritePath {
      */
     private static void recordIfUncertain(Session session, ServerPool primary, long epoch, Throwable e) {
         if (session != null && e instanceof SQLException s && DirectConnections.isConnectionFailure(s)) {
-            session.recordUncertain(primary.shard, epoch);
+            session.recordUncertain(primary, epoch);
         }
     }
 
@@ -224,34 +227,25 @@ final class WritePath {
     }
 
     /**
-     * Commits a {@link #write} unit, which releases its fence lock and token (both transaction-local), and with a
-     * session records the commit position in the same round trip. A failure that may have come after the commit
-     * (a connection error) makes the session read the shard from the primary until its next write there.
+     * Commits a {@link #write} unit, which releases its fence lock and token (both transaction-local), and notes
+     * the commit in the session, which learns its position later ({@link Session#recordCommitted}): no round trip
+     * beyond the COMMIT. A failure that may have come after the commit (a connection error) makes the session read
+     * the shard from the primary until a position read after it.
      */
-    private static void commit(Connection c, ServerPool primary, Session session, long epoch) throws SQLException {
-        if (session == null) {
+    private static void commit(Connection c, ServerPool primary, Session session, ServerSample before, long epoch)
+            throws SQLException {
+        try {
             c.commit();
-            c.setAutoCommit(true);                     // idle after the COMMIT: no round trip
-            return;
-        }
-        long ticket = session.positionTicket();
-        try (PreparedStatement ps = c.prepareStatement(UNIT_COMMIT_SQL)) {   // server-prepared from the 5th use
-            ps.execute();                              // the first result is the COMMIT's, the second the SELECT's
-            if (!ps.getMoreResults()) {
-                throw new SQLException("no result from " + UNIT_COMMIT_SQL);
-            }
-            try (ResultSet rs = ps.getResultSet()) {
-                rs.next();
-                session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)),
-                        rs.getLong(1), epoch);
-            }
-            c.setAutoCommit(true);
         } catch (SQLException e) {
-            if (mayHaveCommitted(e)) {
-                session.recordUncertain(primary.shard, epoch);
+            if (session != null && mayHaveCommitted(e)) {
+                session.recordUncertain(primary, epoch);
             }
             throw e;
         }
+        if (session != null) {
+            session.recordCommitted(primary, before, epoch);
+        }
+        c.setAutoCommit(true);                         // idle after the COMMIT: no round trip
     }
 
     /**
@@ -315,8 +309,20 @@ final class WritePath {
         } catch (SQLException e) {
             LOG.warn("could not read the commit position on {}; the session reads it from the primary", primary.name,
                     e);
-            session.recordUncertain(primary.shard, epoch);
+            session.recordUncertain(primary, epoch);
             throw e;     // the caller drops the connection: its token binding and fence lock must not stay
+        }
+    }
+
+    /**
+     * The primary's insert position now, read on a pooled connection: at or past every commit that returned before
+     * the call. For a token that leaves the process with positions the poller has not sampled yet.
+     */
+    static Position readPosition(ServerPool primary) throws SQLException {
+        try (Connection c = primary.connection(); PreparedStatement ps = c.prepareStatement(POSITION_SQL);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new Position(new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1));
         }
     }
 

@@ -16,16 +16,20 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.HdrHistogram.Histogram;
 
 /**
  * A routed single-statement write transaction versus the same transaction through a bare HikariDataSource to the
  * same primary, in one run (issue 14 item 4): {@code UPDATE counters SET n = n + 1 WHERE k = ?} on shard-0, one
- * thread, through {@link ShardRouter#write} (no session) and {@link Session#write} (read-your-writes: the commit
- * position goes into the session's token) on a router with a static topology, through {@link Session#write} on one
- * with a topology catalog (every unit passes the shard's write fence), and on a bare pool as
- * {@code setAutoCommit(false)}, the update, {@code commit()}. The four sides are interleaved call by call, their
- * order rotating, so machine noise hits all alike. Prints percentiles and router/bare ratios.
+ * thread, through {@link ShardRouter#write} (no session) and {@link Session#write} (read-your-writes: the session
+ * notes the commit, and learns its position from the poller's next sample of the primary, not from a query of its
+ * own) on a router with a static topology, through {@link Session#write} on one
+ * with a topology catalog (every unit passes the shard's write fence), {@link Session#write} followed by
+ * {@link Session#token()}{@code .toString()} (what an application that hands the token out after every write pays:
+ * the export reads the position the poller has not sampled yet), and on a bare pool as
+ * {@code setAutoCommit(false)}, the update, {@code commit()}. The five sides are interleaved call by call, in a new
+ * random order each time, so machine noise and warm caches favour none. Prints percentiles and router/bare ratios.
  *
  * <p>Arguments: [rounds (default 40)] [writes per side per round (default 1000)].
  */
@@ -64,21 +68,39 @@ public final class WriteOverheadBenchmark {
     private static void measure(ShardRouter plain, Session fenced, HikariDataSource bare, List<String> keys,
                                 int rounds, int perRound) throws SQLException {
         Session session = plain.session();
-        int sides = 4;
-        Histogram[] h = {new Histogram(3), new Histogram(3), new Histogram(3), new Histogram(3)};
-        String[] names = {"bare Hikari        ", "router, no session ", "router + session   ", "router + catalog   "};
+        Session exporting = plain.session();
+        String[] names = {"bare Hikari        ", "router, no session ", "router + session   ", "router + catalog   ",
+            "session + export   "};
+        int sides = names.length;
+        Histogram[] h = new Histogram[sides];
+        for (int s = 0; s < sides; s++) {
+            h[s] = new Histogram(3);
+        }
         long[] nanos = new long[sides];
+        int[] order = new int[sides];
+        for (int s = 0; s < sides; s++) {
+            order[s] = s;
+        }
+        Random shuffle = new Random(14);
         for (int r = -5; r < rounds; r++) {                  // 5 warm-up rounds, not recorded
             for (int i = 0; i < perRound; i++) {
                 String key = keys.get(i % keys.size());
-                for (int k = 0; k < sides; k++) {
-                    int side = Math.floorMod(r + i + k, sides);   // rotate, so no side always runs warm
+                // A new order per call: a rotation keeps the cyclic order, so a side would always run right after
+                // the same other side (the session side after the no-session one, on the same pooled connection).
+                for (int s = sides - 1; s > 0; s--) {
+                    int j = shuffle.nextInt(s + 1);
+                    int t = order[s];
+                    order[s] = order[j];
+                    order[j] = t;
+                }
+                for (int side : order) {
                     long t0 = System.nanoTime();
                     switch (side) {
                         case 0 -> bareWrite(bare, key);
                         case 1 -> plain.write(key, increment(key));
                         case 2 -> session.write(key, increment(key));
-                        default -> fenced.write(key, increment(key));
+                        case 3 -> fenced.write(key, increment(key));
+                        default -> exported(exporting, key);
                     }
                     nanos[side] = System.nanoTime() - t0;
                 }
@@ -96,6 +118,12 @@ public final class WriteOverheadBenchmark {
                             (double) h[s].getValueAtPercentile(50) / h[0].getValueAtPercentile(50),
                             (double) h[s].getValueAtPercentile(99) / h[0].getValueAtPercentile(99)));
         }
+    }
+
+    /** A session write whose token is then handed out in its text form, as a web application would. */
+    private static void exported(Session session, String key) throws SQLException {
+        session.write(key, increment(key));
+        session.token().toString();
     }
 
     private static void bareWrite(HikariDataSource bare, String key) throws SQLException {
