@@ -102,7 +102,8 @@ public final class RouterDatabase implements ShardedDatabase, AutoCloseable {
     @Override
     public <T> T write(Handle user, Session session, SqlWork<T> work) {
         ShardRouter router = this.router;
-        io.ringroute.shard.Session s = routerSession(router, session);
+        // The token goes back to the browser after every write: read the position on the commit, not at export.
+        io.ringroute.shard.Session s = routerSession(router, session).positionOnCommit();
         try {
             T result = s.write(user.value(), work::run);
             session.shardToken(s.token().toString());

@@ -33,6 +33,7 @@ public final class Session {
     private volatile ConsistencyToken token;
     /** {@code unresolved.size()}, read without the lock by every read. */
     private volatile int unresolvedCount;
+    private volatile boolean positionOnCommit;
     private final Map<String, Unresolved> unresolved = new HashMap<>();   // by shard; guarded by this
 
     /**
@@ -109,6 +110,21 @@ public final class Session {
     private synchronized boolean awaitsSample(String shard) {
         Unresolved u = unresolved.get(shard);
         return u != null && u.committed && u.before != null && u.primary.sample.polledNanos() - u.sinceNanos <= 0;
+    }
+
+    /**
+     * Makes this session's writes read their commit positions on the COMMIT's own round trip (a statement more
+     * there) rather than learn them from the poller: for a session whose {@link #token()} is exported after every
+     * write, as a web request that carries the token in a cookie does, where each export would otherwise pay a
+     * query of its own. Returns this session.
+     */
+    public Session positionOnCommit() {
+        positionOnCommit = true;
+        return this;
+    }
+
+    boolean readsPositionOnCommit() {
+        return positionOnCommit;
     }
 
     /** Runs {@code work} in a transaction on the key's primary; the session's reads then see it. */

@@ -47,6 +47,12 @@ final class WritePath {
     private static final String COMMIT_POSITION_AND_EXIT_SQL = "SELECT" + COMMIT_POSITION_COLUMNS + ", "
             + WriteFence.EXIT_COLUMNS;
     /**
+     * A unit's end with its position, for a session that reads it on the commit ({@link Session#positionOnCommit}),
+     * in one round trip: pgjdbc sends the statements of one string together, behind one Sync, and the server runs
+     * them in order, so the position is read after the commit record. If the COMMIT fails, the rest is skipped.
+     */
+    private static final String UNIT_COMMIT_SQL = "COMMIT; SELECT" + COMMIT_POSITION_COLUMNS;
+    /**
      * SQLSTATEs of a unit's entry on a shard whose fence is missing or older: undefined function, table, schema.
      */
     private static final Set<String> MISSING_FENCE = Set.of("42883", "42P01", "3F000");
@@ -234,6 +240,10 @@ final class WritePath {
      */
     private static void commit(Connection c, ServerPool primary, Session session, ServerSample before, long epoch)
             throws SQLException {
+        if (session != null && session.readsPositionOnCommit()) {
+            commitWithPosition(c, primary, session, epoch);
+            return;
+        }
         try {
             c.commit();
         } catch (SQLException e) {
@@ -246,6 +256,29 @@ final class WritePath {
             session.recordCommitted(primary, before, epoch);
         }
         c.setAutoCommit(true);                         // idle after the COMMIT: no round trip
+    }
+
+    /** Commits a {@link #write} unit and records its position, read on the COMMIT's round trip. */
+    private static void commitWithPosition(Connection c, ServerPool primary, Session session, long epoch)
+            throws SQLException {
+        long ticket = session.positionTicket();
+        try (PreparedStatement ps = c.prepareStatement(UNIT_COMMIT_SQL)) {   // server-prepared from the 5th use
+            ps.execute();                              // the first result is the COMMIT's, the second the SELECT's
+            if (!ps.getMoreResults()) {
+                throw new SQLException("no result from " + UNIT_COMMIT_SQL);
+            }
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)),
+                        rs.getLong(1), epoch);
+            }
+            c.setAutoCommit(true);
+        } catch (SQLException e) {
+            if (mayHaveCommitted(e)) {
+                session.recordUncertain(primary, epoch);
+            }
+            throw e;
+        }
     }
 
     /**

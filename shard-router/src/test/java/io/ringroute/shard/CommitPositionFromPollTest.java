@@ -181,6 +181,24 @@ class CommitPositionFromPollTest {
         }
     }
 
+    @Test
+    void aSessionThatReadsThePositionOnTheCommitKnowsItWithoutAPoll() throws Exception {
+        try (ShardRouter router = pollingHourly()) {
+            String key = "on-commit";
+            Session session = router.session().positionOnCommit();
+            long beforeWrite = insertLsn();
+            session.write(key, kv.put(key, 6));
+            long afterWrite = insertLsn();
+
+            assertThat(session.routingToken().isUncertain(SHARD)).as("known with no poll since the write").isFalse();
+            long position = session.routingToken().lsn(SHARD).orElseThrow();
+            assertThat(Long.compareUnsigned(position, beforeWrite)).as("past the insert LSN before the write")
+                    .isPositive();
+            assertThat(Long.compareUnsigned(position, afterWrite)).as("read right after the commit").isNotPositive();
+            assertThat(session.token().lsn(SHARD)).hasValue(position);
+        }
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private ShardRouter pollingHourly() {

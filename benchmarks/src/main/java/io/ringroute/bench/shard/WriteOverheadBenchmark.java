@@ -27,8 +27,9 @@ import org.HdrHistogram.Histogram;
  * own) on a router with a static topology, through {@link Session#write} on one
  * with a topology catalog (every unit passes the shard's write fence), {@link Session#write} followed by
  * {@link Session#token()}{@code .toString()} (what an application that hands the token out after every write pays:
- * the export reads the position the poller has not sampled yet), and on a bare pool as
- * {@code setAutoCommit(false)}, the update, {@code commit()}. The five sides are interleaved call by call, in a new
+ * the export reads the position the poller has not sampled yet), the same with {@link Session#positionOnCommit()} (the
+ * position read on the COMMIT's round trip, the export free), and on a bare pool as
+ * {@code setAutoCommit(false)}, the update, {@code commit()}. The six sides are interleaved call by call, in a new
  * random order each time, so machine noise and warm caches favour none. Prints percentiles and router/bare ratios.
  *
  * <p>Arguments: [rounds (default 40)] [writes per side per round (default 1000)].
@@ -69,8 +70,9 @@ public final class WriteOverheadBenchmark {
                                 int rounds, int perRound) throws SQLException {
         Session session = plain.session();
         Session exporting = plain.session();
+        Session exportingOnCommit = plain.session().positionOnCommit();
         String[] names = {"bare Hikari        ", "router, no session ", "router + session   ", "router + catalog   ",
-            "session + export   "};
+            "session + export   ", "export, on commit  "};
         int sides = names.length;
         Histogram[] h = new Histogram[sides];
         for (int s = 0; s < sides; s++) {
@@ -100,7 +102,8 @@ public final class WriteOverheadBenchmark {
                         case 1 -> plain.write(key, increment(key));
                         case 2 -> session.write(key, increment(key));
                         case 3 -> fenced.write(key, increment(key));
-                        default -> exported(exporting, key);
+                        case 4 -> exported(exporting, key);
+                        default -> exported(exportingOnCommit, key);
                     }
                     nanos[side] = System.nanoTime() - t0;
                 }
