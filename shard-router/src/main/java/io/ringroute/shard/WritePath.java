@@ -64,6 +64,12 @@ final class WritePath {
 
     /** A primary's insert position and the WAL history it is on. */
     record Position(ServerIdentity identity, long lsn) {
+
+        /** The first row of a query that selects {@link #COMMIT_POSITION_COLUMNS} first. */
+        static Position of(ResultSet rs) throws SQLException {
+            rs.next();
+            return new Position(new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1));
+        }
     }
 
     WritePath(RouterTopology topology, Duration fenceWait) {
@@ -268,9 +274,8 @@ final class WritePath {
                 throw new SQLException("no result from " + UNIT_COMMIT_SQL);
             }
             try (ResultSet rs = ps.getResultSet()) {
-                rs.next();
-                session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)),
-                        rs.getLong(1), epoch);
+                Position p = Position.of(rs);
+                session.recordWrite(ticket, primary.shard, p.identity(), p.lsn(), epoch);
             }
             c.setAutoCommit(true);
         } catch (SQLException e) {
@@ -336,9 +341,8 @@ final class WritePath {
         long ticket = session.positionTicket();
         try (PreparedStatement ps = c.prepareStatement(releaseFence ? COMMIT_POSITION_AND_EXIT_SQL
                 : COMMIT_POSITION_SQL); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            session.recordWrite(ticket, primary.shard, new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1),
-                    epoch);
+            Position p = Position.of(rs);
+            session.recordWrite(ticket, primary.shard, p.identity(), p.lsn(), epoch);
         } catch (SQLException e) {
             LOG.warn("could not read the commit position on {}; the session reads it from the primary", primary.name,
                     e);
@@ -354,8 +358,7 @@ final class WritePath {
     static Position readPosition(ServerPool primary) throws SQLException {
         try (Connection c = primary.connection(); PreparedStatement ps = c.prepareStatement(POSITION_SQL);
              ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return new Position(new ServerIdentity(rs.getLong(3), rs.getInt(2)), rs.getLong(1));
+            return Position.of(rs);
         }
     }
 
