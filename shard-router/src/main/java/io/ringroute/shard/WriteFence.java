@@ -38,9 +38,9 @@ public final class WriteFence {
      * (the gate is free, the epoch is new enough) it is one plain expression, which the server plans once per
      * connection; otherwise {@code enter_unit} waits for the gate, refuses, or binds the token. The CASE takes the
      * lock before it reads the minimum epoch. Arguments: the router's epoch, the key's token, the router's epoch,
-     * the key's token, the fence wait (ms).
+     * the key's token, the fence wait (ms). Public for the benchmark of its cost (FenceEntryCostBenchmark).
      */
-    static final String ENTER_UNIT_SQL = "SELECT CASE WHEN CASE WHEN pg_try_advisory_xact_lock_shared(" + LOCK_KEY
+    public static final String ENTER_UNIT_SQL = "SELECT CASE WHEN CASE WHEN pg_try_advisory_xact_lock_shared(" + LOCK_KEY
             + ") THEN coalesce(pg_sequence_last_value('" + SCHEMA + ".min_epoch'), 0) <= ? END"
             + " THEN set_config('ringroute.token', ?, true) ELSE " + SCHEMA + ".enter_unit(?, ?, ?)::text END";
     static final int ENTER_UNIT_PARAMETERS = 5;
