@@ -32,7 +32,9 @@ import org.HdrHistogram.Histogram;
  * {@code setAutoCommit(false)}, the update, {@code commit()}. The six sides are interleaved call by call, in a new
  * random order each time, so machine noise and warm caches favour none. Prints percentiles and router/bare ratios.
  *
- * <p>Arguments: [rounds (default 40)] [writes per side per round (default 1000)].
+ * <p>Arguments: [rounds (default 40)] [writes per side per round (default 1000)] [{@code writes}: the first four
+ * sides only, without the two that export a token (their position reads on other pooled connections disturb the
+ * others: benchmarks/RESULTS-write.md)].
  */
 public final class WriteOverheadBenchmark {
     private static final String UPDATE = "UPDATE counters SET n = n + 1 WHERE k = ?";
@@ -43,6 +45,7 @@ public final class WriteOverheadBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        boolean writesOnly = args.length > 2 && args[2].equals("writes");
         try (EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shards(2).replicasPerShard(1).start()) {
             CatalogSpec catalog = new CatalogSpec(cluster.startStandalone("catalog").spec(), "rr_catalog",
                     Duration.ofMillis(200));
@@ -60,20 +63,20 @@ public final class WriteOverheadBenchmark {
                             + "']) AS k");
                 }
                 System.out.printf("write overhead: %d rounds x %d single-statement write transactions per side,"
-                        + " 1 thread, key -> shard-0 primary%n", rounds, perRound);
-                measure(plain, fenced.session(), bare, keys, rounds, perRound);
+                        + " 1 thread, key -> shard-0 primary%s%n", rounds, perRound,
+                        writesOnly ? ", no export sides" : "");
+                measure(plain, fenced.session(), bare, keys, rounds, perRound, writesOnly ? 4 : 6);
             }
         }
     }
 
     private static void measure(ShardRouter plain, Session fenced, HikariDataSource bare, List<String> keys,
-                                int rounds, int perRound) throws SQLException {
+                                int rounds, int perRound, int sides) throws SQLException {
         Session session = plain.session();
         Session exporting = plain.session();
         Session exportingOnCommit = plain.session().positionOnCommit();
         String[] names = {"bare Hikari        ", "router, no session ", "router + session   ", "router + catalog   ",
             "session + export   ", "export, on commit  "};
-        int sides = names.length;
         Histogram[] h = new Histogram[sides];
         for (int s = 0; s < sides; s++) {
             h[s] = new Histogram(3);
