@@ -39,6 +39,12 @@ public final class CacheInvalidator implements AutoCloseable {
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long MAX_DELAY_MICROS = TimeUnit.HOURS.toMicros(1);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    /**
+     * How long the publication's tables may be missing before it is worth a WARN: a shard that is being added gets
+     * its invalidator as soon as it is listed, and its tables a moment later; a name that stays missing is a mistake.
+     */
+    private static final long MISSING_TABLES_GRACE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final String UNDEFINED_TABLE = "42P01";
 
     private final InvalidatorSettings settings;
     private final RowKeys mapping;
@@ -52,6 +58,7 @@ public final class CacheInvalidator implements AutoCloseable {
     private volatile long markedTransactions;
     private final LongAdder keysDeleted = new LongAdder();
     private final LongAdder retries = new LongAdder();
+    private final LongAdder sessionFailures = new LongAdder();
     private final Histogram delay = new ConcurrentHistogram(MAX_DELAY_MICROS, 2);
     private volatile boolean active;
     private volatile long confirmedLsn;
@@ -81,7 +88,8 @@ public final class CacheInvalidator implements AutoCloseable {
 
     public InvalidatorStats stats() {
         return new InvalidatorStats(active, transactions.sum(), markedTransactions, keysDeleted.sum(),
-                delivery.failedDeliveries(), retries.sum(), SlotStream.lsn(confirmedLsn), delay.copy());
+                delivery.failedDeliveries(), retries.sum(), sessionFailures.sum(), SlotStream.lsn(confirmedLsn),
+                delay.copy());
     }
 
     /** Stops following the slot (it stays, at the last confirmed position) and disconnects from the nodes. */
@@ -104,23 +112,34 @@ public final class CacheInvalidator implements AutoCloseable {
     private void run() {
         Duration wait = retry;
         String lastError = null;
+        long tablesMissingSince = 0;
         while (!closed()) {
             try (SlotStream stream = SlotStream.open(settings, purgeOnNewSlot ? this::markEveryNode : () -> { })) {
                 active = true;
                 wait = retry;
                 lastError = null;
+                tablesMissingSince = 0;
                 LOG.debug("invalidator streaming slot {} on {}", settings.slot(), settings.redactedUrl());
                 follow(stream);
             } catch (SlotStream.SlotInUseException e) {
                 LOG.debug("slot {} is in use by another invalidator; waiting: {}", settings.slot(), e.getMessage());
             } catch (SQLException | RuntimeException e) {
+                sessionFailures.increment();
                 String error = e.toString();
-                if (!error.equals(lastError)) { // once per cause, not once per retry
+                boolean tablesMissing = e instanceof SQLException s && UNDEFINED_TABLE.equals(s.getSQLState());
+                long now = System.nanoTime();
+                tablesMissingSince = !tablesMissing ? 0 : tablesMissingSince == 0 ? now : tablesMissingSince;
+                if (tablesMissing && now - tablesMissingSince < MISSING_TABLES_GRACE_NANOS) {
+                    LOG.debug("publication {} on {} names tables not created yet; retrying: {}",
+                            settings.publication(), settings.redactedUrl(), error);
+                } else if (!error.equals(lastError)) { // once per cause, not once per retry
                     LOG.warn("invalidator on slot {} of {} stopped; replaying from the slot: {}", settings.slot(),
                             settings.redactedUrl(), error);
+                    lastError = error;
                 }
-                lastError = error;
-                wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
+                // tables about to be created: look again soon, so that the slot follows the shard from its start
+                wait = tablesMissing ? retry
+                        : wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
             } finally {
                 active = false;
             }

@@ -130,6 +130,32 @@ class CacheInvalidatorTest {
     }
 
     @Test
+    void anInvalidatorStartedBeforeItsTablesExistFollowsThemOnceTheyAreCreated() {
+        String slot = slot();
+        String table = "late_" + SEQ.incrementAndGet();
+        RowKeys keys = (t, row) -> List.of(t + ":" + row.get("id"));
+        try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
+                CacheInvalidator inv = invalidator(cache, purgeList(pg.dataSource("postgres")), slot).keys(keys)
+                        .publication("pub_" + table).tables(table).start()) {
+            // the publication cannot be created yet, so neither is the slot: the invalidator keeps trying
+            await().atMost(BOUND).until(() -> inv.stats().sessionFailures() >= 2);
+            assertThat(inv.isActive()).isFalse();
+            assertThat(pg.confirmed(slot)).isEqualTo(-1);
+
+            pg.execute("CREATE TABLE " + table + " (id TEXT PRIMARY KEY, v TEXT NOT NULL)");
+            await().atMost(BOUND).until(inv::isActive);
+            pg.commit("INSERT INTO " + table + " VALUES ('a', 'old')");
+            awaitDeliveredUpTo(slot, pg.commit("SELECT 1"));
+            String key = "public." + table + ":a";   // RowKeys see schema-qualified names
+            NODES.forEach(n -> CacheTestSupport.store(n, key, "old"));
+
+            long update = pg.commit("UPDATE " + table + " SET v = 'new' WHERE id = 'a'");
+            await().atMost(BOUND).until(() -> onNoNode(key));
+            awaitDeliveredUpTo(slot, update);
+        }
+    }
+
+    @Test
     void aTransactionCarryingTheMarkerDeletesNothingYetTheSlotMovesPastIt() {
         String slot = slot();
         try (CacheCluster<byte[]> cache = CacheTestSupport.cluster(NODES).replicationFactor(2).build();
