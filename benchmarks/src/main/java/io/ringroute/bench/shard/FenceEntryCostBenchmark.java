@@ -85,12 +85,7 @@ public final class FenceEntryCostBenchmark {
         for (int r = -3; r < rounds; r++) {                  // 3 warm-up rounds, not recorded
             for (int i = 0; i < perRound; i++) {
                 String key = "k" + random.nextInt(1000);
-                for (int s = sides - 1; s > 0; s--) {
-                    int j = random.nextInt(s + 1);
-                    int t = order[s];
-                    order[s] = order[j];
-                    order[j] = t;
-                }
+                WriteOverheadBenchmark.shuffle(order, random);
                 for (int side : order) {
                     long t0 = System.nanoTime();
                     write(side, statements[side], key);

@@ -90,14 +90,7 @@ public final class WriteOverheadBenchmark {
         for (int r = -5; r < rounds; r++) {                  // 5 warm-up rounds, not recorded
             for (int i = 0; i < perRound; i++) {
                 String key = keys.get(i % keys.size());
-                // A new order per call: a rotation keeps the cyclic order, so a side would always run right after
-                // the same other side (the session side after the no-session one, on the same pooled connection).
-                for (int s = sides - 1; s > 0; s--) {
-                    int j = shuffle.nextInt(s + 1);
-                    int t = order[s];
-                    order[s] = order[j];
-                    order[j] = t;
-                }
+                shuffle(order, shuffle);
                 for (int side : order) {
                     long t0 = System.nanoTime();
                     switch (side) {
@@ -123,6 +116,20 @@ public final class WriteOverheadBenchmark {
                             : String.format("  | vs bare: mean %.3f  p50 %.3f  p99 %.3f", h[s].getMean() / h[0].getMean(),
                             (double) h[s].getValueAtPercentile(50) / h[0].getValueAtPercentile(50),
                             (double) h[s].getValueAtPercentile(99) / h[0].getValueAtPercentile(99)));
+        }
+    }
+
+    /**
+     * A new order of the sides for every call (Fisher-Yates): a rotation keeps the cyclic order, so a side would
+     * always run right after the same other side (the session side after the no-session one, on the same pooled
+     * connection).
+     */
+    static void shuffle(int[] order, Random random) {
+        for (int s = order.length - 1; s > 0; s--) {
+            int j = random.nextInt(s + 1);
+            int t = order[s];
+            order[s] = order[j];
+            order[j] = t;
         }
     }
 
