@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DemoApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DemoApp.class);
+    /** How long a new shard's cache invalidator may take to start streaming before adding the shard fails. */
+    private static final Duration INVALIDATOR_START = Duration.ofSeconds(60);
 
     private final List<AutoCloseable> stopInReverse = new ArrayList<>();
     private String host;
@@ -150,9 +152,8 @@ public final class DemoApp implements AutoCloseable {
         RouterDatabase db = own(new RouterDatabase(ShardRouter.builder().config(routerConfig).build()));
         CacheCluster<byte[]> cluster = own(cacheBuilder.build());
         cache = new ClusterCache(cluster);
-        if (servers != null) {
-            own(WalInvalidation.start(cluster, servers.catalog().server(), servers::topology));
-        }
+        WalInvalidation invalidation = servers == null ? null
+                : own(WalInvalidation.start(cluster, servers.catalog().server(), servers::topology));
 
         social = new Social(db, cache, json, config.celebrityThreshold(),
                 config.profileTtl(), config.postTtl(), config.timelineTtl());
@@ -165,7 +166,12 @@ public final class DemoApp implements AutoCloseable {
         new CacheMeterBinder(cluster).bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        LiveTopology topology = own(new LiveTopology(cluster, db, servers, () -> routerMeters.bindTo(registry)));
+        LiveTopology topology = own(new LiveTopology(cluster, db, servers, () -> routerMeters.bindTo(registry),
+                shard -> {
+                    if (invalidation != null) {
+                        invalidation.requireFollowing(shard, INVALIDATOR_START);
+                    }
+                }));
         load = own(new LoadGenerator(social));
         MetricsHistory history = own(MetricsHistory.start(topology, load));
         server = own(DemoServer.start(config.host(), config.port(), config.webPolicy(), social, topology, load,

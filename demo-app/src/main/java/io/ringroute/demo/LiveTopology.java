@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,7 @@ final class LiveTopology implements Topology, AutoCloseable {
     private final EmbeddedServers servers;
     private final Optional<CatalogSpec> catalogSpec;
     private final Runnable routerReplaced;
+    private final Consumer<String> beforeTakingWrites;
     private final ShardRowCounter rowCounter = new ShardRowCounter();
     private final ExecutorService changes = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "topology-change");
@@ -65,13 +67,17 @@ final class LiveTopology implements Topology, AutoCloseable {
 
     /**
      * {@code servers} is null in external mode: the buttons that start or stop servers are refused.
-     * {@code routerReplaced} runs after a new router took over (to bind its meters).
+     * {@code routerReplaced} runs after a new router took over (to bind its meters); {@code beforeTakingWrites}
+     * runs with a new shard's name once its tables exist and before any range moves onto it (it waits for that
+     * shard's cache invalidator), and fails the change by throwing.
      */
-    LiveTopology(CacheCluster<byte[]> cache, RouterDatabase db, EmbeddedServers servers, Runnable routerReplaced) {
+    LiveTopology(CacheCluster<byte[]> cache, RouterDatabase db, EmbeddedServers servers, Runnable routerReplaced,
+                 Consumer<String> beforeTakingWrites) {
         this.cache = cache;
         this.db = db;
         this.servers = servers;
         this.routerReplaced = routerReplaced;
+        this.beforeTakingWrites = beforeTakingWrites;
         this.catalogSpec = db.router().config().catalog();
         cache.addListener(new CacheClusterListener() {
             @Override
@@ -150,6 +156,7 @@ final class LiveTopology implements Topology, AutoCloseable {
             try (Connection c = shard.primary().connect()) {
                 Schema.apply(c);
             }
+            beforeTakingWrites.accept(shard.name());
             ShardTopology all = s.topology();
             replaceRouter(all);
             Map<String, Double> target = new TreeMap<>(members());

@@ -65,6 +65,38 @@ public final class WalInvalidation implements AutoCloseable {
         return w;
     }
 
+    /**
+     * Starts following {@code shard} now (not at the next tick) and waits until its invalidator holds its slot: from
+     * then on every change committed there is followed. A shard must not take writes before that (a change
+     * committed before the slot exists is never invalidated), so the demo calls this before resharding onto it.
+     *
+     * @throws IllegalStateException if the invalidator is not streaming within {@code timeout}
+     */
+    public void requireFollowing(String shard, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (true) {
+                followShards();
+                CacheInvalidator inv;
+                synchronized (this) {
+                    inv = running.get(shard);
+                }
+                if (inv != null && inv.isActive()) {
+                    return;
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IllegalStateException("the cache invalidator of shard " + shard + " is not streaming"
+                            + " after " + timeout.toSeconds() + " s" + (inv == null ? " (the shard is not listed)"
+                            : ": it would miss that shard's changes"));
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the cache invalidator of " + shard, e);
+        }
+    }
+
     private synchronized void followShards() {
         try {
             Map<String, ShardSpec> now = new HashMap<>();

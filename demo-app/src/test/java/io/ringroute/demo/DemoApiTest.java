@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -300,6 +302,10 @@ class DemoApiTest {
                     String state = shardChange(http);
                     assertThat(state).as(http.get("/api/ops").body().at("/shards/change").toString())
                             .isIn("running", "done");
+                    if (http.get("/api/ops").body().at("/shards/change/message").asText().contains("rows/s")) {
+                        // ranges are moving onto the shard: its cache invalidator must already follow it
+                        assertThat(invalidationSlots(shard)).as("invalidation slot on " + shard).isEqualTo(1);
+                    }
                     if (state.equals("running")) {
                         assertThat(writer.post("/api/users/" + id + "/posts",
                                 Http.json(Map.of("text", "during " + posts.get()))).status()).isEqualTo(201);
@@ -342,6 +348,15 @@ class DemoApiTest {
     }
 
     /** Rows of a table on the primary of every shard in the topology, counted there, not through the app. */
+    private static long invalidationSlots(String shardName) throws SQLException {
+        try (Connection c = DemoStack.app().servers().shards().shard(shardName).primary().connect();
+                Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'ringroute_invalidator'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private static long countOnEveryPrimary(String table) throws Exception {
         EmbeddedServers servers = DemoStack.app().servers();
         long rows = 0;
