@@ -1,10 +1,15 @@
 package io.ringroute.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.ringroute.cache.CacheCluster;
+import io.ringroute.demo.social.Schema;
 import io.ringroute.shard.config.ServerSpec;
 import io.ringroute.shard.config.ShardSpec;
+import io.ringroute.shard.config.ShardTopology;
+import io.ringroute.shard.embedded.EmbeddedServer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -20,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DemoStack.class)
 class WalInvalidationTest {
     private static final String SLOT = "ringroute_invalidator";
+    private static final String SLOTS = "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'";
 
     /** Waits until every shard's invalidator has confirmed everything its primary committed so far. */
     static void awaitInvalidated() {
@@ -66,5 +72,30 @@ class WalInvalidationTest {
         // Well inside the profile TTL (10 minutes): only an invalidation removes the cached "Before".
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
                 .until(() -> "After".equals(http.get("/api/users/" + id).body().get("name").asText()));
+    }
+
+    @Test
+    void aNewShardIsFollowedOnlyOnceItsTablesExistAndRequireFollowingWaitsUntilThen() throws SQLException {
+        EmbeddedServers servers = DemoStack.app().servers();
+        EmbeddedServer fresh = servers.shards().startStandalone("late-shard");
+        ShardTopology withIt = ShardTopology.builder().shard(ShardSpec.builder("late").primary(fresh.spec()).build())
+                .build();
+        CacheCluster.Builder<byte[]> nodes = CacheCluster.builder();
+        servers.cacheNodeAddresses().forEach(nodes::node);
+        try (CacheCluster<byte[]> cache = nodes.build();
+                WalInvalidation invalidation = WalInvalidation.start(cache, servers.catalog().server(), () -> withIt)) {
+            assertThatThrownBy(() -> invalidation.requireFollowing("late", Duration.ofSeconds(2)))
+                    .as("no tables yet: no publication, so no slot").isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("shard late is not streaming");
+            assertThat(query(fresh.spec(), SLOTS)).isZero();
+            assertThatThrownBy(() -> invalidation.requireFollowing("nowhere", Duration.ofMillis(200)))
+                    .hasMessageContaining("nowhere").hasMessageContaining("not listed");
+
+            try (Connection c = fresh.connect()) {
+                Schema.apply(c);
+            }
+            invalidation.requireFollowing("late", Duration.ofSeconds(60));
+            assertThat(query(fresh.spec(), SLOTS)).as("the slot exists before anything is written there").isOne();
+        }
     }
 }
