@@ -33,7 +33,9 @@ final class ChangeCapture {
      */
     static void install(Connection c, List<ShardedTable> tables, List<Segments> leaving) throws SQLException {
         inTransaction(c, st -> {
-            st.execute("SELECT pg_advisory_xact_lock(" + (WriteFence.LOCK_KEY + 3) + ")");
+            // serializes concurrent installers; the keys above the gate's: +1 fence install, +2 resharder, +3 catalog
+            // set-up (the catalog may share a database with a shard), +4 this
+            st.execute("SELECT pg_advisory_xact_lock(" + (WriteFence.LOCK_KEY + 4) + ")");
             st.execute("CREATE TABLE IF NOT EXISTS " + S + ".leaving (lo bigint NOT NULL, hi bigint NOT NULL)");
             st.execute("CREATE INDEX IF NOT EXISTS leaving_hi ON " + S + ".leaving (hi)");
             st.execute("CREATE TABLE IF NOT EXISTS " + S + ".changes (seq bigserial PRIMARY KEY, tbl text NOT NULL,"
