@@ -41,6 +41,11 @@ final class Batch implements ChangeHandler {
     }
 
     @Override
+    public boolean wantsRows() {
+        return !marked;
+    }
+
+    @Override
     public void row(String table, Map<String, String> values) {
         if (marked) {
             return;

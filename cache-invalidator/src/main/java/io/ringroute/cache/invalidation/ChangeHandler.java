@@ -15,6 +15,12 @@ interface ChangeHandler {
     /** One row image; see {@link RowKeys} for what it holds. */
     void row(String table, Map<String, String> values);
 
+    /**
+     * Whether the open transaction's rows are wanted: false once a handler knows it drops them all (a marked
+     * transaction, whose marker comes first), so that the decoder skips them instead of building their maps.
+     */
+    boolean wantsRows();
+
     void truncate(List<String> tables);
 
     /**

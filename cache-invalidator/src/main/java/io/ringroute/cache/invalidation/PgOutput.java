@@ -39,30 +39,10 @@ final class PgOutput {
                 handler.commit(msg.getLong());
             }
             case 'R' -> relation(msg);
-            case 'I' -> {
-                Relation r = relation(msg.getInt());
-                expect(msg, 'N');
-                handler.row(r.table(), tuple(msg, r));
-            }
-            case 'U' -> {
-                Relation r = relation(msg.getInt());
-                byte part = msg.get();
-                if (part == 'K' || part == 'O') {
-                    handler.row(r.table(), tuple(msg, r));
-                    part = msg.get();
+            case 'I', 'U', 'D' -> {
+                if (handler.wantsRows()) {   // a resharding copy's millions of rows cost no maps
+                    rowChange(type, msg, handler);
                 }
-                if (part != 'N') {
-                    throw new IllegalStateException("pgoutput update of " + r.table() + " without a new tuple");
-                }
-                handler.row(r.table(), tuple(msg, r));
-            }
-            case 'D' -> {
-                Relation r = relation(msg.getInt());
-                byte part = msg.get();
-                if (part != 'K' && part != 'O') {
-                    throw new IllegalStateException("pgoutput delete of " + r.table() + " without an old tuple");
-                }
-                handler.row(r.table(), tuple(msg, r));
             }
             case 'T' -> {
                 int count = msg.getInt();
@@ -85,6 +65,34 @@ final class PgOutput {
             }
             default -> throw new IllegalStateException("unknown pgoutput message type '" + (char) type + "' ("
                     + type + ")");
+        }
+    }
+
+    private void rowChange(byte type, ByteBuffer msg, ChangeHandler handler) {
+        Relation r = relation(msg.getInt());
+        switch (type) {
+            case 'I' -> {
+                expect(msg, 'N');
+                handler.row(r.table(), tuple(msg, r));
+            }
+            case 'U' -> {
+                byte part = msg.get();
+                if (part == 'K' || part == 'O') {
+                    handler.row(r.table(), tuple(msg, r));
+                    part = msg.get();
+                }
+                if (part != 'N') {
+                    throw new IllegalStateException("pgoutput update of " + r.table() + " without a new tuple");
+                }
+                handler.row(r.table(), tuple(msg, r));
+            }
+            default -> {
+                byte part = msg.get();
+                if (part != 'K' && part != 'O') {
+                    throw new IllegalStateException("pgoutput delete of " + r.table() + " without an old tuple");
+                }
+                handler.row(r.table(), tuple(msg, r));
+            }
         }
     }
 
