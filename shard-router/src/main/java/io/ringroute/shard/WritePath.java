@@ -138,11 +138,14 @@ final class WritePath {
         }
     }
 
-    /** What a unit runs first: with a catalog the fence check and the token, else the token. */
+    /**
+     * What a unit runs first: with a catalog the fence check and the token, else the token only (which a
+     * statement that inserts nothing does without: {@link UnitEntry}).
+     */
     private UnitEntry unitEntry(long token, long epoch) {
         String text = Long.toString(token);
         if (topology.catalog() == null) {
-            return new UnitEntry(UNIT_BIND_TOKEN_SQL, 1, ps -> ps.setString(1, text));
+            return new UnitEntry(UNIT_BIND_TOKEN_SQL, 1, ps -> ps.setString(1, text), true);
         }
         int waitMillis = (int) fenceWait.toMillis();
         return new UnitEntry(WriteFence.ENTER_UNIT_SQL, WriteFence.ENTER_UNIT_PARAMETERS, ps -> {
@@ -151,7 +154,7 @@ final class WritePath {
             ps.setLong(3, epoch);
             ps.setString(4, text);
             ps.setInt(5, waitMillis);
-        });
+        }, false);
     }
 
     /**

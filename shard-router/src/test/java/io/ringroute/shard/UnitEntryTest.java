@@ -176,6 +176,36 @@ class UnitEntryTest {
         }
     }
 
+    @Test
+    void withoutACatalogAnUpdateRunsWithoutTheTokenAndTheUnitsNextInsertStillGetsIt() throws Exception {
+        try (ShardRouter router = ShardRouter.builder().topology(OnePerPool.topology(cluster)).build()) {
+            String key = "static-update-key";
+            String other = key + "-2";     // same unit, so the same shard: the token is the unit's key's
+            router.write(key, kv.put(key, 1));
+            long[] seen = router.write(key, c -> {
+                long tokenDuringUpdate;
+                try (PreparedStatement ps = c.prepareStatement(" /* a comment */ UPDATE " + kv.table
+                        + " SET v = length(coalesce(current_setting('ringroute.token', true), '')) WHERE k = ?")) {
+                    ps.setString(1, key);
+                    assertThat(ps.executeUpdate()).isOne();
+                }
+                try (PreparedStatement ps = c.prepareStatement("SELECT v FROM " + kv.table + " WHERE k = ?")) {
+                    ps.setString(1, key);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        tokenDuringUpdate = rs.getLong(1);
+                    }
+                }
+                kv.put(other, 7).apply(c);
+                return new long[]{tokenDuringUpdate, queryLong(c, "SELECT tok FROM " + kv.table + " WHERE k = '"
+                        + other + "'")};
+            });
+
+            assertThat(seen[0]).as("the UPDATE ran before the token was bound: no entry round trip").isZero();
+            assertThat(seen[1]).as("the INSERT after it defaulted to the unit's token").isEqualTo(KeyHash.token(key));
+        }
+    }
+
     private ShardRouter fencedRouter() {
         return ShardRouter.builder().topology(OnePerPool.topology(cluster)).catalog(catalog).build();
     }

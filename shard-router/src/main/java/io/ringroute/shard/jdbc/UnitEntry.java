@@ -13,6 +13,11 @@ import java.sql.SQLException;
  * transaction-level lock, {@code set_config(..., true)}), so a commit or rollback ends it and the next statement
  * enters again.
  *
+ * <p>An entry that only binds the token (a router without a catalog: no fence) is needed only by a statement that
+ * may insert rows, whose token column defaults to it: a prepared {@code UPDATE} or {@code DELETE} runs without it,
+ * and the unit's next other statement carries it. (A trigger of such a statement that inserts into a sharded table
+ * then finds no token: its {@code NOT NULL} token column refuses the row.)
+ *
  * <p>Internal: public only for the router's write path in {@code io.ringroute.shard}.
  */
 public final class UnitEntry {
@@ -26,14 +31,54 @@ public final class UnitEntry {
     private final String sql;
     private final int parameters;
     private final Binder binder;
+    private final boolean tokenOnly;
     private boolean entered;
     private SQLException failure;
 
-    /** An entry of one statement, {@code sql}, whose {@code parameters} placeholders {@code binder} sets. */
-    public UnitEntry(String sql, int parameters, Binder binder) {
+    /**
+     * An entry of one statement, {@code sql}, whose {@code parameters} placeholders {@code binder} sets;
+     * {@code tokenOnly} if all it does is bind the token (see the class comment).
+     */
+    public UnitEntry(String sql, int parameters, Binder binder, boolean tokenOnly) {
         this.sql = sql;
         this.parameters = parameters;
         this.binder = binder;
+        this.tokenOnly = tokenOnly;
+    }
+
+    /** Whether a statement prepared as {@code sql} needs the entry: all do but an update or delete of a token-only one. */
+    boolean neededBy(String sql) {
+        return !tokenOnly || !startsWithUpdateOrDelete(sql);
+    }
+
+    /** The first keyword, after blanks and comments, is UPDATE or DELETE (a WITH may hold an INSERT: needed). */
+    static boolean startsWithUpdateOrDelete(String sql) {
+        int i = 0;
+        int n = sql.length();
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (sql.startsWith("--", i)) {
+                int end = sql.indexOf('\n', i);
+                i = end < 0 ? n : end + 1;
+            } else if (sql.startsWith("/*", i)) {
+                int end = sql.indexOf("*/", i + 2);   // nested comments: not closed here, so not skipped
+                if (end < 0 || sql.lastIndexOf("/*", end) != i) {
+                    return false;
+                }
+                i = end + 2;
+            } else {
+                return keywordAt(sql, i, "update") || keywordAt(sql, i, "delete");
+            }
+        }
+        return false;
+    }
+
+    private static boolean keywordAt(String sql, int i, String word) {
+        int end = i + word.length();
+        return sql.regionMatches(true, i, word, 0, word.length())
+                && (end == sql.length() || !Character.isLetterOrDigit(sql.charAt(end)) && sql.charAt(end) != '_');
     }
 
     /**

@@ -145,6 +145,9 @@ public final class WriteConnection extends WriteWrapper<Connection> implements C
     @Override
     public PreparedStatement prepareStatement(String sql) throws SQLException {
         requireOpen();
+        if (entry != null && !entry.neededBy(sql)) {
+            return WritePreparedStatement.withoutEntry(target.prepareStatement(sql), this);
+        }
         String carrier = entry == null ? null : entry.carrier(sql);
         return carrier == null ? new WritePreparedStatement(target.prepareStatement(sql), this, null)
                 : new WritePreparedStatement(target.prepareStatement(carrier), this, entry);

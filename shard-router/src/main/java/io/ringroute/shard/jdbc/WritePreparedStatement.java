@@ -32,13 +32,31 @@ class WritePreparedStatement extends WriteStatement implements PreparedStatement
     private final PreparedStatement prepared;
     private final UnitEntry carried;
     private final int shift;
+    private final boolean entering;     // runs the unit's entry first if it has not run (unless carried)
 
     /** @param carried the entry {@code target} carries, or null */
     WritePreparedStatement(PreparedStatement target, WriteConnection connection, UnitEntry carried) {
+        this(target, connection, carried, true);
+    }
+
+    private WritePreparedStatement(PreparedStatement target, WriteConnection connection, UnitEntry carried,
+                                   boolean entering) {
         super(target, connection);
         this.prepared = target;
         this.carried = carried;
         this.shift = carried == null ? 0 : carried.parameters();
+        this.entering = entering;
+    }
+
+    /** A statement that does not need the unit's entry ({@link UnitEntry#neededBy}): it runs without it. */
+    static WritePreparedStatement withoutEntry(PreparedStatement target, WriteConnection connection) {
+        return new WritePreparedStatement(target, connection, null, false);
+    }
+
+    private void enterFirst() throws SQLException {
+        if (entering) {
+            enterUnit();
+        }
     }
 
     @Override
@@ -60,7 +78,7 @@ class WritePreparedStatement extends WriteStatement implements PreparedStatement
         if (carried != null) {
             return carried.executeCarrier(prepared);
         }
-        enterUnit();
+        enterFirst();
         return prepared.execute();
     }
 
@@ -70,7 +88,7 @@ class WritePreparedStatement extends WriteStatement implements PreparedStatement
             requireNoResultSet(carried.executeCarrier(prepared));
             return prepared.getLargeUpdateCount();
         }
-        enterUnit();
+        enterFirst();
         return prepared.executeLargeUpdate();
     }
 
@@ -82,7 +100,7 @@ class WritePreparedStatement extends WriteStatement implements PreparedStatement
             }
             return owned(prepared.getResultSet());
         }
-        enterUnit();
+        enterFirst();
         return owned(prepared.executeQuery());
     }
 
@@ -92,7 +110,7 @@ class WritePreparedStatement extends WriteStatement implements PreparedStatement
             requireNoResultSet(carried.executeCarrier(prepared));
             return prepared.getUpdateCount();
         }
-        enterUnit();
+        enterFirst();
         return prepared.executeUpdate();
     }
 
