@@ -14,16 +14,17 @@ import java.util.Arrays;
  *       the cell is the row itself, position k in bits {@code [k * b, (k + 1) * b)}, {@code b} the bits of a
  *       position: the lookup reads nothing else. Otherwise the cell is the arc's position.</li>
  *   <li>A bucket that holds a token has a cell {@code < 0}: in its low {@code p} bits the position of its first token
- *       ({@code p} the bits of a position, at most 29), and when that token is the bucket's only one, in bit 30 whether
- *       the bucket before holds no token, in bit 29 whether the bucket after holds none, and in bits
- *       {@code [p, 29)} the token's next {@code 29 - p} bits below the bucket bits (11 at 256,000 tokens). Those bits
- *       order most keys of the bucket against its token without reading it: a key below the token is in the token's
- *       arc, which the cell of an empty bucket before also holds, a key above it in the next token's arc, which the
- *       cell of an empty bucket after holds, so the lookup reads a neighbouring cell (usually in the same cache
- *       line) and neither the tokens nor the replica lists. With a token in that neighbour the arc is the token's or
- *       the next one's, its row read from the replica lists. Only a key whose bits equal the token's, or in a bucket
- *       of two or more tokens, scans the tokens from the first (the few of the bucket, then at most the first token
- *       after it).</li>
+ *       ({@code p} the bits of a token position, at most 29). When that token is the bucket's only one, bit 30 is set
+ *       if the bucket before holds no token, bit 29 if the bucket after holds none, and bits {@code [p, 29)} hold the
+ *       token's next {@code 29 - p} bits below the bucket bits (11 at 256,000 tokens, 14 at 32,000). Those bits order
+ *       a key of the bucket against its token without reading it, unless the key's bits equal them: a key below the
+ *       token is in the token's arc, which the cell of an empty bucket before also holds, a key above it in the next
+ *       token's arc, which the cell of an empty bucket after holds, so the lookup reads that neighbouring cell
+ *       (usually in the same cache line) and neither the tokens nor the replica lists. With a token in the
+ *       neighbour on the key's side the arc is the token's or the next one's, its row read from the replica lists.
+ *       A key whose bits equal the token's, and every key of a bucket with two tokens or more or of a one-token
+ *       bucket between two token buckets (neither bit set), scans the tokens from the first (the few of the bucket,
+ *       then at most the first token after it).</li>
  * </ul>
  *
  * <p>Measured in benchmarks/README.md, "Token lookup against JumpBackHash".
@@ -126,26 +127,28 @@ final class TokenIndex {
     int find(long token) {
         int b = bucket(token);
         int c = cells[b];
-        if (c < 0) {
-            // d < 0: the key's bits are below the token's, d > 0 above; the neighbour on that side picked without
-            // a branch on the key (one in two), the one test being whether it is empty
-            int d = keyBits(token) - ((c >>> firstBits) & keyMask);
-            if (d == 0 || (c & (HIGH << (d >>> 31))) == 0) {
-                return ~arcInTokenBucket(c, d, token);
-            }
-            c = cells[(b + ((d >> 31) | 1)) & mask];
-        }
-        return rowBits == 0 ? ~c : c;
+        return c < 0 ? inTokenBucket(b, c, token) : rowBits == 0 ? ~c : c;
     }
 
-    /** The arc of a key in the bucket of token cell {@code c} ({@code d} its bits less the token's) when a token
-     * is in the neighbour on the key's side, or the bucket has more tokens, or the key's bits do not order it. */
-    private int arcInTokenBucket(int c, int d, long token) {
+    /** {@link #find} for a key in the bucket of token cell {@code c}. */
+    private int inTokenBucket(int b, int c, long token) {
+        // d < 0: the key's bits are below the token's, d > 0 above; the neighbour on that side picked without a
+        // branch on the key (one in two), the one test being whether it is empty
+        int d = keyBits(token) - ((c >>> firstBits) & keyMask);
+        if (d != 0 && (c & (HIGH << (d >>> 31))) != 0) {
+            int n = cells[(b + ((d >> 31) | 1)) & mask];
+            return rowBits == 0 ? ~n : n;
+        }
+        return ~arc(c, d, token);
+    }
+
+    /** The arc of a key in a token bucket whose neighbour on the key's side holds a token, or whose bits tie. */
+    private int arc(int c, int d, long token) {
         int first = c & firstMask;
         if ((c & (LOW | HIGH)) == 0 || d == 0) {
-            return scan(first, token);
+            return scan(first, token);      // two tokens or more, or the key's bits do not order it
         }
-        return d < 0 ? first : first + 1 == tokens.length ? 0 : first + 1;
+        return d < 0 ? first : first + 1 == tokens.length ? 0 : first + 1;    // the token's arc or the next one
     }
 
     /** Position {@code k < width} of the row that {@link #find} gave. */
