@@ -13,14 +13,18 @@ import java.util.Arrays;
  *       in five). When the row's node positions fit 31 bits together (rows of 3 up to 1024 nodes, of 2 up to 32768),
  *       the cell is the row itself, position k in bits {@code [k * b, (k + 1) * b)}, {@code b} the bits of a
  *       position: the lookup reads nothing else. Otherwise the cell is the arc's position.</li>
- *   <li>A bucket that holds a token has a cell {@code < 0} whose low 30 bits are the position of its first token.
- *       When that token is the bucket's only one and both neighbouring buckets hold none (bit 30 set: most token
- *       buckets), a key at or below the token is in the arc of the bucket before, a key above it in the arc of the
- *       bucket after, so the lookup reads that token and a neighbouring cell (usually in the same cache line) and
- *       never the replica lists: the tokens and the cells are all it touches, which keeps its working set in the
- *       L2 cache at 32,000 tokens. Otherwise a scan from the first token finds the first token at or after the key
- *       (the few tokens of the bucket, then at most the first token after it), and the row is read from the
- *       replica lists.</li>
+ *   <li>A bucket that holds a token has a cell {@code < 0}: in its low {@code p} bits the position of its first token
+ *       ({@code p} the bits of a token position, at most 29). When that token is the bucket's only one, bit 30 is set
+ *       if the bucket before holds no token, bit 29 if the bucket after holds none, and bits {@code [p, 29)} hold the
+ *       token's next {@code 29 - p} bits below the bucket bits (11 at 256,000 tokens, 14 at 32,000). Those bits order
+ *       a key of the bucket against its token without reading it, unless the key's bits equal them: a key below the
+ *       token is in the token's arc, which the cell of an empty bucket before also holds, a key above it in the next
+ *       token's arc, which the cell of an empty bucket after holds, so the lookup reads that neighbouring cell
+ *       (usually in the same cache line) and neither the tokens nor the replica lists. With a token in the
+ *       neighbour on the key's side the arc is the token's or the next one's, its row read from the replica lists.
+ *       A key whose bits equal the token's, and every key of a bucket with two tokens or more or of a one-token
+ *       bucket between two token buckets (neither bit set), scans the tokens from the first (the few of the bucket,
+ *       then at most the first token after it).</li>
  * </ul>
  *
  * <p>Measured in benchmarks/README.md, "Token lookup against JumpBackHash".
@@ -28,11 +32,11 @@ import java.util.Arrays;
 final class TokenIndex {
 
     static final int MAX_BITS = 20;
-    /** Tokens the index can hold: token cells keep a token position in 30 bits. */
-    static final int MAX_TOKENS = 1 << 30;
+    /** Tokens the index can hold: token cells keep a token position in at most 29 bits. */
+    static final int MAX_TOKENS = 1 << 29;
 
-    private static final int LONE = 1 << 30;        // in a token cell: one token, no token in either neighbour
-    private static final int FIRST = LONE - 1;      // in a token cell: the position of its first token
+    private static final int LOW = 1 << 30;         // in a token cell: its one token, no token in the bucket before
+    private static final int HIGH = 1 << 29;        // in a token cell: its one token, no token in the bucket after
 
     private final long[] tokens;
     private final int[] rows;       // width node positions per token, primary first
@@ -41,6 +45,10 @@ final class TokenIndex {
     private final int mask;         // buckets - 1
     private final int rowBits;      // bits per position in a packed row; 0 when cells hold arc positions
     private final int rowMask;
+    private final int firstBits;    // bits of a token position in a token cell
+    private final int firstMask;
+    private final int keyShift;     // from a flipped token to its 29 - firstBits bits below the bucket bits
+    private final int keyMask;
     private final int[] cells;
 
     /**
@@ -59,6 +67,10 @@ final class TokenIndex {
         int positionBits = width(nodeCount);
         this.rowBits = positionBits * width <= 31 ? positionBits : 0;
         this.rowMask = (1 << rowBits) - 1;
+        this.firstBits = width(tokens.length);
+        this.firstMask = (1 << firstBits) - 1;
+        this.keyShift = shift - (29 - firstBits);
+        this.keyMask = (1 << (29 - firstBits)) - 1;
         int buckets = 1 << bits;
         this.mask = buckets - 1;
         this.cells = new int[buckets];
@@ -73,20 +85,21 @@ final class TokenIndex {
         }
         Arrays.fill(cells, b, buckets, rowBits == 0 ? 0 : packedRow(0));   // above the last token: the arc wraps
         for (int c = 0; c < buckets; c++) {
-            if (cells[c] < 0 && isLone(c, cells[c] & FIRST)) {
-                cells[c] |= LONE;
+            int first = cells[c] & firstMask;
+            if (cells[c] < 0 && (first + 1 == tokens.length || bucket(tokens[first + 1]) != c)) {
+                cells[c] |= (cells[(c - 1) & mask] >= 0 ? LOW : 0) | (cells[(c + 1) & mask] >= 0 ? HIGH : 0)
+                        | keyBits(tokens[first]) << firstBits;
             }
         }
     }
 
-    /** Whether the token at {@code first} is alone in bucket {@code c} and no token is in either neighbour. */
-    private boolean isLone(int c, int first) {
-        boolean alone = first + 1 == tokens.length || bucket(tokens[first + 1]) != c;
-        return alone && cells[(c - 1) & mask] >= 0 && cells[(c + 1) & mask] >= 0;
-    }
-
     private int bucket(long token) {
         return (int) ((token ^ Long.MIN_VALUE) >>> shift);
+    }
+
+    /** The token's {@code 29 - firstBits} bits below its bucket bits: their order within a bucket is the tokens'. */
+    private int keyBits(long token) {
+        return (int) ((token ^ Long.MIN_VALUE) >>> keyShift) & keyMask;
     }
 
     /** Four to eight buckets per token, at most 2^{@value #MAX_BITS}. */
@@ -114,13 +127,28 @@ final class TokenIndex {
     int find(long token) {
         int b = bucket(token);
         int c = cells[b];
-        if (c < 0) {
-            if ((c & LONE) == 0) {
-                return ~scan(c & FIRST, token);
-            }
-            c = cells[(token <= tokens[c & FIRST] ? b - 1 : b + 1) & mask];
+        return c < 0 ? inTokenBucket(b, c, token) : rowBits == 0 ? ~c : c;
+    }
+
+    /** {@link #find} for a key in the bucket of token cell {@code c}. */
+    private int inTokenBucket(int b, int c, long token) {
+        // d < 0: the key's bits are below the token's, d > 0 above; the neighbour on that side picked without a
+        // branch on the key (one in two), the one test being whether it is empty
+        int d = keyBits(token) - ((c >>> firstBits) & keyMask);
+        if (d != 0 && (c & (HIGH << (d >>> 31))) != 0) {
+            int n = cells[(b + ((d >> 31) | 1)) & mask];
+            return rowBits == 0 ? ~n : n;
         }
-        return rowBits == 0 ? ~c : c;
+        return ~arc(c, d, token);
+    }
+
+    /** The arc of a key in a token bucket whose neighbour on the key's side holds a token, or whose bits tie. */
+    private int arc(int c, int d, long token) {
+        int first = c & firstMask;
+        if ((c & (LOW | HIGH)) == 0 || d == 0) {
+            return scan(first, token);      // two tokens or more, or the key's bits do not order it
+        }
+        return d < 0 ? first : first + 1 == tokens.length ? 0 : first + 1;    // the token's arc or the next one
     }
 
     /** Position {@code k < width} of the row that {@link #find} gave. */

@@ -77,6 +77,33 @@ class TokenIndexTest {
         }
     }
 
+    @RepeatedTest(20)
+    void oneTokenBucketsBesideEmptyOrTokenBucketsAndKeysWhoseBitsTieWithTheToken(RepetitionInfo repetition) {
+        // one token per bucket, the next bucket one or two along: lone tokens, tokens with a token on one side or
+        // both; keys that share the token's bits down to bit s (the in-cell bits order them against the token only
+        // when s is below the bits they keep, else the token is read), one either side of those, and the token's
+        // neighbours
+        SplittableRandom random = new SplittableRandom(repetition.getCurrentRepetition());
+        int count = 1 + random.nextInt(300);
+        long step = 1L << (64 - TokenIndex.bits(count));
+        long[] tokens = new long[count];
+        long bucket = random.nextInt(3);
+        for (int i = 0; i < count; i++) {
+            tokens[i] = Long.MIN_VALUE + bucket * step + random.nextLong(step);
+            bucket += 1 + random.nextInt(2);
+        }
+        Rows rows = new Rows(random.ints(count * 3, 0, 1_000).toArray(), 3);
+        TokenIndex index = new TokenIndex(tokens, rows.positions, 3, 1_000);
+        for (long t : tokens) {
+            for (int s = 0; s < 64; s++) {
+                long low = s == 0 ? 0 : -1L >>> (64 - s);
+                for (long key : new long[]{t & ~low, (t & ~low) - 1, t | low, (t | low) + 1, t - 1, t, t + 1}) {
+                    assertSame(index, tokens, rows, key);
+                }
+            }
+        }
+    }
+
     @Test
     void ringLookupsAndReplicaPositionsMatchTheBinarySearchOnBothPlacements() {
         TokenLayout layout = TokenLayout.empty(32, 3);
