@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
  *
  * <p>Lookups read primitive arrays: {@link #primary} reads the cell of the key's token in an index on the tokens' top
  * bits ({@link TokenIndex}), which holds the key's precomputed replica row outright unless a token falls inside that
- * bucket (then a compare with that token picks a neighbouring cell, or a crowded bucket's few tokens are scanned); it
- * allocates nothing and takes no lock. Replica lists up to
+ * bucket (then the token's bits kept in the cell pick a neighbouring cell, or a crowded bucket's few tokens are
+ * scanned); it allocates nothing and takes no lock. Replica lists up to
  * {@link Builder#maxReplicas(int)} are precomputed per token, so {@link #replicas} is that lookup plus an array view,
  * and {@link #replicaPositionsForToken} a copy of three ints. Changes ({@link #withNode}, {@link #withoutNode},
  * {@link #withWeight}) return new rings; swap them with {@link LiveRing}.
