@@ -8,7 +8,10 @@ import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import io.ringroute.shard.metrics.RouterMeterBinder;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,28 @@ class RouterMeterBinderTest {
     @AfterEach
     void stop() {
         router.close();
+    }
+
+    @Test
+    void aRebindAfterARouterReplacementKeepsOneMeterPerServerAndAddsTheNewPools() {
+        SimpleMeterRegistry fresh = new SimpleMeterRegistry();
+        List<String> refused = new ArrayList<>();
+        fresh.config().onMeterRegistrationFailed((id, why) -> refused.add(id + ": " + why));
+        try (ShardRouter first = ShardRouter.builder().topology(cluster.topology()).build();
+                ShardRouter replacement = ShardRouter.builder().topology(cluster.topology()).build()) {
+            AtomicReference<ShardRouter> current = new AtomicReference<>(first);
+            RouterMeterBinder binder = new RouterMeterBinder(current::get);
+            binder.bindTo(fresh);
+            int meters = fresh.getMeters().size();
+
+            current.set(replacement);
+            binder.bindTo(fresh);     // what the demo does after adding a shard
+
+            assertThat(refused).as("meters registered twice").isEmpty();
+            assertThat(fresh.find("ringroute.router.reads").functionCounters())
+                    .hasSize(fresh.find("ringroute.router.server.healthy").gauges().size());
+            assertThat(fresh.getMeters().size()).as("the replacement's pool meters are new").isGreaterThan(meters);
+        }
     }
 
     @Test

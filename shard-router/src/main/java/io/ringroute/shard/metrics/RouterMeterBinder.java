@@ -15,6 +15,7 @@ import io.ringroute.shard.ServerMetrics;
 import io.ringroute.shard.ShardRouter;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,6 +51,11 @@ public final class RouterMeterBinder implements MeterBinder {
 
     private final Supplier<ShardRouter> router;
     private final Set<ShardRouter> tracked = Collections.newSetFromMap(new WeakHashMap<>());
+    /**
+     * Per registry, the servers and shards whose meters are registered: they read the current router, so a rebind
+     * adds only the new ones (registering a meter again is ignored by Micrometer, with a WARN).
+     */
+    private final Map<MeterRegistry, Set<String>> bound = new WeakHashMap<>();
     private int routers;
 
     /** Meters of one router. */
@@ -87,19 +93,26 @@ public final class RouterMeterBinder implements MeterBinder {
             current.poolMetrics(generation == 1 ? hikari
                     : (pool, stats) -> hikari.create(pool + "-" + generation, stats));
         }
+        Set<String> done = bound.computeIfAbsent(registry, r -> new HashSet<>());
         List<ServerMetrics> servers = current.metrics().servers();
         Map<String, Integer> replicasSeen = new HashMap<>();
         for (ServerMetrics s : servers) {
             if (s.role() == Role.PRIMARY) {
-                bindServer(registry, s, "primary", 0);
-                bindShard(registry, s.shard());
+                if (done.add(s.shard() + "/primary")) {
+                    bindServer(registry, s, "primary", 0);
+                    bindShard(registry, s.shard());
+                }
             } else {
                 int i = replicasSeen.merge(s.shard(), 1, Integer::sum) - 1;
-                bindServer(registry, s, "replica" + i, i);
+                if (done.add(s.shard() + "/replica" + i)) {
+                    bindServer(registry, s, "replica" + i, i);
+                }
             }
         }
-        Gauge.builder("ringroute.router.epoch", this, b -> b.router.get().metrics().epoch())
-                .description("the topology epoch the router routes by").strongReference(true).register(registry);
+        if (done.add("epoch")) {
+            Gauge.builder("ringroute.router.epoch", this, b -> b.router.get().metrics().epoch())
+                    .description("the topology epoch the router routes by").strongReference(true).register(registry);
+        }
     }
 
     private void bindServer(MeterRegistry registry, ServerMetrics s, String server, int replica) {
