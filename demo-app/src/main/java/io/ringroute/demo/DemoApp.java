@@ -167,11 +167,8 @@ public final class DemoApp implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         LiveTopology topology = own(new LiveTopology(cluster, db, servers, () -> routerMeters.bindTo(registry),
-                shard -> {
-                    if (invalidation != null) {
-                        invalidation.requireFollowing(shard, INVALIDATOR_START);
-                    }
-                }));
+                invalidation == null ? shard -> { }
+                        : shard -> invalidation.requireFollowing(shard, INVALIDATOR_START)));
         load = own(new LoadGenerator(social));
         MetricsHistory history = own(MetricsHistory.start(topology, load));
         server = own(DemoServer.start(config.host(), config.port(), config.webPolicy(), social, topology, load,

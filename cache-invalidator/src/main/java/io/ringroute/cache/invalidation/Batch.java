@@ -47,9 +47,6 @@ final class Batch implements ChangeHandler {
 
     @Override
     public void row(String table, Map<String, String> values) {
-        if (marked) {
-            return;
-        }
         var mapped = mapping.keys(table, values);
         if (mapped == null) {
             throw new IllegalStateException("RowKeys " + mapping + " returned null for a row of " + table

@@ -52,7 +52,7 @@ public final class UnitEntry {
     }
 
     /** The first keyword, after blanks and comments, is UPDATE or DELETE (a WITH may hold an INSERT: needed). */
-    static boolean startsWithUpdateOrDelete(String sql) {
+    private static boolean startsWithUpdateOrDelete(String sql) {
         int i = 0;
         int n = sql.length();
         while (i < n) {
