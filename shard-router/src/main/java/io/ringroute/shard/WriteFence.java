@@ -76,17 +76,23 @@ public final class WriteFence {
     /** Takes a lease: run inside a unit that has passed the gate, before its commit. */
     static final String TAKE_LEASE_SQL = "SELECT pg_try_advisory_lock_shared(" + LEASE_KEY + ")";
     private static final String TRY_REVOKE_SQL = "SELECT pg_try_advisory_lock(" + LEASE_KEY + ")";
+    private static final String LEASE_HOLDERS = " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = '" + (LEASE_KEY >>> 32) + "'::oid"
+            + " AND l.objid = '" + (LEASE_KEY & 0xffffffffL) + "'::oid AND l.objsubid = 1"
+            + " AND a.pid <> pg_backend_pid()";
+    private static final String COUNT_LEASES_SQL = "SELECT count(*)" + LEASE_HOLDERS;
     /**
-     * Ends the sessions that hold a lease and sit idle outside a transaction: a unit that arrives on one meanwhile
-     * fails before it commits anything (the session ends at its first statement). Those in a transaction are
-     * waited for. Each run reads the sessions' states afresh (its own transaction).
+     * Ends the sessions that hold a lease and have sat idle outside a transaction for longer than the grace (a
+     * parameter, in ms): their router did not release them when told of the cutover (it is stopped, or cut off
+     * from the catalog). One that sent a unit just then fails it before anything commits (the session ends at the
+     * unit's first statement) unless the unit gets to its COMMIT within this statement, which for a session idle
+     * that long is not to be expected. Live routers release theirs: only stragglers are ended.
      */
-    private static final String END_IDLE_LEASES_SQL = "SELECT count(pg_terminate_backend(a.pid)) FROM pg_locks l"
-            + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
-            + " AND l.classid = '" + (LEASE_KEY >>> 32) + "'::oid AND l.objid = '" + (LEASE_KEY & 0xffffffffL)
-            + "'::oid AND l.objsubid = 1 AND a.state = 'idle' AND a.pid <> pg_backend_pid()";
+    private static final String END_STRAGGLERS_SQL = "SELECT count(pg_terminate_backend(a.pid))" + LEASE_HOLDERS
+            + " AND a.state = 'idle' AND a.state_change < now() - make_interval(secs => ? / 1000.0)";
     private static final String RELEASE_REVOKED_SQL = "SELECT pg_advisory_unlock(" + LEASE_KEY + ")";
     private static final long REVOKE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long RELEASE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private static final String[] DDL = {
         "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
@@ -173,15 +179,35 @@ public final class WriteFence {
     }
 
     /**
-     * Revokes every write lease on the shard: takes the lease key exclusively (session-level, until {@link
-     * #releaseRevoked}), ending the sessions of idle lease holders, within {@code timeout}. Returns false if
-     * connections in a transaction still held a lease then. Run with the gate held exclusively, so that no lease is
-     * taken meanwhile. Needs the right to end other sessions (a superuser, or a role granted pg_signal_backend, or
-     * the routers' own role).
+     * Waits, at most {@code timeout}, until no session holds a lease on the shard: routers release theirs when the
+     * catalog shows the shard being fenced. Run before the gate is taken, so that writers are not held meanwhile.
      */
-    public static boolean revokeLeases(Connection c, Duration timeout) throws SQLException {
+    public static void awaitLeasesReleased(Connection c, Duration timeout) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Statement st = c.createStatement()) {
+            while (System.nanoTime() - deadline < 0) {
+                try (ResultSet rs = st.executeQuery(COUNT_LEASES_SQL)) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) {
+                        return;
+                    }
+                }
+                LockSupport.parkNanos(RELEASE_RECHECK_NANOS);
+            }
+        }
+    }
+
+    /**
+     * Revokes every write lease on the shard: takes the lease key exclusively (session-level, until {@link
+     * #releaseRevoked}) within {@code timeout}, ending the sessions of lease holders idle longer than {@code grace}
+     * on the way. Returns false if sessions still held a lease then. Run with the gate held exclusively, so that no
+     * lease is taken meanwhile. Ending sessions needs the right to (a superuser, a role granted pg_signal_backend,
+     * or the routers' own role).
+     */
+    public static boolean revokeLeases(Connection c, Duration timeout, Duration grace) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Statement st = c.createStatement(); PreparedStatement end = c.prepareStatement(END_STRAGGLERS_SQL)) {
+            end.setLong(1, grace.toMillis());
             while (true) {
                 try (ResultSet rs = st.executeQuery(TRY_REVOKE_SQL)) {
                     rs.next();
@@ -193,16 +219,16 @@ public final class WriteFence {
                     return false;
                 }
                 try {
-                    st.executeQuery(END_IDLE_LEASES_SQL).close();
+                    end.executeQuery().close();
                 } catch (SQLException e) {
                     if ("42501".equals(e.getSQLState())) {
-                        throw new SQLException("routers hold write leases on this shard, and revoking them needs"
-                                + " the right to end their sessions (a superuser, or a role granted"
+                        throw new SQLException("a router that holds write leases on this shard did not release"
+                                + " them, and ending its sessions needs the right to (a superuser, or a role granted"
                                 + " pg_signal_backend): " + e.getMessage(), e.getSQLState(), e);
                     }
                     throw e;
                 }
-                LockSupport.parkNanos(REVOKE_RECHECK_NANOS);   // ended sessions release their lease as they exit
+                LockSupport.parkNanos(REVOKE_RECHECK_NANOS);   // released by routers, or by ended sessions
             }
         }
     }

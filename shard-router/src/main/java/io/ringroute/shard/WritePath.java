@@ -101,7 +101,8 @@ final class WritePath {
             ServerSample before = primary.sample;    // which server the unit is about to run on, for the session
             Connection c = primary.connection();
             try {
-                boolean leased = leases != null && leases.holds(c);
+                boolean suspended = leases != null && topology.leasesSuspended(primary.shard);
+                boolean leased = leases != null && !suspended && leases.covers(c, t.epoch);
                 c.setAutoCommit(false);
                 UnitEntry entry = unitEntry(token, t.epoch, leased);
                 T result = null;
@@ -142,11 +143,14 @@ final class WritePath {
                     }
                     continue;
                 }
-                if (leases != null && !leased && entry.passed()) {
-                    leases.take(c);
+                if (leases != null && !leased && !suspended && entry.passed()) {
+                    leases.take(c, t.epoch);
                 }
                 commit(c, primary, session, before, t.epoch);
                 primary.writes.increment();
+                if (leases != null && topology.leasesSuspended(primary.shard) && leases.epoch(c) >= 0) {
+                    primary.evict(c);    // leased before the suspension was seen: released for the cutover
+                }
                 return result;
             } catch (SQLException e) {
                 throw DirectConnections.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)

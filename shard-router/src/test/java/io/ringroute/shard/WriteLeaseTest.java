@@ -73,7 +73,7 @@ class WriteLeaseTest {
                 String saved = queryText(cutover, "SELECT last_value || ',' || is_called FROM ringroute.min_epoch");
                 st.execute("SELECT pg_advisory_lock(" + WriteFence.LOCK_KEY + ")");      // what a cutover takes
                 try {
-                    assertThat(WriteFence.revokeLeases(cutover, Duration.ofSeconds(10))).isTrue();
+                    assertThat(WriteFence.revokeLeases(cutover, Duration.ofSeconds(10), Duration.ZERO)).isTrue();
                     await("the leased session ends").atMost(Duration.ofSeconds(10))
                             .until(() -> queryInt(cutover, "SELECT count(*) FROM pg_stat_activity WHERE pid = "
                                     + leasedPid) == 0);

@@ -30,12 +30,19 @@ final class Cutover {
 
     private final TopologyCatalog catalog;
     private final Duration fenceLockTimeout;
+    private final Duration leaseGrace;
     private final Duration stepTimeout;
     private final CatchUp catchUp;
 
-    Cutover(TopologyCatalog catalog, Duration fenceLockTimeout, Duration stepTimeout, CatchUp catchUp) {
+    /**
+     * @param leaseGrace how long routers have to release their write leases on a shard being fenced before the
+     *                   cutover ends the sessions of those that did not (WriteFence, "Write leases")
+     */
+    Cutover(TopologyCatalog catalog, Duration fenceLockTimeout, Duration leaseGrace, Duration stepTimeout,
+            CatchUp catchUp) {
         this.catalog = catalog;
         this.fenceLockTimeout = fenceLockTimeout;
+        this.leaseGrace = leaseGrace;
         this.stepTimeout = stepTimeout;
         this.catchUp = catchUp;
     }
@@ -75,13 +82,14 @@ final class Cutover {
     private Duration fence(MoveGroup g, Connection from, Connection to, long floor, long epoch)
             throws SQLException, InterruptedException {
         Segments tokens = g.tokens();
+        WriteFence.awaitLeasesReleased(from, leaseGrace);   // the moves are FENCING: routers let go of theirs
         for (int attempt = 1; ; attempt++) {
             long start = System.nanoTime();
             if (lockGate(from)) {
                 boolean revoked = false;
                 try {
                     // no unit on a leased connection may run past this point either (WriteFence, "Write leases")
-                    revoked = WriteFence.revokeLeases(from, fenceLockTimeout);
+                    revoked = WriteFence.revokeLeases(from, fenceLockTimeout, leaseGrace);
                     if (revoked) {
                         // one epoch per range (the catalog hands over one move per epoch): an interrupted group
                         // resumes as its FENCING moves and ends at this same epoch
