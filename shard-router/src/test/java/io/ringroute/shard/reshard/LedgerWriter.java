@@ -24,7 +24,6 @@ final class LedgerWriter implements Runnable {
     final Map<String, Long> ledger = new ConcurrentHashMap<>();
     final Set<String> deleted = ConcurrentHashMap.newKeySet();
     final List<String> failures = new ArrayList<>();
-    static volatile java.util.function.Function<String, String> WHERE = k -> "?";
     private final ShardRouter router;
     private final String prefix;
     private final AtomicBoolean running;
@@ -96,23 +95,10 @@ final class LedgerWriter implements Runnable {
                         }
                     }
                 });
-                if (!java.util.Objects.equals(seen, ledger.get(k))) {
-                    Long strong = session.read(k, Consistency.STRONG, c -> {
-                        try (PreparedStatement ps = c.prepareStatement("SELECT v FROM accounts WHERE k = ?")) {
-                            ps.setString(1, k);
-                            try (ResultSet rs = ps.executeQuery()) {
-                                return rs.next() ? rs.getLong(1) : null;
-                            }
-                        }
-                    });
-                    expect(false, "DEBUG strong read saw " + strong + " owner " + router.shardOf(k) + " epoch "
-                            + router.metrics().epoch() + " where " + WHERE.apply(k));
-                }
                 expect(java.util.Objects.equals(seen, ledger.get(k)), "SESSION read of " + k + " saw " + seen
                         + ", ledger has " + ledger.get(k));
                 writes.incrementAndGet();
             } catch (Exception e) {
-                e.printStackTrace(System.out);
                 synchronized (failures) {
                     failures.add(prefix + ": " + e);
                 }
