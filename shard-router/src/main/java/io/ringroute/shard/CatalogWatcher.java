@@ -6,6 +6,7 @@ import io.ringroute.shard.config.CatalogSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -43,6 +44,7 @@ final class CatalogWatcher implements AutoCloseable {
     private final TopologyCatalog catalog;
     private final LongSupplier currentEpoch;
     private final Consumer<CatalogSnapshot> apply;
+    private final Consumer<Set<String>> fencing;   // null unless the router takes write leases
     private final ExecutorService refresher;
     private final AtomicReference<CompletableFuture<Long>> inFlight =
             new AtomicReference<>(CompletableFuture.completedFuture(0L));
@@ -53,10 +55,16 @@ final class CatalogWatcher implements AutoCloseable {
     private volatile SQLException lastFailure;     // null after a successful refresh
     private volatile long failedRefreshes;         // in a row; written by the refresh thread only
 
-    CatalogWatcher(TopologyCatalog catalog, LongSupplier currentEpoch, Consumer<CatalogSnapshot> apply) {
+    /**
+     * @param fencing told, at every refresh, the shards being fenced ({@link TopologyCatalog#fencingShards}); null
+     *                if nothing needs them
+     */
+    CatalogWatcher(TopologyCatalog catalog, LongSupplier currentEpoch, Consumer<CatalogSnapshot> apply,
+                   Consumer<Set<String>> fencing) {
         this.catalog = catalog;
         this.currentEpoch = currentEpoch;
         this.apply = apply;
+        this.fencing = fencing;
         this.catalogEpoch = currentEpoch.getAsLong();
         this.refresher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "ringroute-catalog-refresh");
@@ -135,6 +143,9 @@ final class CatalogWatcher implements AutoCloseable {
             if (epoch > currentEpoch.getAsLong()) {
                 apply.accept(catalog.snapshot());
             }
+            if (fencing != null) {
+                fencing.accept(catalog.fencingShards());
+            }
             catalogEpoch = epoch;
             if (lastFailure != null) {
                 LOG.info("the topology catalog answers again at epoch {} after {} failed refreshes", epoch,
@@ -195,7 +206,7 @@ final class CatalogWatcher implements AutoCloseable {
                     if (running) {
                         requestRefresh();
                         if (events != null && events.length > 0) {
-                            LOG.debug("catalog notified epoch {}", events[events.length - 1].getParameter());
+                            LOG.debug("catalog notified {}", events[events.length - 1].getParameter());
                         }
                     }
                 }

@@ -137,14 +137,24 @@ final class ReadPath {
         }
     }
 
+    /**
+     * Runs a read on a pooled connection; once more on another if the server had ended the session (a cutover
+     * revoking write leases ends a primary's leased connections: WriteFence, "Write leases").
+     */
     private static <T> T runRead(ServerPool server, ShardWork<T> work) throws SQLException {
-        try (Connection c = server.connection()) {
-            T result = work.apply(c);
-            server.reads.increment();
-            return result;
-        } catch (SQLException e) {
-            throw server.role == Role.PRIMARY && DirectConnections.isConnectionFailure(e)
-                    && !(e instanceof ShardUnavailableException) ? server.unavailable(e) : e;
+        for (int attempt = 0; ; attempt++) {
+            try (Connection c = server.connection()) {
+                T result = work.apply(c);
+                server.reads.increment();
+                return result;
+            } catch (SQLException e) {
+                if (attempt == 0 && WriteFence.isSessionEnded(e) && !(e instanceof ShardUnavailableException)) {
+                    server.evictIdle();
+                    continue;
+                }
+                throw server.role == Role.PRIMARY && DirectConnections.isConnectionFailure(e)
+                        && !(e instanceof ShardUnavailableException) ? server.unavailable(e) : e;
+            }
         }
     }
 

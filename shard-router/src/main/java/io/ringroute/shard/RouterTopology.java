@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ final class RouterTopology implements AutoCloseable {
     private final EpochSwap<RoutingTable, RoutingTable> tables;
     private final CatalogWatcher catalog;     // null for a static topology
     private volatile boolean unroutableEpochSeen;
+    /** Shards whose cutover may come at any moment: write leases are not used or taken there. */
+    private volatile Set<String> fencing = Set.of();
 
     RouterTopology(RouterConfig config) {
         Map<String, ShardServers> all = new LinkedHashMap<>();
@@ -57,7 +60,8 @@ final class RouterTopology implements AutoCloseable {
             }
             this.tables = swapFrom(initial);
             all.values().forEach(RouterTopology::installFence);
-            this.catalog = new CatalogWatcher(topologyCatalog, () -> tables.current().epoch, this::apply);
+            this.catalog = new CatalogWatcher(topologyCatalog, () -> tables.current().epoch, this::apply,
+                    config.catalog().get().writeLeases() ? this::fencing : null);
         } else {
             this.tables = swapFrom(RoutingTable.of(0, config.topology().ring(), List.of(), all));
             this.catalog = null;
@@ -67,6 +71,27 @@ final class RouterTopology implements AutoCloseable {
     /** Routing tables swap only forward; nothing listens, so a swap's change is just the new table. */
     private static EpochSwap<RoutingTable, RoutingTable> swapFrom(RoutingTable initial) {
         return new EpochSwap<>(initial, t -> t.epoch, (before, after, heard) -> after);
+    }
+
+    /** Whether write leases are suspended on {@code shard}: a cutover from it is about to revoke them. */
+    boolean leasesSuspended(String shard) {
+        return fencing.contains(shard);
+    }
+
+    /**
+     * The shards being fenced now: the pooled connections of a shard that just joined them are closed (idle ones
+     * at once, borrowed ones when they come back), which releases their leases before its cutover has to end them.
+     */
+    private void fencing(Set<String> now) {
+        Set<String> before = fencing;
+        fencing = now;
+        for (String shard : now) {
+            ShardServers s = servers.get(shard);
+            if (!before.contains(shard) && s != null) {
+                LOG.debug("a cutover from {} is coming: its write leases are released", shard);
+                s.primary.evictIdle();
+            }
+        }
     }
 
     /** The table to route one call by: read it once per call. */

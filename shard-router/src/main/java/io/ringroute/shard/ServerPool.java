@@ -160,6 +160,17 @@ final class ServerPool implements AutoCloseable {
     }
 
     /** Drops a connection whose session state is unknown instead of returning it to the pool. */
+    /**
+     * Closes the pool's idle connections now and the borrowed ones when they come back: after one of them was found
+     * ended by the server (a cutover revoking write leases ends all the leased ones).
+     */
+    void evictIdle() {
+        var mx = pool.getHikariPoolMXBean();
+        if (mx != null) {
+            mx.softEvictConnections();
+        }
+    }
+
     void evict(Connection c) {
         pool.evictConnection(c);
     }

@@ -49,7 +49,8 @@ public final class ShardRouter implements AutoCloseable {
     private ShardRouter(RouterConfig config) {
         this.config = config;
         this.topology = new RouterTopology(config);
-        this.writes = new WritePath(topology, config.fenceWait());
+        this.writes = new WritePath(topology, config.fenceWait(),
+                config.catalog().map(CatalogSpec::writeLeases).orElse(false));
         this.reads = new ReadPath(topology, config.sessionWait());
         this.scatter = new ScatterGather(topology, reads);
         this.poller = new ReplicaPoller(topology.servers(), config.replicaPollInterval());

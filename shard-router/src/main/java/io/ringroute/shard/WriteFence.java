@@ -2,8 +2,12 @@ package io.ringroute.shard;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The write gate on each shard primary that makes online resharding safe with any number of routers: every
@@ -20,6 +24,17 @@ import java.sql.Statement;
  *
  * <p>The minimum epoch is a sequence, not a table row, because sequences are read outside MVCC snapshots: a
  * write unit that waited for the lock sees the raised value whatever its isolation level.
+ *
+ * <p>Write leases ({@code CatalogSpec.writeLeases}): a pooled connection whose unit passed the gate may take a
+ * session-level shared lock on {@link #LEASE_KEY}, and from then on its units skip the gate (no lock, no epoch
+ * read). That is safe because a lease is only taken while the gate is held shared by a unit whose epoch the shard
+ * accepted, and a cutover, holding the gate exclusively, first takes the lease key exclusively ({@link
+ * #revokeLeases}): it ends the sessions of idle connections that hold a lease and waits for those in a transaction
+ * to end their unit, so no leased unit runs on the shard from then until the cutover is published. A router then
+ * finds its leased connections closed and runs the unit again on a fresh one, which passes the gate.
+ *
+ * <p>Advisory lock keys of ringroute, {@link #LOCK_KEY} plus: 1 the fence installer, 2 the resharder (on the
+ * catalog), 3 the catalog set-up, 4 the change-capture installer, 5 the write leases.
  */
 public final class WriteFence {
 
@@ -27,6 +42,8 @@ public final class WriteFence {
     public static final String SCHEMA = "ringroute";
     /** The advisory lock key of the write gate (the bytes of "ringrout"). */
     public static final long LOCK_KEY = 0x72696e67726f7574L;
+    /** The advisory lock key of write leases (see the class comment). */
+    public static final long LEASE_KEY = LOCK_KEY + 5;
     /** SQLSTATE of a write refused because the router's epoch is older than the shard's minimum. */
     public static final String REFUSED_STATE = "RR001";
 
@@ -55,6 +72,27 @@ public final class WriteFence {
     static final String UNBIND_TOKEN = "set_config('ringroute.token', '', false)";
     static final String EXIT_COLUMNS = "pg_advisory_unlock_shared(" + LOCK_KEY + "), " + UNBIND_TOKEN;
     static final String EXIT_SQL = "SELECT " + EXIT_COLUMNS;
+
+    /** Takes a lease: run inside a unit that has passed the gate, before its commit. */
+    static final String TAKE_LEASE_SQL = "SELECT pg_try_advisory_lock_shared(" + LEASE_KEY + ")";
+    private static final String TRY_REVOKE_SQL = "SELECT pg_try_advisory_lock(" + LEASE_KEY + ")";
+    private static final String LEASE_HOLDERS = " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = '" + (LEASE_KEY >>> 32) + "'::oid"
+            + " AND l.objid = '" + (LEASE_KEY & 0xffffffffL) + "'::oid AND l.objsubid = 1"
+            + " AND a.pid <> pg_backend_pid()";
+    private static final String COUNT_LEASES_SQL = "SELECT count(*)" + LEASE_HOLDERS;
+    /**
+     * Ends the sessions that hold a lease and have sat idle outside a transaction for longer than the grace (a
+     * parameter, in ms): their router did not release them when told of the cutover (it is stopped, or cut off
+     * from the catalog). One that sent a unit just then fails it before anything commits (the session ends at the
+     * unit's first statement) unless the unit gets to its COMMIT within this statement, which for a session idle
+     * that long is not to be expected. Live routers release theirs: only stragglers are ended.
+     */
+    private static final String END_STRAGGLERS_SQL = "SELECT count(pg_terminate_backend(a.pid))" + LEASE_HOLDERS
+            + " AND a.state = 'idle' AND a.state_change < now() - make_interval(secs => ? / 1000.0)";
+    private static final String RELEASE_REVOKED_SQL = "SELECT pg_advisory_unlock(" + LEASE_KEY + ")";
+    private static final long REVOKE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long RELEASE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private static final String[] DDL = {
         "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
@@ -138,6 +176,78 @@ public final class WriteFence {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until no session holds a lease on the shard: routers release theirs when the
+     * catalog shows the shard being fenced. Run before the gate is taken, so that writers are not held meanwhile.
+     */
+    public static void awaitLeasesReleased(Connection c, Duration timeout) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Statement st = c.createStatement()) {
+            while (System.nanoTime() - deadline < 0) {
+                try (ResultSet rs = st.executeQuery(COUNT_LEASES_SQL)) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) {
+                        return;
+                    }
+                }
+                LockSupport.parkNanos(RELEASE_RECHECK_NANOS);
+            }
+        }
+    }
+
+    /**
+     * Revokes every write lease on the shard: takes the lease key exclusively (session-level, until {@link
+     * #releaseRevoked}) within {@code timeout}, ending the sessions of lease holders idle longer than {@code grace}
+     * on the way. Returns false if sessions still held a lease then. Run with the gate held exclusively, so that no
+     * lease is taken meanwhile. Ending sessions needs the right to (a superuser, a role granted pg_signal_backend,
+     * or the routers' own role).
+     */
+    public static boolean revokeLeases(Connection c, Duration timeout, Duration grace) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Statement st = c.createStatement(); PreparedStatement end = c.prepareStatement(END_STRAGGLERS_SQL)) {
+            end.setLong(1, grace.toMillis());
+            while (true) {
+                try (ResultSet rs = st.executeQuery(TRY_REVOKE_SQL)) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return false;
+                }
+                try {
+                    end.executeQuery().close();
+                } catch (SQLException e) {
+                    if ("42501".equals(e.getSQLState())) {
+                        throw new SQLException("a router that holds write leases on this shard did not release"
+                                + " them, and ending its sessions needs the right to (a superuser, or a role granted"
+                                + " pg_signal_backend): " + e.getMessage(), e.getSQLState(), e);
+                    }
+                    throw e;
+                }
+                LockSupport.parkNanos(REVOKE_RECHECK_NANOS);   // released by routers, or by ended sessions
+            }
+        }
+    }
+
+    /** Lets routers take leases again after {@link #revokeLeases} returned true. */
+    public static void releaseRevoked(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(RELEASE_REVOKED_SQL);
+        }
+    }
+
+    /** Whether a failure is the end of a session by another one (a cutover revoking a lease): SQLSTATE 57P01. */
+    static boolean isSessionEnded(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && "57P01".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isRefusal(SQLException e) {

@@ -59,8 +59,13 @@ final class WritePath {
     /** How long a write refused by a shard's fence waits for the catalog to publish the newer epoch. */
     private static final long FENCE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+    /** Units run again at most this many times after their leased connection ended (a cutover revoked it). */
+    private static final int MAX_REVOKED_RETRIES = 3;
+
     private final RouterTopology topology;
     private final Duration fenceWait;
+    /** The connections holding a write lease, or null if the router takes none (no catalog, or leases off). */
+    private final WriteLeases leases;
 
     /** A primary's insert position and the WAL history it is on. */
     record Position(ServerIdentity identity, long lsn) {
@@ -72,9 +77,10 @@ final class WritePath {
         }
     }
 
-    WritePath(RouterTopology topology, Duration fenceWait) {
+    WritePath(RouterTopology topology, Duration fenceWait, boolean takeLeases) {
         this.topology = topology;
         this.fenceWait = fenceWait;
+        this.leases = takeLeases && topology.catalog() != null ? new WriteLeases() : null;
     }
 
     /**
@@ -88,14 +94,17 @@ final class WritePath {
         long refusedSince = 0;
         boolean carried = true;
         boolean installed = false;
+        int revoked = 0;
         while (true) {
             RoutingTable t = topology.table();
             ServerPool primary = t.shardFor(token).primary;
             ServerSample before = primary.sample;    // which server the unit is about to run on, for the session
             Connection c = primary.connection();
             try {
+                boolean suspended = leases != null && topology.leasesSuspended(primary.shard);
+                boolean leased = leases != null && !suspended && leases.covers(c, t.epoch);
                 c.setAutoCommit(false);
-                UnitEntry entry = unitEntry(token, t.epoch);
+                UnitEntry entry = unitEntry(token, t.epoch, leased);
                 T result = null;
                 try {
                     if (!carried) {
@@ -104,13 +113,21 @@ final class WritePath {
                     result = work.apply(WriteConnection.unit(c, entry));
                 } catch (SQLException | RuntimeException | Error e) {
                     rollbackQuietly(c, e);
-                    if (!isEntryFailure(entry.failure())) {
+                    if (leased && e instanceof SQLException s && DirectConnections.isConnectionFailure(s)
+                            && !entry.commitAttempted() && revoked++ < MAX_REVOKED_RETRIES) {
+                        // most likely a cutover revoked the lease and ended the session: nothing was committed
+                        LOG.debug("a leased connection to {} ended ({}); the unit runs again", primary.name,
+                                s.getMessage());
+                        primary.evictIdle();
+                        continue;
+                    }
+                    if (!isEntryFailure(entry.failure(), leased)) {
                         recordIfUncertain(session, primary, t.epoch, e);
                         throw e;
                     }
                 }
                 SQLException refused = entry.failure();   // the work may have caught it and gone on
-                if (isEntryFailure(refused)) {
+                if (isEntryFailure(refused, leased)) {
                     c.rollback();
                     if (WriteFence.isRefusal(refused)) {
                         refusedSince = awaitNewerEpoch(t.epoch, refusedSince, primary);
@@ -126,8 +143,14 @@ final class WritePath {
                     }
                     continue;
                 }
+                if (leases != null && !leased && !suspended && entry.passed()) {
+                    leases.take(c, t.epoch);
+                }
                 commit(c, primary, session, before, t.epoch);
                 primary.writes.increment();
+                if (leases != null && topology.leasesSuspended(primary.shard) && leases.epoch(c) >= 0) {
+                    primary.evict(c);    // leased before the suspension was seen: released for the cutover
+                }
                 return result;
             } catch (SQLException e) {
                 throw DirectConnections.isConnectionFailure(e) && !(e instanceof ShardUnavailableException)
@@ -139,12 +162,12 @@ final class WritePath {
     }
 
     /**
-     * What a unit runs first: with a catalog the fence check and the token, else the token only (which a
-     * statement that inserts nothing does without: {@link UnitEntry}).
+     * What a unit runs first: with a catalog the fence check and the token, else (or on a leased connection) the
+     * token only, which a statement that inserts nothing does without ({@link UnitEntry}).
      */
-    private UnitEntry unitEntry(long token, long epoch) {
+    private UnitEntry unitEntry(long token, long epoch, boolean leased) {
         String text = Long.toString(token);
-        if (topology.catalog() == null) {
+        if (topology.catalog() == null || leased) {
             return new UnitEntry(UNIT_BIND_TOKEN_SQL, 1, ps -> ps.setString(1, text), true);
         }
         int waitMillis = (int) fenceWait.toMillis();
@@ -161,14 +184,15 @@ final class WritePath {
      * A failure of the unit's entry that the router handles: a refusal, a gate timeout, a missing fence (only with
      * a catalog: without one the entry is a built-in function, and an undefined object is the statement's own).
      */
-    private boolean isEntryFailure(SQLException e) {
+    private boolean isEntryFailure(SQLException e, boolean leased) {
         return e != null && (WriteFence.isRefusal(e) || WriteFence.UNIT_GATE_TIMEOUT_STATE.equals(e.getSQLState())
-                || topology.catalog() != null && MISSING_FENCE.contains(e.getSQLState()));
+                || topology.catalog() != null && !leased && MISSING_FENCE.contains(e.getSQLState()));
     }
 
     /** A primary connection for a write scope, fence passed and token bound; closing it ends the unit. */
     Connection openWriteConnection(ShardScope s) throws SQLException {
         long refusedSince = 0;
+        int revoked = 0;
         while (true) {
             RoutingTable t = topology.table();
             ServerPool primary = t.shardFor(s.token).primary;
@@ -179,6 +203,10 @@ final class WritePath {
                 ServerPool.closeQuietly(c);
                 if (WriteFence.isRefusal(e)) {
                     refusedSince = awaitNewerEpoch(t.epoch, refusedSince, primary);
+                    continue;
+                }
+                if (WriteFence.isSessionEnded(e) && revoked++ < MAX_REVOKED_RETRIES) {
+                    primary.evictIdle();    // a revoked lease (the entry is the scope's first statement)
                     continue;
                 }
                 throw DirectConnections.isConnectionFailure(e) ? primary.unavailable(e) : e;
@@ -359,9 +387,16 @@ final class WritePath {
      * the call. For a token that leaves the process with positions the poller has not sampled yet.
      */
     static Position readPosition(ServerPool primary) throws SQLException {
-        try (Connection c = primary.connection(); PreparedStatement ps = c.prepareStatement(POSITION_SQL);
-             ResultSet rs = ps.executeQuery()) {
-            return Position.of(rs);
+        for (int attempt = 0; ; attempt++) {
+            try (Connection c = primary.connection(); PreparedStatement ps = c.prepareStatement(POSITION_SQL);
+                 ResultSet rs = ps.executeQuery()) {
+                return Position.of(rs);
+            } catch (SQLException e) {
+                if (attempt > 0 || !WriteFence.isSessionEnded(e)) {
+                    throw e;
+                }
+                primary.evictIdle();        // a revoked lease: read on another connection
+            }
         }
     }
 

@@ -127,7 +127,7 @@ class CatalogRestartTest {
     void anOutageIsLoggedAsOneWarningHoweverManyRefreshesFailAndItsEndAsOneInfo() throws Exception {
         List<String> lines;
         try (CapturedLog log = new CapturedLog();
-             CatalogWatcher watcher = new CatalogWatcher(TopologyCatalog.connect(catalog), router::epoch, s -> { })) {
+             CatalogWatcher watcher = new CatalogWatcher(TopologyCatalog.connect(catalog), router::epoch, s -> { }, null)) {
             catalogServer.stop();
             try {
                 await().atMost(Duration.ofMinutes(1)).until(() -> watcher.failedRefreshes() >= 10);

@@ -25,14 +25,15 @@ import org.HdrHistogram.Histogram;
  * thread, through {@link ShardRouter#write} (no session) and {@link Session#write} (read-your-writes: the session
  * notes the commit, and learns its position from the poller's next sample of the primary, not from a query of its
  * own) on a router with a static topology, through {@link Session#write} on one
- * with a topology catalog (every unit passes the shard's write fence), {@link Session#write} followed by
+ * with a topology catalog (every unit passes the shard's write fence), the same with write leases (units on a
+ * leased connection skip the fence: {@code CatalogSpec.writeLeases}), {@link Session#write} followed by
  * {@link Session#token()}{@code .toString()} (what an application that hands the token out after every write pays:
  * the export reads the position the poller has not sampled yet), the same with {@link Session#positionOnCommit()} (the
  * position read on the COMMIT's round trip, the export free), and on a bare pool as
- * {@code setAutoCommit(false)}, the update, {@code commit()}. The six sides are interleaved call by call, in a new
+ * {@code setAutoCommit(false)}, the update, {@code commit()}. The seven sides are interleaved call by call, in a new
  * random order each time, so machine noise and warm caches favour none. Prints percentiles and router/bare ratios.
  *
- * <p>Arguments: [rounds (default 40)] [writes per side per round (default 1000)] [{@code writes}: the first four
+ * <p>Arguments: [rounds (default 40)] [writes per side per round (default 1000)] [{@code writes}: the first five
  * sides only, without the two that export a token (their position reads on other pooled connections disturb the
  * others: benchmarks/RESULTS-write.md)].
  */
@@ -59,6 +60,8 @@ public final class WriteOverheadBenchmark {
                  ShardRouter sessions = ShardRouter.builder().topology(cluster.topology()).build();
                  ShardRouter exports = ShardRouter.builder().topology(cluster.topology()).build();
                  ShardRouter fenced = ShardRouter.builder().topology(cluster.topology()).catalog(catalog).build();
+                 ShardRouter leasing = ShardRouter.builder().topology(cluster.topology())
+                         .catalog(catalog.withWriteLeases(true)).build();
                  HikariDataSource bare = bare(primary)) {
                 List<String> keys = keysOn(plain, "shard-0", 1000);
                 try (Connection c = primary.connect(); Statement st = c.createStatement()) {
@@ -69,19 +72,19 @@ public final class WriteOverheadBenchmark {
                 System.out.printf("write overhead: %d rounds x %d single-statement write transactions per side,"
                         + " 1 thread, key -> shard-0 primary%s%n", rounds, perRound,
                         writesOnly ? ", no export sides" : "");
-                measure(plain, sessions.session(), fenced.session(), exports, bare, keys, rounds, perRound,
-                        writesOnly ? 4 : 6);
+                measure(plain, sessions.session(), new Session[]{fenced.session(), leasing.session()}, exports, bare,
+                        keys, rounds, perRound, writesOnly ? 5 : 7);
             }
         }
     }
 
-    private static void measure(ShardRouter plain, Session session, Session fenced, ShardRouter exports,
+    private static void measure(ShardRouter plain, Session session, Session[] catalogued, ShardRouter exports,
                                 HikariDataSource bare, List<String> keys, int rounds, int perRound, int sides)
             throws SQLException {
         Session exporting = exports.session();
         Session exportingOnCommit = exports.session().positionOnCommit();
         String[] names = {"bare Hikari        ", "router, no session ", "router + session   ", "router + catalog   ",
-            "session + export   ", "export, on commit  "};
+            "catalog + leases   ", "session + export   ", "export, on commit  "};
         Histogram[] h = new Histogram[sides];
         for (int s = 0; s < sides; s++) {
             h[s] = new Histogram(3);
@@ -102,8 +105,9 @@ public final class WriteOverheadBenchmark {
                         case 0 -> bareWrite(bare, key);
                         case 1 -> plain.write(key, increment(key));
                         case 2 -> session.write(key, increment(key));
-                        case 3 -> fenced.write(key, increment(key));
-                        case 4 -> exported(exporting, key);
+                        case 3 -> catalogued[0].write(key, increment(key));
+                        case 4 -> catalogued[1].write(key, increment(key));
+                        case 5 -> exported(exporting, key);
                         default -> exported(exportingOnCommit, key);
                     }
                     nanos[side] = System.nanoTime() - t0;

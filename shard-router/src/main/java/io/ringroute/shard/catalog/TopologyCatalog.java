@@ -15,9 +15,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -259,15 +261,35 @@ public final class TopologyCatalog implements AutoCloseable {
         setMoveState(List.of(index), state);
     }
 
-    /** Sets the state of several moves in one statement. */
+    /**
+     * Sets the state of several moves in one statement, and notifies the routers (so that those taking write
+     * leases stop on a shard about to be fenced: {@link #fencingShards}).
+     */
     public synchronized void setMoveState(List<Integer> indices, MoveState state) throws SQLException {
         db.call("marking " + moves(indices) + " " + state, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".moves SET state = ?,"
-                    + " updated_at = now() WHERE idx = ANY(?)")) {
+                    + " updated_at = now() WHERE idx = ANY(?); SELECT pg_notify(?, ?)")) {
                 ps.setString(1, state.name());
                 ps.setArray(2, c.createArrayOf("integer", indices.toArray()));
-                return ps.executeUpdate();
+                ps.setString(3, channel());
+                ps.setString(4, state.name());
+                ps.execute();
+                return ps.getUpdateCount();
             }
+        });
+    }
+
+    /** The shards that moves being fenced (state FENCING) leave: their cutover may come at any moment. */
+    public synchronized Set<String> fencingShards() throws SQLException {
+        return db.call("reading the shards being fenced", c -> {
+            Set<String> out = new HashSet<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT DISTINCT from_shard FROM "
+                    + s + ".moves WHERE state = '" + MoveState.FENCING.name() + "'")) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return Set.copyOf(out);
         });
     }
 

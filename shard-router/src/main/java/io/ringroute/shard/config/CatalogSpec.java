@@ -10,8 +10,12 @@ import java.util.regex.Pattern;
  * @param server       the catalog database
  * @param schema       the schema that holds the catalog tables
  * @param pollInterval how often routers re-read the catalog besides LISTEN/NOTIFY
+ * @param writeLeases  whether a router's pooled primary connections take write leases, so that their write units
+ *                     skip the shard's write gate (one statement less per unit); a cutover then ends the leased
+ *                     sessions, which needs the resharder's role to be allowed to (shard-router README, "Write
+ *                     leases"). Off by default.
  */
-public record CatalogSpec(ServerSpec server, String schema, Duration pollInterval) {
+public record CatalogSpec(ServerSpec server, String schema, Duration pollInterval, boolean writeLeases) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
@@ -31,13 +35,23 @@ public record CatalogSpec(ServerSpec server, String schema, Duration pollInterva
         }
     }
 
+    /** Without write leases. */
+    public CatalogSpec(ServerSpec server, String schema, Duration pollInterval) {
+        this(server, schema, pollInterval, false);
+    }
+
     public static CatalogSpec of(ServerSpec server) {
         return new CatalogSpec(server, DEFAULT_SCHEMA, DEFAULT_POLL_INTERVAL);
+    }
+
+    /** This catalog with write leases on or off. */
+    public CatalogSpec withWriteLeases(boolean on) {
+        return new CatalogSpec(server, schema, pollInterval, on);
     }
 
     @Override
     public String toString() {
         return "CatalogSpec{" + server.redactedUrl() + ", schema=" + schema + ", pollInterval="
-                + pollInterval.toMillis() + "ms}";
+                + pollInterval.toMillis() + "ms" + (writeLeases ? ", write leases" : "") + "}";
     }
 }

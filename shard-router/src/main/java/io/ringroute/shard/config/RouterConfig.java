@@ -33,6 +33,7 @@ import java.util.Properties;
  * router.tokenSecrets=first-secret-signs,older-secret-still-accepted
  * catalog.url=jdbc:postgresql://db-catalog:5432/app     (optional: enables online resharding)
  * catalog.schema=ringroute_catalog
+ * catalog.writeLeases=false                              (optional: write leases, shard-router README)
  * </pre>
  * Server fields: url, user, password, maxPoolSize, minIdle, connectionTimeout, socketTimeout.
  *
@@ -137,10 +138,17 @@ public record RouterConfig(ShardTopology topology, Duration replicaPollInterval,
         if (!in.children("catalog.").isEmpty()) {
             String schema = in.optional("catalog.schema");
             Duration catalogPoll = in.duration("catalog.pollInterval", CatalogSpec.DEFAULT_POLL_INTERVAL);
+            String leasesValue = in.optional("catalog.writeLeases");
+            boolean leases;
+            try {
+                leases = leasesValue != null && ConfigReader.parseBoolean("catalog.writeLeases", leasesValue);
+            } catch (IllegalArgumentException e) {
+                throw in.error(e.getMessage());
+            }
             ServerSpec server = server(in, "catalog.", "the catalog");
             try {
                 catalog = Optional.of(new CatalogSpec(server, schema == null ? CatalogSpec.DEFAULT_SCHEMA : schema,
-                        catalogPoll));
+                        catalogPoll, leases));
             } catch (IllegalArgumentException e) {
                 throw in.error(e.getMessage());
             }

@@ -33,6 +33,7 @@ public final class UnitEntry {
     private final Binder binder;
     private final boolean tokenOnly;
     private boolean entered;
+    private boolean commitAttempted;
     private SQLException failure;
 
     /**
@@ -127,6 +128,21 @@ public final class UnitEntry {
         }
         entered = true;
         return carrier.getMoreResults();
+    }
+
+    /** Whether the entry has run in the current transaction. */
+    public boolean passed() {
+        return entered;
+    }
+
+    /** Whether the work asked for a commit of its own (which may have committed even if it failed). */
+    public boolean commitAttempted() {
+        return commitAttempted;
+    }
+
+    /** The work is about to commit a transaction of the unit. */
+    void committing() {
+        commitAttempted = true;
     }
 
     /** The transaction ended (a commit or rollback in the unit): the next statement must enter again. */

@@ -253,6 +253,9 @@ public final class WriteConnection extends WriteWrapper<Connection> implements C
     @Override
     public void commit() throws SQLException {
         requireOpen();
+        if (entry != null) {
+            entry.committing();
+        }
         target.commit();
         if (entry != null) {
             entry.transactionEnded();

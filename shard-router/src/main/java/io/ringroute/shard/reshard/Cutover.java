@@ -12,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cutover of a group of ranges: under the old owner's exclusive write-gate lock, raise its minimum epoch past
- * the group's hand-overs, drain the change log, and publish the hand-overs in the catalog; only then release the
- * lock. Every statement inside is bounded by the cutover step timeout.
+ * The cutover of a group of ranges: under the old owner's exclusive write-gate lock, revoke the routers' write
+ * leases there, raise its minimum epoch past the group's hand-overs, drain the change log, and publish the
+ * hand-overs in the catalog; only then release the lock. Every statement inside is bounded by the cutover step
+ * timeout.
  */
 final class Cutover {
 
@@ -29,12 +30,19 @@ final class Cutover {
 
     private final TopologyCatalog catalog;
     private final Duration fenceLockTimeout;
+    private final Duration leaseGrace;
     private final Duration stepTimeout;
     private final CatchUp catchUp;
 
-    Cutover(TopologyCatalog catalog, Duration fenceLockTimeout, Duration stepTimeout, CatchUp catchUp) {
+    /**
+     * @param leaseGrace how long routers have to release their write leases on a shard being fenced before the
+     *                   cutover ends the sessions of those that did not (WriteFence, "Write leases")
+     */
+    Cutover(TopologyCatalog catalog, Duration fenceLockTimeout, Duration leaseGrace, Duration stepTimeout,
+            CatchUp catchUp) {
         this.catalog = catalog;
         this.fenceLockTimeout = fenceLockTimeout;
+        this.leaseGrace = leaseGrace;
         this.stepTimeout = stepTimeout;
         this.catchUp = catchUp;
     }
@@ -74,27 +82,38 @@ final class Cutover {
     private Duration fence(MoveGroup g, Connection from, Connection to, long floor, long epoch)
             throws SQLException, InterruptedException {
         Segments tokens = g.tokens();
+        WriteFence.awaitLeasesReleased(from, leaseGrace);   // the moves are FENCING: routers let go of theirs
         for (int attempt = 1; ; attempt++) {
             long start = System.nanoTime();
             if (lockGate(from)) {
+                boolean revoked = false;
                 try {
-                    // one epoch per range (the catalog hands over one move per epoch): an interrupted group
-                    // resumes as its FENCING moves and ends at this same epoch
-                    WriteFence.raiseMinimumEpoch(from, epoch + g.size());
-                    // writers are held: one pass empties the log of these ranges
-                    if (catchUp.run(from, to, tokens) > 0) {
-                        floor = insertPosition(to);
+                    // no unit on a leased connection may run past this point either (WriteFence, "Write leases")
+                    revoked = WriteFence.revokeLeases(from, fenceLockTimeout, leaseGrace);
+                    if (revoked) {
+                        // one epoch per range (the catalog hands over one move per epoch): an interrupted group
+                        // resumes as its FENCING moves and ends at this same epoch
+                        WriteFence.raiseMinimumEpoch(from, epoch + g.size());
+                        // writers are held: one pass empties the log of these ranges
+                        if (catchUp.run(from, to, tokens) > 0) {
+                            floor = insertPosition(to);
+                        }
+                        catalog.handOver(g.moves().stream().map(CatalogMove::index).toList(), epoch, g.to(), floor);
                     }
-                    catalog.handOver(g.moves().stream().map(CatalogMove::index).toList(), epoch, g.to(), floor);
                 } finally {
+                    if (revoked) {
+                        WriteFence.releaseRevoked(from);
+                    }
                     unlockGate(from);
                 }
-                return Duration.ofNanos(System.nanoTime() - start);
+                if (revoked) {
+                    return Duration.ofNanos(System.nanoTime() - start);
+                }
             }
             if (attempt == FENCE_ATTEMPTS) {
                 throw new IllegalStateException("could not fence shard '" + g.from() + "' in " + FENCE_ATTEMPTS
-                        + " attempts: write units held its write gate longer than " + fenceLockTimeout.toMillis()
-                        + " ms each time");
+                        + " attempts: write units held its write gate (or, on a leased connection, a write lease)"
+                        + " longer than " + fenceLockTimeout.toMillis() + " ms each time");
             }
             LOG.info("fencing {} timed out behind a long write unit; catching up and trying again", g.from());
             catchUp.run(from, to, tokens);

@@ -68,7 +68,8 @@ final class ReshardRun {
         this.catalog = catalog;
         this.tables = tables;
         this.shards = shards;
-        this.cutover = new Cutover(catalog, settings.fenceLockTimeout, settings.cutoverStepTimeout, this::catchUp);
+        this.cutover = new Cutover(catalog, settings.fenceLockTimeout, settings.leaseGrace(),
+                settings.cutoverStepTimeout, this::catchUp);
         this.moves = snap.moves();
         this.members = snap.members();
         this.target = snap.target().orElseThrow();

@@ -181,6 +181,14 @@ public final class Resharder implements AutoCloseable {
         return TopologyCatalog.connect(catalogSpec, ShardConnections.APPLICATION_NAME, cutoverStepTimeout);
     }
 
+    /**
+     * How long routers have to release their write leases on a shard being fenced (they learn it from the
+     * catalog's notification, else at their next poll) before its cutover ends the sessions of those that did not.
+     */
+    Duration leaseGrace() {
+        return catalogSpec.pollInterval().multipliedBy(2).plusMillis(500);
+    }
+
     private ShardConnections shards() {
         return new ShardConnections(servers, open, () -> closed);
     }

@@ -88,7 +88,9 @@ class ReshardTest {
             cat.registerTable(ACCOUNTS);
         }
         router1 = ShardRouter.builder().topology(all).catalog(catalog).build();
-        router2 = ShardRouter.builder().topology(all).catalog(catalog).build();
+        // the second router takes write leases, which every cutover has it release (WriteFence, "Write leases"):
+        // its writers check that nothing of theirs is lost or misplaced meanwhile
+        router2 = ShardRouter.builder().topology(all).catalog(catalog.withWriteLeases(true)).build();
         // Straight to each owner, as a bulk load would: the router's write path is what the tests exercise, and
         // 10,000 routed writes through small pools timed out in this setup on a saturated machine.
         for (String shard : List.of(A, B)) {
