@@ -16,6 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import static io.ringroute.shard.Queries.queryInt;
+import static io.ringroute.shard.Queries.queryLong;
+import static io.ringroute.shard.Queries.queryText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -214,24 +217,6 @@ class UnitEntryTest {
     private static String stateOf(EmbeddedServer primary, int pid) throws SQLException {
         try (Connection observer = primary.connect()) {
             return queryText(observer, "SELECT state FROM pg_stat_activity WHERE pid = " + pid);
-        }
-    }
-
-    private static int queryInt(Connection c, String sql) throws SQLException {
-        return (int) queryLong(c, sql);
-    }
-
-    private static long queryLong(Connection c, String sql) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static String queryText(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 }

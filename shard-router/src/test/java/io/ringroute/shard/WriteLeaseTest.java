@@ -4,8 +4,6 @@ import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.embedded.EmbeddedServer;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -14,6 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import static io.ringroute.shard.Queries.queryInt;
+import static io.ringroute.shard.Queries.queryText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -111,19 +111,5 @@ class WriteLeaseTest {
         return queryInt(c, "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"
                 + " AND granted AND classid = '" + (key >>> 32) + "'::oid AND objid = '" + (key & 0xffffffffL)
                 + "'::oid AND objsubid = 1");
-    }
-
-    private static int queryInt(Connection c, String sql) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getInt(1);
-        }
-    }
-
-    private static String queryText(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 }
