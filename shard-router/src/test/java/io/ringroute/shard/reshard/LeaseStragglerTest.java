@@ -3,6 +3,7 @@ package io.ringroute.shard.reshard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ringroute.ring.HashRing;
 import io.ringroute.ring.KeyHash;
 import io.ringroute.ring.Node;
 import io.ringroute.shard.catalog.CatalogSnapshot;
@@ -126,9 +127,10 @@ class LeaseStragglerTest {
     }
 
     private String keyOwnedAfterwardsBy(String shard, Map<String, Double> target) {
+        HashRing ring = initial.ringFor(target);    // the ring the resharder moves to
         for (int i = 0; ; i++) {
             String key = "acct-" + i;
-            if (initial.ringFor(target).primaryForToken(KeyHash.token(key)).id().equals(shard)) {
+            if (ring.primaryForToken(KeyHash.token(key)).id().equals(shard)) {
                 return key;
             }
         }
