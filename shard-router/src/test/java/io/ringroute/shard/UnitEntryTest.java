@@ -21,12 +21,15 @@ import static io.ringroute.shard.Queries.queryLong;
 import static io.ringroute.shard.Queries.queryText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A {@code write(...)} unit enters the shard (the fence's shared lock and check, the key's token) inside its
  * transaction, with its first statement: nothing is sent before the work's first statement, that statement already
- * runs behind the fence with the token bound, and the COMMIT releases both. Primary pools of one connection here,
- * so the server session a unit used can be watched from outside.
+ * runs behind the fence with the token bound, and the COMMIT releases both. With write leases, a unit on a leased
+ * connection skips the gate, and a cutover's revocation ends a straggler's leased session, so a router at the old
+ * epoch is refused, never applied to the shard that lost the range. Primary pools of one connection here, so the
+ * server session a unit used can be watched from outside.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UnitEntryTest {
@@ -207,6 +210,78 @@ class UnitEntryTest {
             assertThat(seen[0]).as("the UPDATE ran before the token was bound: no entry round trip").isZero();
             assertThat(seen[1]).as("the INSERT after it defaulted to the unit's token").isEqualTo(KeyHash.token(key));
         }
+    }
+
+    // ---- write leases (WriteFence, "Write leases"): a leased unit skips the gate, a revoked lease is refused ----
+
+    @Test
+    void aLeasedConnectionsUnitHoldsNoGateLockWhileAnUnleasedOnesDoes() throws Exception {
+        String key = "lease-key";
+        try (ShardRouter leasing = router(true); ShardRouter plain = router(false)) {
+            leasing.write(key, kv.put(key, 1));                    // passes the gate, takes the lease
+            int[] leased = leasing.write(key, c -> {
+                kv.put(key, 2).apply(c);
+                return locksHeld(c);
+            });
+            assertThat(leased).as("gate, lease locks held by a leased unit").containsExactly(0, 1);
+            int[] unleased = plain.write(key, c -> {
+                kv.put(key, 3).apply(c);
+                return locksHeld(c);
+            });
+            assertThat(unleased).as("gate, lease locks held by a unit of a router without leases").containsExactly(1, 0);
+            assertThat(leasing.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(3L);
+        }
+    }
+
+    @Test
+    void aCutoverEndsLeasedSessionsSoARouterAtTheOldEpochIsRefusedNotApplied() throws Exception {
+        String key = "lease-revoked";
+        try (ShardRouter router = router(true)) {
+            EmbeddedServer primary = cluster.shard(router.shardOf(key)).primary();
+            router.write(key, kv.put(key, 1));
+            int leasedPid = router.write(key, c -> queryInt(c, "SELECT pg_backend_pid()"));
+            try (Connection cutover = primary.connect(); Statement st = cutover.createStatement()) {
+                String saved = queryText(cutover, "SELECT last_value || ',' || is_called FROM ringroute.min_epoch");
+                st.execute("SELECT pg_advisory_lock(" + WriteFence.LOCK_KEY + ")");      // what a cutover takes
+                try {
+                    assertThat(WriteFence.revokeLeases(cutover, Duration.ofSeconds(10), Duration.ZERO)).isTrue();
+                    await("the leased session ends").atMost(Duration.ofSeconds(10))
+                            .until(() -> queryInt(cutover, "SELECT count(*) FROM pg_stat_activity WHERE pid = "
+                                    + leasedPid) == 0);
+                    WriteFence.raiseMinimumEpoch(cutover, router.metrics().epoch() + 1);
+                    WriteFence.releaseRevoked(cutover);
+                    st.execute("SELECT pg_advisory_unlock(" + WriteFence.LOCK_KEY + ")");
+
+                    // the catalog publishes nothing newer: the router stays at its epoch, as one that missed it
+                    assertThatThrownBy(() -> router.write(key, kv.put(key, 2)))
+                            .isInstanceOfSatisfying(ShardUnavailableException.class,
+                                    e -> assertThat(e.getMessage()).contains(router.shardOf(key), "refuses writes"));
+                } finally {
+                    String[] v = saved.split(",");
+                    st.execute("SELECT setval('ringroute.min_epoch', " + v[0] + ", " + v[1] + ")");
+                }
+                assertThat(queryInt(cutover, "SELECT v FROM " + kv.table + " WHERE k = '" + key + "'"))
+                        .as("the refused unit's value").isEqualTo(1);
+            }
+            router.write(key, kv.put(key, 3));                    // a fresh connection passes the gate again
+            assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(3L);
+        }
+    }
+
+    private ShardRouter router(boolean leases) {
+        return ShardRouter.builder().topology(OnePerPool.topology(cluster)).catalog(catalog.withWriteLeases(leases))
+                .build();
+    }
+
+    /** How many times this session holds the write gate's lock and the lease lock (shared). */
+    private static int[] locksHeld(Connection c) throws SQLException {
+        return new int[]{advisoryHeld(c, WriteFence.LOCK_KEY), advisoryHeld(c, WriteFence.LEASE_KEY)};
+    }
+
+    private static int advisoryHeld(Connection c, long key) throws SQLException {
+        return queryInt(c, "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"
+                + " AND granted AND classid = '" + (key >>> 32) + "'::oid AND objid = '" + (key & 0xffffffffL)
+                + "'::oid AND objsubid = 1");
     }
 
     private ShardRouter fencedRouter() {
