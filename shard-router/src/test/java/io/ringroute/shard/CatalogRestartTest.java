@@ -1,11 +1,10 @@
 package io.ringroute.shard;
 
-import io.ringroute.shard.catalog.ShardedTable;
 import io.ringroute.shard.catalog.TopologyCatalog;
 import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.embedded.EmbeddedServer;
-import io.ringroute.shard.embedded.EmbeddedShard;
 import io.ringroute.shard.embedded.EmbeddedShardCluster;
+import io.ringroute.shard.reshard.Accounts;
 import io.ringroute.shard.reshard.ReshardResult;
 import io.ringroute.shard.reshard.Resharder;
 import java.sql.Connection;
@@ -41,7 +40,6 @@ class CatalogRestartTest {
     private static final String B = "shard-b";
     private static final String C = "shard-c";
     private static final int KEYS = 300;
-    private static final ShardedTable ACCOUNTS = ShardedTable.of("accounts", "k", "k");
 
     private EmbeddedShardCluster cluster;
     private EmbeddedServer catalogServer;
@@ -53,19 +51,10 @@ class CatalogRestartTest {
         cluster = EmbeddedShardCluster.builder().shardNames(A, B, C).replicasPerShard(0).vnodesPerShard(16).start();
         catalogServer = cluster.startStandalone("catalog");
         catalog = new CatalogSpec(catalogServer.spec(), "rr_catalog", Duration.ofMillis(200));
-        for (EmbeddedShard s : cluster.shards()) {
-            try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE accounts (k text PRIMARY KEY, v bigint NOT NULL)");
-                ACCOUNTS.addTokenColumn(c);
-            }
-        }
-        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
-            cat.initialize(cluster.topology().withoutShard(C));
-            cat.registerTable(ACCOUNTS);
-        }
+        Accounts.create(cluster, catalog, cluster.topology().withoutShard(C));
         router = ShardRouter.builder().topology(cluster.topology()).catalog(catalog).build();
         for (int i = 0; i < KEYS; i++) {
-            router.write("acct-" + i, put("acct-" + i, i));
+            router.write("acct-" + i, Accounts.put("acct-" + i, i));
         }
     }
 
@@ -85,7 +74,7 @@ class CatalogRestartTest {
             for (int i = 0; i < 20; i++) {
                 String key = "acct-" + i;
                 assertThat(fromTheFuture.read(key, Consistency.SESSION, get(key))).isEqualTo((long) i);
-                router.write(key, put(key, i));
+                router.write(key, Accounts.put(key, i));
             }
             assertThat(router.epoch()).isEqualTo(1);
         } finally {
@@ -115,7 +104,7 @@ class CatalogRestartTest {
                 assertThat(router.shardOf(key)).isEqualTo(C);
             }
             assertThat(router.read(key, Consistency.STRONG, get(key))).as(key).isEqualTo((long) i);
-            router.write(key, put(key, i + 1));      // also to the shards that lost ranges: no refusal left
+            router.write(key, Accounts.put(key, i + 1));      // also to the shards that lost ranges: no refusal left
             assertThat(router.read(key, Consistency.STRONG, get(key))).as(key).isEqualTo(i + 1L);
         }
         assertThat(moved).as("keys moved to the new shard").isPositive();
@@ -161,16 +150,6 @@ class CatalogRestartTest {
         return out;
     }
 
-    private static ShardWork<Integer> put(String key, long value) {
-        return c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (k, v) VALUES (?, ?)"
-                    + " ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")) {
-                ps.setString(1, key);
-                ps.setLong(2, value);
-                return ps.executeUpdate();
-            }
-        };
-    }
 
     private static ShardWork<Long> get(String key) {
         return c -> {

@@ -102,15 +102,12 @@ class UnitEntryTest {
             EmbeddedServer primary = cluster.shard(router.shardOf(key)).primary();
             router.write(key, kv.put(key, 1));
             try (Connection admin = primary.connect(); Statement st = admin.createStatement()) {
-                String saved = queryText(admin, "SELECT last_value || ',' || is_called FROM ringroute.min_epoch");
+                String restore = minimumEpochRestore(admin);
                 WriteFence.raiseMinimumEpoch(admin, router.metrics().epoch() + 1);
                 try {
-                    assertThatThrownBy(() -> router.write(key, kv.put(key, 2)))
-                            .isInstanceOfSatisfying(ShardUnavailableException.class,
-                                    e -> assertThat(e.getMessage()).contains(router.shardOf(key), "refuses writes"));
+                    assertRefused(router, key);
                 } finally {
-                    String[] v = saved.split(",");
-                    st.execute("SELECT setval('ringroute.min_epoch', " + v[0] + ", " + v[1] + ")");
+                    st.execute(restore);
                 }
             }
             assertThat(router.read(key, Consistency.STRONG, kv.get(key))).as("the refused unit's statement")
@@ -241,7 +238,7 @@ class UnitEntryTest {
             router.write(key, kv.put(key, 1));
             int leasedPid = router.write(key, c -> queryInt(c, "SELECT pg_backend_pid()"));
             try (Connection cutover = primary.connect(); Statement st = cutover.createStatement()) {
-                String saved = queryText(cutover, "SELECT last_value || ',' || is_called FROM ringroute.min_epoch");
+                String restore = minimumEpochRestore(cutover);
                 st.execute("SELECT pg_advisory_lock(" + WriteFence.LOCK_KEY + ")");      // what a cutover takes
                 try {
                     assertThat(WriteFence.revokeLeases(cutover, Duration.ofSeconds(10), Duration.ZERO)).isTrue();
@@ -253,12 +250,9 @@ class UnitEntryTest {
                     st.execute("SELECT pg_advisory_unlock(" + WriteFence.LOCK_KEY + ")");
 
                     // the catalog publishes nothing newer: the router stays at its epoch, as one that missed it
-                    assertThatThrownBy(() -> router.write(key, kv.put(key, 2)))
-                            .isInstanceOfSatisfying(ShardUnavailableException.class,
-                                    e -> assertThat(e.getMessage()).contains(router.shardOf(key), "refuses writes"));
+                    assertRefused(router, key);
                 } finally {
-                    String[] v = saved.split(",");
-                    st.execute("SELECT setval('ringroute.min_epoch', " + v[0] + ", " + v[1] + ")");
+                    st.execute(restore);
                 }
                 assertThat(queryInt(cutover, "SELECT v FROM " + kv.table + " WHERE k = '" + key + "'"))
                         .as("the refused unit's value").isEqualTo(1);
@@ -282,6 +276,19 @@ class UnitEntryTest {
         return queryInt(c, "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"
                 + " AND granted AND classid = '" + (key >>> 32) + "'::oid AND objid = '" + (key & 0xffffffffL)
                 + "'::oid AND objsubid = 1");
+    }
+
+    /** The statement that puts the shard's minimum epoch back as it is now (the cluster is shared). */
+    private static String minimumEpochRestore(Connection admin) throws SQLException {
+        String[] v = queryText(admin, "SELECT last_value || ',' || is_called FROM ringroute.min_epoch").split(",");
+        return "SELECT setval('ringroute.min_epoch', " + v[0] + ", " + v[1] + ")";
+    }
+
+    /** A write of the key is refused by its shard's fence (after the router waited for a newer epoch in vain). */
+    private void assertRefused(ShardRouter router, String key) {
+        assertThatThrownBy(() -> router.write(key, kv.put(key, 2))).isInstanceOfSatisfying(
+                ShardUnavailableException.class,
+                e -> assertThat(e.getMessage()).contains(router.shardOf(key), "refuses writes"));
     }
 
     private ShardRouter fencedRouter() {

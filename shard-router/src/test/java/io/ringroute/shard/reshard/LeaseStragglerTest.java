@@ -7,8 +7,6 @@ import io.ringroute.ring.HashRing;
 import io.ringroute.ring.KeyHash;
 import io.ringroute.ring.Node;
 import io.ringroute.shard.catalog.CatalogSnapshot;
-import io.ringroute.shard.catalog.ShardedTable;
-import io.ringroute.shard.catalog.TopologyCatalog;
 import io.ringroute.shard.config.CatalogSpec;
 import io.ringroute.shard.config.ServerSpec;
 import io.ringroute.shard.config.ShardTopology;
@@ -27,7 +25,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -52,7 +49,6 @@ class LeaseStragglerTest {
 
     private static final String A = "shard-a";
     private static final String B = "shard-b";
-    private static final ShardedTable ACCOUNTS = ShardedTable.of("accounts", "k", "k");
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private EmbeddedShardCluster cluster;
@@ -70,16 +66,7 @@ class LeaseStragglerTest {
         all = cluster.topology();
         EmbeddedServer catalogServer = cluster.startStandalone("catalog");
         catalog = new CatalogSpec(catalogServer.spec(), "rr_catalog", Duration.ofMillis(200));
-        for (EmbeddedShard s : cluster.shards()) {
-            try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE accounts (k text PRIMARY KEY, v bigint NOT NULL)");
-                ACCOUNTS.addTokenColumn(c);
-            }
-        }
-        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
-            initial = cat.initialize(all.withoutShard(B));
-            cat.registerTable(ACCOUNTS);
-        }
+        initial = Accounts.create(cluster, catalog, all.withoutShard(B));
         dir = Files.createDirectories(cluster.root().resolve("leasing-writer"));   // deleted with the cluster
     }
 

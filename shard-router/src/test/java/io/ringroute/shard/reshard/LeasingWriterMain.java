@@ -1,7 +1,6 @@
 package io.ringroute.shard.reshard;
 
 import io.ringroute.shard.ShardRouter;
-import io.ringroute.shard.ShardWork;
 import io.ringroute.shard.WriteFence;
 import io.ringroute.shard.config.RouterConfig;
 import java.io.BufferedReader;
@@ -30,9 +29,9 @@ public final class LeasingWriterMain {
         String key = args[1];
         try (ShardRouter router = ShardRouter.builder().config(RouterConfig.load(Path.of(args[0]))).build();
              BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-            router.write(key, put(key, 1));                     // passes the gate and takes the lease
+            router.write(key, Accounts.put(key, 1));            // passes the gate and takes the lease
             int[] pidAndLeases = router.write(key, c -> {
-                put(key, 1).apply(c);
+                Accounts.put(key, 1).apply(c);
                 return new int[]{queryInt(c, "SELECT pg_backend_pid()"), queryInt(c, "SELECT count(*) FROM pg_locks"
                         + " WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND granted"
                         + " AND classid = '" + (WriteFence.LEASE_KEY >>> 32) + "'::oid"
@@ -42,7 +41,7 @@ public final class LeasingWriterMain {
                     : "error the connection holds no lease after its second unit");
             for (String line; (line = in.readLine()) != null; ) {
                 try {
-                    router.write(key, put(key, Long.parseLong(line.substring("write ".length()))));
+                    router.write(key, Accounts.put(key, Long.parseLong(line.substring("write ".length()))));
                     System.out.println("ok");
                 } catch (SQLException | RuntimeException e) {
                     System.out.println(("error " + e).replace('\n', ' '));
@@ -51,16 +50,6 @@ public final class LeasingWriterMain {
         }
     }
 
-    private static ShardWork<Integer> put(String key, long value) {
-        return c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (k, v) VALUES (?, ?)"
-                    + " ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")) {
-                ps.setString(1, key);
-                ps.setLong(2, value);
-                return ps.executeUpdate();
-            }
-        };
-    }
 
     private static int queryInt(Connection c, String sql) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {

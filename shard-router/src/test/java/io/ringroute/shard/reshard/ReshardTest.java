@@ -60,7 +60,6 @@ class ReshardTest {
     private static final String A = "shard-a";
     private static final String B = "shard-b";
     private static final String C = "shard-c";
-    private static final ShardedTable ACCOUNTS = ShardedTable.of("accounts", "k", "k");
 
     private EmbeddedShardCluster cluster;
     private ShardTopology all;
@@ -77,16 +76,7 @@ class ReshardTest {
         all = cluster.topology();
         EmbeddedServer catalogServer = cluster.startStandalone("catalog");
         catalog = new CatalogSpec(catalogServer.spec(), "rr_catalog", Duration.ofMillis(200));
-        for (EmbeddedShard s : cluster.shards()) {
-            try (Connection c = s.primary().connect(); Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE accounts (k text PRIMARY KEY, v bigint NOT NULL)");
-                ACCOUNTS.addTokenColumn(c);
-            }
-        }
-        try (TopologyCatalog cat = TopologyCatalog.connect(catalog)) {
-            cat.initialize(all.withoutShard(C));
-            cat.registerTable(ACCOUNTS);
-        }
+        Accounts.create(cluster, catalog, all.withoutShard(C));
         router1 = ShardRouter.builder().topology(all).catalog(catalog).build();
         // the second router takes write leases, which every cutover has it release (WriteFence, "Write leases"):
         // its writers check that nothing of theirs is lost or misplaced meanwhile
