@@ -20,7 +20,8 @@ import org.HdrHistogram.Histogram;
  * writers without resharding.
  *
  * <p>Arguments: [rows (default 200000)] [writer threads (default 4)] [baseline seconds (default 10)] [ranges per
- * cutover (default 2, as the resharder's)].
+ * cutover (default 2, as the resharder's)] [{@code leases}: the routers take write leases (shard-router README,
+ * "Write leases"), so every cutover has them release theirs first].
  */
 public final class ReshardBenchmark {
 
@@ -34,6 +35,7 @@ public final class ReshardBenchmark {
         int writers = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int baselineSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         int rangesPerCutover = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        boolean leases = args.length > 4 && args[4].equals("leases");
         String loadAtStart = loadAverage();
         try (EmbeddedShardCluster cluster = EmbeddedShardCluster.builder().shardNames("shard-a", "shard-b",
                 "shard-c").replicasPerShard(0).start()) {
@@ -43,8 +45,9 @@ public final class ReshardBenchmark {
             CatalogSpec catalog = Accounts.onTwoShardsWithCatalog(cluster, two, rows);
             System.out.printf("preloaded %d rows (about 120 bytes each) on 2 shards in %.1f s%n", rows,
                     (System.nanoTime() - loadStart) / 1e9);
-            try (ShardRouter r1 = ShardRouter.builder().topology(all).catalog(catalog).build();
-                 ShardRouter r2 = ShardRouter.builder().topology(all).catalog(catalog).build()) {
+            CatalogSpec routers = catalog.withWriteLeases(leases);
+            try (ShardRouter r1 = ShardRouter.builder().topology(all).catalog(routers).build();
+                 ShardRouter r2 = ShardRouter.builder().topology(all).catalog(routers).build()) {
                 AccountWriters load = new AccountWriters(new ShardRouter[]{r1, r2}, writers, rows);
                 load.start();
                 Thread.sleep(2000);                                  // warm-up, not recorded
@@ -61,8 +64,9 @@ public final class ReshardBenchmark {
                 load.stop();
 
                 double runSeconds = result.duration().toMillis() / 1000.0;
-                System.out.printf("resharding 2 -> 3 shards: %s; Resharder.run's own duration %.1f s (%.0f rows/s)%n",
-                        figures.describe(CLEANUP_GRACE), runSeconds, figures.rowsMoved() / runSeconds);
+                System.out.printf("resharding 2 -> 3 shards%s: %s; Resharder.run's own duration %.1f s (%.0f rows/s)%n",
+                        leases ? " (routers with write leases)" : "", figures.describe(CLEANUP_GRACE), runSeconds,
+                        figures.rowsMoved() / runSeconds);
                 print("writers, no resharding ", baseline, baselineSeconds);
                 print("writers, during resharding", during, figures.totalSeconds());
                 System.out.printf("write errors: %d%n", load.errors.get());
