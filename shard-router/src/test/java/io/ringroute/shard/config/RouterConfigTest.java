@@ -50,6 +50,9 @@ class RouterConfigTest {
         assertThat(config.replicaPollInterval()).isEqualTo(Duration.ofMillis(50));
         assertThat(config.sessionWait()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.catalog().orElseThrow().schema()).isEqualTo("rr_catalog");
+        assertThat(config.catalog().orElseThrow().writeLeases()).as("write leases are off by default").isFalse();
+        assertThat(RouterConfig.load(write(VALID + "\ncatalog.writeLeases=true\n")).catalog().orElseThrow()
+                .writeLeases()).isTrue();
     }
 
     @Test
@@ -100,6 +103,8 @@ class RouterConfigTest {
                 .hasMessageContaining("router.sessionWait must be a duration");
         assertThatThrownBy(() -> RouterConfig.load(write(VALID.replace("url=jdbc:postgresql://db-b", "url=http://db-b"))))
                 .hasMessageContaining("must start with jdbc:postgresql://");
+        assertThatThrownBy(() -> RouterConfig.load(write(VALID + "\ncatalog.writeLeases=yes\n")))
+                .hasMessageContaining("catalog.writeLeases must be true or false, was 'yes'");
         assertThatThrownBy(() -> RouterConfig.load(dir.resolve("missing.properties")))
                 .hasMessageContaining("cannot read configuration file");
     }
