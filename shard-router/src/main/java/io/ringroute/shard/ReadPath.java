@@ -149,7 +149,7 @@ final class ReadPath {
                 return result;
             } catch (SQLException e) {
                 if (attempt == 0 && WriteFence.isSessionEnded(e) && !(e instanceof ShardUnavailableException)) {
-                    server.evictIdle();
+                    server.evictAll();
                     continue;
                 }
                 throw server.role == Role.PRIMARY && DirectConnections.isConnectionFailure(e)

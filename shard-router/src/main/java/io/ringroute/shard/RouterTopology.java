@@ -89,7 +89,7 @@ final class RouterTopology implements AutoCloseable {
             ShardServers s = servers.get(shard);
             if (!before.contains(shard) && s != null) {
                 LOG.debug("a cutover from {} is coming: its write leases are released", shard);
-                s.primary.evictIdle();
+                s.primary.evictAll();
             }
         }
     }

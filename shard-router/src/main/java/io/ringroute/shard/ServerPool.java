@@ -159,18 +159,19 @@ final class ServerPool implements AutoCloseable {
         seen = true;
     }
 
-    /** Drops a connection whose session state is unknown instead of returning it to the pool. */
     /**
-     * Closes the pool's idle connections now and the borrowed ones when they come back: after one of them was found
-     * ended by the server (a cutover revoking write leases ends all the leased ones).
+     * Closes every pooled connection: idle ones now, borrowed ones when they come back. For a shard about to be
+     * fenced (its write leases released) or after a connection was found ended by the server (a straggler's lease
+     * revoked: its other leased connections are ended too).
      */
-    void evictIdle() {
+    void evictAll() {
         var mx = pool.getHikariPoolMXBean();
         if (mx != null) {
             mx.softEvictConnections();
         }
     }
 
+    /** Drops a connection whose session state is unknown instead of returning it to the pool. */
     void evict(Connection c) {
         pool.evictConnection(c);
     }

@@ -36,21 +36,19 @@ final class WriteLeases {
 
     /**
      * Takes a lease on {@code c}, whose unit, routed at {@code epoch}, has passed the gate in its open transaction
-     * (so no cutover can be running), unless it holds one. False if a cutover is revoking leases on the shard: the
-     * unit goes on without one.
+     * (so no cutover can be running), unless it holds one. None is taken while a cutover is revoking leases on the
+     * shard: the unit goes on without one.
      */
-    boolean take(Connection c, long epoch) throws SQLException {
+    void take(Connection c, long epoch) throws SQLException {
         PGConnection physical = c.unwrap(PGConnection.class);
         if (held.containsKey(physical)) {
-            return true;
+            return;
         }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(WriteFence.TAKE_LEASE_SQL)) {
             rs.next();
             if (rs.getBoolean(1)) {
                 held.put(physical, epoch);
-                return true;
             }
-            return false;
         }
     }
 }

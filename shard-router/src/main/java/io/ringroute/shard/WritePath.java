@@ -118,7 +118,7 @@ final class WritePath {
                         // most likely a cutover revoked the lease and ended the session: nothing was committed
                         LOG.debug("a leased connection to {} ended ({}); the unit runs again", primary.name,
                                 s.getMessage());
-                        primary.evictIdle();
+                        primary.evictAll();
                         continue;
                     }
                     if (!isEntryFailure(entry.failure(), leased)) {
@@ -206,7 +206,7 @@ final class WritePath {
                     continue;
                 }
                 if (WriteFence.isSessionEnded(e) && revoked++ < MAX_REVOKED_RETRIES) {
-                    primary.evictIdle();    // a revoked lease (the entry is the scope's first statement)
+                    primary.evictAll();    // a revoked lease (the entry is the scope's first statement)
                     continue;
                 }
                 throw DirectConnections.isConnectionFailure(e) ? primary.unavailable(e) : e;
@@ -395,7 +395,7 @@ final class WritePath {
                 if (attempt > 0 || !WriteFence.isSessionEnded(e)) {
                     throw e;
                 }
-                primary.evictIdle();        // a revoked lease: read on another connection
+                primary.evictAll();        // a revoked lease: read on another connection
             }
         }
     }

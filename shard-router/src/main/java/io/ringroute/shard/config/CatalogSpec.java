@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
  * @param schema       the schema that holds the catalog tables
  * @param pollInterval how often routers re-read the catalog besides LISTEN/NOTIFY
  * @param writeLeases  whether a router's pooled primary connections take write leases, so that their write units
- *                     skip the shard's write gate (one statement less per unit); a cutover then ends the leased
- *                     sessions, which needs the resharder's role to be allowed to (shard-router README, "Write
+ *                     skip the shard's write gate (one statement less per unit); routers release them before a
+ *                     cutover, which ends the sessions of a router that did not (stopped, or cut off from the
+ *                     catalog) and so needs the resharder's role to be allowed to (shard-router README, "Write
  *                     leases"). Off by default.
  */
 public record CatalogSpec(ServerSpec server, String schema, Duration pollInterval, boolean writeLeases) {
