@@ -96,6 +96,19 @@ final class CatalogWatcher implements AutoCloseable {
     }
 
     /**
+     * After a notification: a refresh in flight may have read the catalog before the change, so another one starts
+     * when it ends (without this, a router learned of a change that came during a refresh only at its next poll).
+     */
+    private void refreshAfterChange() {
+        CompletableFuture<Long> current = inFlight.get();
+        if (current.isDone()) {
+            requestRefresh();
+        } else {
+            current.whenComplete((epoch, failure) -> requestRefresh());
+        }
+    }
+
+    /**
      * For a read whose session has seen epoch {@code wanted}: if the router is older, waits at most
      * {@link #READ_WAIT_NANOS} for a refresh, and not at all when the catalog was just found not to have that epoch
      * (a token from the future, or from another catalog). Never fails: the read then routes by what it has.
@@ -203,11 +216,14 @@ final class CatalogWatcher implements AutoCloseable {
                 requestRefresh();       // whatever was published while not listening
                 while (running) {
                     PGNotification[] events = pg.getNotifications(pollMillis);
-                    if (running) {
+                    if (!running) {
+                        break;
+                    }
+                    if (events != null && events.length > 0) {
+                        LOG.debug("catalog notified {}", events[events.length - 1].getParameter());
+                        refreshAfterChange();
+                    } else {
                         requestRefresh();
-                        if (events != null && events.length > 0) {
-                            LOG.debug("catalog notified {}", events[events.length - 1].getParameter());
-                        }
                     }
                 }
             } catch (SQLException | RuntimeException e) {

@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The write gate on each shard primary that makes online resharding safe with any number of routers: every
@@ -28,10 +27,12 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Write leases ({@code CatalogSpec.writeLeases}): a pooled connection whose unit passed the gate may take a
  * session-level shared lock on {@link #LEASE_KEY}, and from then on its units skip the gate (no lock, no epoch
  * read). That is safe because a lease is only taken while the gate is held shared by a unit whose epoch the shard
- * accepted, and a cutover, holding the gate exclusively, first takes the lease key exclusively ({@link
- * #revokeLeases}): it ends the sessions of idle connections that hold a lease and waits for those in a transaction
- * to end their unit, so no leased unit runs on the shard from then until the cutover is published. A router then
- * finds its leased connections closed and runs the unit again on a fresh one, which passes the gate.
+ * accepted, and a cutover takes the lease key exclusively ({@link #revokeLeases}) before the gate and holds it until
+ * the cutover is published, so no leased unit runs on the shard from then on. It waits for the key outside the
+ * gate: routers release their leases when the catalog shows the shard being fenced, and a unit that passes the gate
+ * meanwhile on a connection that still holds one (its router had not seen it yet) is not held up by the cutover
+ * that waits for that very lease. The cutover ends the sessions of leased connections idle for longer than a grace
+ * (a stopped router's); their router finds them closed and runs the unit again on a fresh one, which passes the gate.
  *
  * <p>Advisory lock keys of ringroute, {@link #LOCK_KEY} plus: 1 the fence installer, 2 the resharder (on the
  * catalog), 3 the catalog set-up, 4 the change-capture installer, 5 the write leases.
@@ -75,24 +76,24 @@ public final class WriteFence {
 
     /** Takes a lease: run inside a unit that has passed the gate, before its commit. */
     static final String TAKE_LEASE_SQL = "SELECT pg_try_advisory_lock_shared(" + LEASE_KEY + ")";
-    private static final String TRY_REVOKE_SQL = "SELECT pg_try_advisory_lock(" + LEASE_KEY + ")";
     private static final String LEASE_HOLDERS = " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
             + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = '" + (LEASE_KEY >>> 32) + "'::oid"
             + " AND l.objid = '" + (LEASE_KEY & 0xffffffffL) + "'::oid AND l.objsubid = 1"
             + " AND a.pid <> pg_backend_pid()";
-    private static final String COUNT_LEASES_SQL = "SELECT count(*)" + LEASE_HOLDERS;
     /**
      * Ends the sessions that hold a lease and have sat idle outside a transaction for longer than the grace (a
-     * parameter, in ms): their router did not release them when told of the cutover (it is stopped, or cut off
-     * from the catalog). One that sent a unit just then fails it before anything commits (the session ends at the
-     * unit's first statement) unless the unit gets to its COMMIT within this statement, which for a session idle
-     * that long is not to be expected. Live routers release theirs: only stragglers are ended.
+     * parameter, in ms, given twice): their router did not release them when told of the cutover (it is stopped,
+     * or cut off from the catalog). One that sends a unit just then fails it at its first statement, or commits it
+     * before the cutover has the lease key, whose catch-up then copies it. Also returns how long the longest idle
+     * holder left has been idle (ms), which says when the next one could be a straggler.
      */
-    private static final String END_STRAGGLERS_SQL = "SELECT count(pg_terminate_backend(a.pid))" + LEASE_HOLDERS
-            + " AND a.state = 'idle' AND a.state_change < now() - make_interval(secs => ? / 1000.0)";
+    private static final String END_STRAGGLERS_SQL = "SELECT count(CASE WHEN a.state = 'idle' AND a.state_change"
+            + " < now() - make_interval(secs => ? / 1000.0) THEN pg_terminate_backend(a.pid) END),"
+            + " coalesce(max(extract(epoch FROM now() - a.state_change) * 1000) FILTER (WHERE a.state = 'idle'"
+            + " AND a.state_change >= now() - make_interval(secs => ? / 1000.0)), 0)::bigint" + LEASE_HOLDERS;
     private static final String RELEASE_REVOKED_SQL = "SELECT pg_advisory_unlock(" + LEASE_KEY + ")";
-    private static final long REVOKE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    private static final long RELEASE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** The shortest wait of {@link #revokeLeases} for the key between two looks for stragglers. */
+    private static final long MIN_REVOKE_WAIT_MILLIS = 10;
 
     private static final String[] DDL = {
         "CREATE SCHEMA IF NOT EXISTS " + SCHEMA,
@@ -179,57 +180,64 @@ public final class WriteFence {
     }
 
     /**
-     * Waits, at most {@code timeout}, until no session holds a lease on the shard: routers release theirs when the
-     * catalog shows the shard being fenced. Run before the gate is taken, so that writers are not held meanwhile.
+     * Revokes every write lease on the shard: takes the lease key exclusively (session-level, until {@link
+     * #releaseRevoked}) within {@code timeout}, ending the sessions of lease holders idle longer than {@code grace}
+     * on the way. Returns false if sessions still held a lease then. Run before the gate is taken: while this
+     * waits, routers' attempts to take a lease fail (a waiting exclusive request conflicts with them), so it only
+     * waits for leases held already, which routers release when they learn of the cutover. Ending sessions needs the
+     * right to (a superuser, a role granted pg_signal_backend, or the routers' own role).
      */
-    public static void awaitLeasesReleased(Connection c, Duration timeout) throws SQLException {
+    public static boolean revokeLeases(Connection c, Duration timeout, Duration grace) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Statement st = c.createStatement()) {
-            while (System.nanoTime() - deadline < 0) {
-                try (ResultSet rs = st.executeQuery(COUNT_LEASES_SQL)) {
-                    rs.next();
-                    if (rs.getLong(1) == 0) {
-                        return;
-                    }
+        try (PreparedStatement end = c.prepareStatement(END_STRAGGLERS_SQL)) {
+            end.setLong(1, grace.toMillis());
+            end.setLong(2, grace.toMillis());
+            while (true) {
+                // one request waits until a holder could have become a straggler: routers' attempts to take a
+                // lease fail only while it waits
+                long untilNextStraggler = grace.toMillis() - longestIdleHolder(end);
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                long wait = Math.max(1, Math.min(Math.max(untilNextStraggler, MIN_REVOKE_WAIT_MILLIS), left));
+                if (lockExclusively(c, LEASE_KEY, wait)) {
+                    return true;
                 }
-                LockSupport.parkNanos(RELEASE_RECHECK_NANOS);
+                if (left <= wait) {
+                    return false;
+                }
             }
         }
     }
 
-    /**
-     * Revokes every write lease on the shard: takes the lease key exclusively (session-level, until {@link
-     * #releaseRevoked}) within {@code timeout}, ending the sessions of lease holders idle longer than {@code grace}
-     * on the way. Returns false if sessions still held a lease then. Run with the gate held exclusively, so that no
-     * lease is taken meanwhile. Ending sessions needs the right to (a superuser, a role granted pg_signal_backend,
-     * or the routers' own role).
-     */
-    public static boolean revokeLeases(Connection c, Duration timeout, Duration grace) throws SQLException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Statement st = c.createStatement(); PreparedStatement end = c.prepareStatement(END_STRAGGLERS_SQL)) {
-            end.setLong(1, grace.toMillis());
-            while (true) {
-                try (ResultSet rs = st.executeQuery(TRY_REVOKE_SQL)) {
-                    rs.next();
-                    if (rs.getBoolean(1)) {
-                        return true;
-                    }
-                }
-                if (System.nanoTime() - deadline >= 0) {
-                    return false;
-                }
-                try {
-                    end.executeQuery().close();
-                } catch (SQLException e) {
-                    if ("42501".equals(e.getSQLState())) {
-                        throw new SQLException("a router that holds write leases on this shard did not release"
-                                + " them, and ending its sessions needs the right to (a superuser, or a role granted"
-                                + " pg_signal_backend): " + e.getMessage(), e.getSQLState(), e);
-                    }
-                    throw e;
-                }
-                LockSupport.parkNanos(REVOKE_RECHECK_NANOS);   // released by routers, or by ended sessions
+    /** Ends the stragglers; returns how long the longest idle holder left has been idle (ms). */
+    private static long longestIdleHolder(PreparedStatement end) throws SQLException {
+        try (ResultSet rs = end.executeQuery()) {
+            rs.next();
+            return rs.getLong(2);
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                throw new SQLException("a router that holds write leases on this shard did not release them, and"
+                        + " ending its sessions needs the right to (a superuser, or a role granted"
+                        + " pg_signal_backend): " + e.getMessage(), e.getSQLState(), e);
             }
+            throw e;
+        }
+    }
+
+    /**
+     * Takes an advisory lock exclusively (session-level), waiting at most {@code timeoutMillis}, in one round trip:
+     * the three statements run as one implicit transaction, so a timeout also rolls the {@code SET} back. Returns
+     * false on a lock or statement timeout.
+     */
+    public static boolean lockExclusively(Connection c, long key, long timeoutMillis) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET lock_timeout = '" + timeoutMillis + "ms'; SELECT pg_advisory_lock(" + key
+                    + "); SET lock_timeout = 0");
+            return true;
+        } catch (SQLException e) {
+            if (GATE_TIMEOUT_STATE.equals(e.getSQLState()) || "57014".equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
         }
     }
 

@@ -239,15 +239,16 @@ class UnitEntryTest {
             int leasedPid = router.write(key, c -> queryInt(c, "SELECT pg_backend_pid()"));
             try (Connection cutover = primary.connect(); Statement st = cutover.createStatement()) {
                 String restore = minimumEpochRestore(cutover);
-                st.execute("SELECT pg_advisory_lock(" + WriteFence.LOCK_KEY + ")");      // what a cutover takes
                 try {
+                    // what a cutover does: the lease key, then the gate
                     assertThat(WriteFence.revokeLeases(cutover, Duration.ofSeconds(10), Duration.ZERO)).isTrue();
                     await("the leased session ends").atMost(Duration.ofSeconds(10))
                             .until(() -> queryInt(cutover, "SELECT count(*) FROM pg_stat_activity WHERE pid = "
                                     + leasedPid) == 0);
+                    st.execute("SELECT pg_advisory_lock(" + WriteFence.LOCK_KEY + ")");
                     WriteFence.raiseMinimumEpoch(cutover, router.metrics().epoch() + 1);
-                    WriteFence.releaseRevoked(cutover);
                     st.execute("SELECT pg_advisory_unlock(" + WriteFence.LOCK_KEY + ")");
+                    WriteFence.releaseRevoked(cutover);
 
                     // the catalog publishes nothing newer: the router stays at its epoch, as one that missed it
                     assertRefused(router, key);
@@ -259,6 +260,51 @@ class UnitEntryTest {
             }
             router.write(key, kv.put(key, 3));                    // a fresh connection passes the gate again
             assertThat(router.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(3L);
+        }
+    }
+
+    @Test
+    void aRevocationWaitingForALeaseHoldsNoWriterAndLetsNoOtherLeaseBeTaken() throws Exception {
+        String key = "lease-waited";
+        try (ShardRouter other = router(true); ShardRouter plain = router(false)) {
+            EmbeddedServer primary = cluster.shard(other.shardOf(key)).primary();
+            ShardRouter holder = router(true);
+            holder.write(key, kv.put(key, 1));                     // its one connection holds a lease, idle
+            try (Connection cutover = primary.connect()) {
+                java.util.concurrent.CompletableFuture<Boolean> revoked = java.util.concurrent.CompletableFuture
+                        .supplyAsync(() -> {
+                            try {   // an hour's grace: the holder is no straggler, the revocation waits for it
+                                return WriteFence.revokeLeases(cutover, Duration.ofSeconds(60), Duration.ofHours(1));
+                            } catch (SQLException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                try (Connection observer = primary.connect()) {
+                    await("the revocation waits for the lease key").atMost(Duration.ofSeconds(10))
+                            .until(() -> queryInt(observer, "SELECT count(*) FROM pg_locks WHERE locktype ="
+                                    + " 'advisory' AND NOT granted AND objid = '" + (WriteFence.LEASE_KEY & 0xffffffffL)
+                                    + "'::oid") == 1);
+                }
+                holder.write(key, kv.put(key, 2));                 // its leased unit is not held either
+                plain.write(key, kv.put(key, 3));                  // nor is a unit passing the gate
+                other.write(key, kv.put(key, 4));                  // passes the gate, and may not take a lease
+                int[] next = other.write(key, c -> {
+                    kv.put(key, 5).apply(c);
+                    return locksHeld(c);
+                });
+                assertThat(next).as("gate, lease locks of the next unit: still no lease").containsExactly(1, 0);
+                assertThat(revoked).as("still waiting for the holder's lease").isNotDone();
+
+                holder.close();                                    // its router lets go: the revocation has the key
+                holder = null;
+                assertThat(revoked.get(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                WriteFence.releaseRevoked(cutover);
+            } finally {
+                if (holder != null) {
+                    holder.close();
+                }
+            }
+            assertThat(plain.read(key, Consistency.STRONG, kv.get(key))).isEqualTo(5L);
         }
     }
 

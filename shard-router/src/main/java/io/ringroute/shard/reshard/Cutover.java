@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cutover of a group of ranges: under the old owner's exclusive write-gate lock, revoke the routers' write
- * leases there, raise its minimum epoch past the group's hand-overs, drain the change log, and publish the
- * hand-overs in the catalog; only then release the lock. Every statement inside is bounded by the cutover step
- * timeout.
+ * The cutover of a group of ranges: revoke the routers' write leases on the old owner, then, under its exclusive
+ * write-gate lock, raise its minimum epoch past the group's hand-overs, drain the change log, and publish the
+ * hand-overs in the catalog; only then release the lock and the leases. Every statement inside is bounded by the
+ * cutover step timeout.
  */
 final class Cutover {
 
@@ -82,40 +82,42 @@ final class Cutover {
     private Duration fence(MoveGroup g, Connection from, Connection to, long floor, long epoch)
             throws SQLException, InterruptedException {
         Segments tokens = g.tokens();
-        WriteFence.awaitLeasesReleased(from, leaseGrace);   // the moves are FENCING: routers let go of theirs
         for (int attempt = 1; ; attempt++) {
-            long start = System.nanoTime();
-            if (lockGate(from)) {
-                boolean revoked = false;
+            // the moves are FENCING: routers let go of their leases; none is taken from now until the release.
+            // Waited for before the gate, so that a unit passing the gate on a leased connection is not held up by
+            // a cutover that waits for its lease, nor are writers held meanwhile (WriteFence, "Write leases")
+            boolean revoked = WriteFence.revokeLeases(from, leaseGrace.plus(fenceLockTimeout), leaseGrace);
+            if (revoked) {
                 try {
-                    // no unit on a leased connection may run past this point either (WriteFence, "Write leases")
-                    revoked = WriteFence.revokeLeases(from, fenceLockTimeout, leaseGrace);
-                    if (revoked) {
-                        // one epoch per range (the catalog hands over one move per epoch): an interrupted group
-                        // resumes as its FENCING moves and ends at this same epoch
-                        WriteFence.raiseMinimumEpoch(from, epoch + g.size());
-                        // writers are held: one pass empties the log of these ranges
-                        if (catchUp.run(from, to, tokens) > 0) {
-                            floor = insertPosition(to);
+                    long start = System.nanoTime();
+                    if (WriteFence.lockExclusively(from, WriteFence.LOCK_KEY, fenceLockTimeout.toMillis())) {
+                        try {
+                            // one epoch per range (the catalog hands over one move per epoch): an interrupted group
+                            // resumes as its FENCING moves and ends at this same epoch
+                            WriteFence.raiseMinimumEpoch(from, epoch + g.size());
+                            // writers are held: one pass empties the log of these ranges
+                            if (catchUp.run(from, to, tokens) > 0) {
+                                floor = insertPosition(to);
+                            }
+                            catalog.handOver(g.moves().stream().map(CatalogMove::index).toList(), epoch, g.to(),
+                                    floor);
+                        } finally {
+                            unlockGate(from);
                         }
-                        catalog.handOver(g.moves().stream().map(CatalogMove::index).toList(), epoch, g.to(), floor);
+                        return Duration.ofNanos(System.nanoTime() - start);
                     }
                 } finally {
-                    if (revoked) {
-                        WriteFence.releaseRevoked(from);
-                    }
-                    unlockGate(from);
-                }
-                if (revoked) {
-                    return Duration.ofNanos(System.nanoTime() - start);
+                    WriteFence.releaseRevoked(from);
                 }
             }
             if (attempt == FENCE_ATTEMPTS) {
                 throw new IllegalStateException("could not fence shard '" + g.from() + "' in " + FENCE_ATTEMPTS
-                        + " attempts: write units held its write gate (or, on a leased connection, a write lease)"
-                        + " longer than " + fenceLockTimeout.toMillis() + " ms each time");
+                        + " attempts: write units held its write gate longer than " + fenceLockTimeout.toMillis()
+                        + " ms, or routers held write leases there longer than " + leaseGrace.plus(fenceLockTimeout)
+                        .toMillis() + " ms, each time");
             }
-            LOG.info("fencing {} timed out behind a long write unit; catching up and trying again", g.from());
+            LOG.info("fencing {} timed out behind {}; catching up and trying again", g.from(),
+                    revoked ? "a long write unit" : "a router's write lease");
             catchUp.run(from, to, tokens);
             ReshardRun.checkInterrupted();
         }
@@ -130,23 +132,6 @@ final class Cutover {
         long ms = on ? stepTimeout.toMillis() : 0;
         try (Statement st = c.createStatement()) {
             st.execute("SET statement_timeout = " + ms + "; SET idle_session_timeout = " + ms);
-        }
-    }
-
-    /**
-     * Takes the write gate exclusively, waiting at most the fence lock timeout, in one round trip: the three
-     * statements run as one implicit transaction, so a timeout also rolls the {@code SET} back.
-     */
-    private boolean lockGate(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("SET lock_timeout = '" + fenceLockTimeout.toMillis() + "ms'; SELECT pg_advisory_lock("
-                    + WriteFence.LOCK_KEY + "); SET lock_timeout = 0");
-            return true;
-        } catch (SQLException e) {
-            if ("55P03".equals(e.getSQLState()) || "57014".equals(e.getSQLState())) {   // lock or statement timeout
-                return false;
-            }
-            throw e;
         }
     }
 
