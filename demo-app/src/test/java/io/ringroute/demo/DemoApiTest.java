@@ -347,7 +347,7 @@ class DemoApiTest {
         return rows;
     }
 
-    /** Rows of a table on the primary of every shard in the topology, counted there, not through the app. */
+    /** The cache invalidator's replication slots on the shard's primary, counted there. */
     private static long invalidationSlots(String shardName) throws SQLException {
         try (Connection c = DemoStack.app().servers().shards().shard(shardName).primary().connect();
                 Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
@@ -357,6 +357,7 @@ class DemoApiTest {
         }
     }
 
+    /** Rows of a table on the primary of every shard in the topology, counted there, not through the app. */
     private static long countOnEveryPrimary(String table) throws Exception {
         EmbeddedServers servers = DemoStack.app().servers();
         long rows = 0;
