@@ -52,6 +52,8 @@ final class CatalogWatcher implements AutoCloseable {
     private volatile boolean running = true;
     private volatile long lastRefreshNanos = System.nanoTime() - MIN_REFRESH_GAP_NANOS;
     private volatile long catalogEpoch;            // the catalog's epoch at the last successful refresh
+    private volatile long lastSuccessNanos;        // when the last successful refresh started
+    private final long outOfTouchNanos;
     private volatile SQLException lastFailure;     // null after a successful refresh
     private volatile long failedRefreshes;         // in a row; written by the refresh thread only
 
@@ -66,6 +68,8 @@ final class CatalogWatcher implements AutoCloseable {
         this.apply = apply;
         this.fencing = fencing;
         this.catalogEpoch = currentEpoch.getAsLong();
+        this.lastSuccessNanos = System.nanoTime();     // the router was just built from the catalog's snapshot
+        this.outOfTouchNanos = catalog.spec().pollInterval().multipliedBy(2).plusMillis(250).toNanos();
         this.refresher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "ringroute-catalog-refresh");
             t.setDaemon(true);
@@ -140,6 +144,16 @@ final class CatalogWatcher implements AutoCloseable {
         return epoch;
     }
 
+    /**
+     * Whether no refresh has succeeded for two poll intervals and 250 ms: the router may be missing a cutover it
+     * cannot learn of, so it uses and takes no write lease until it hears from the catalog again. Shorter than the
+     * resharder's lease grace (two poll intervals and 500 ms), so a router cut off from the catalog stops holding
+     * leases before a cutover would have to wait for them (shard-router README, "Write leases").
+     */
+    boolean outOfTouch() {
+        return System.nanoTime() - lastSuccessNanos > outOfTouchNanos;
+    }
+
     /** Why the last refresh failed, or null if it succeeded. */
     SQLException lastFailure() {
         return lastFailure;
@@ -150,7 +164,8 @@ final class CatalogWatcher implements AutoCloseable {
         if (wait > 0) {
             LockSupport.parkNanos(wait);
         }
-        lastRefreshNanos = System.nanoTime();
+        long started = System.nanoTime();
+        lastRefreshNanos = started;
         try {
             long epoch = catalog.epoch();
             if (epoch > currentEpoch.getAsLong()) {
@@ -160,6 +175,7 @@ final class CatalogWatcher implements AutoCloseable {
                 fencing.accept(catalog.fencingShards());
             }
             catalogEpoch = epoch;
+            lastSuccessNanos = started;
             if (lastFailure != null) {
                 LOG.info("the topology catalog answers again at epoch {} after {} failed refreshes", epoch,
                         failedRefreshes);

@@ -73,9 +73,13 @@ final class RouterTopology implements AutoCloseable {
         return new EpochSwap<>(initial, t -> t.epoch, (before, after, heard) -> after);
     }
 
-    /** Whether write leases are suspended on {@code shard}: a cutover from it is about to revoke them. */
+    /**
+     * Whether write leases are suspended on {@code shard}: a cutover from it is about to revoke them, or the router
+     * is out of touch with the catalog ({@link CatalogWatcher#outOfTouch}) and could not learn of one. Only for a
+     * router that takes leases (it has a catalog).
+     */
     boolean leasesSuspended(String shard) {
-        return fencing.contains(shard);
+        return fencing.contains(shard) || catalog.outOfTouch();
     }
 
     /**
