@@ -69,7 +69,7 @@ final class CatalogWatcher implements AutoCloseable {
         this.fencing = fencing;
         this.catalogEpoch = currentEpoch.getAsLong();
         this.lastSuccessNanos = System.nanoTime();     // the router was just built from the catalog's snapshot
-        this.outOfTouchNanos = catalog.spec().pollInterval().multipliedBy(2).plusMillis(250).toNanos();
+        this.outOfTouchNanos = catalog.spec().leaseSilenceLimit().toNanos();
         this.refresher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "ringroute-catalog-refresh");
             t.setDaemon(true);
@@ -145,10 +145,8 @@ final class CatalogWatcher implements AutoCloseable {
     }
 
     /**
-     * Whether no refresh has succeeded for two poll intervals and 250 ms: the router may be missing a cutover it
-     * cannot learn of, so it uses and takes no write lease until it hears from the catalog again. Shorter than the
-     * resharder's lease grace (two poll intervals and 500 ms), so a router cut off from the catalog stops holding
-     * leases before a cutover would have to wait for them (shard-router README, "Write leases").
+     * Whether no refresh has succeeded for {@link CatalogSpec#leaseSilenceLimit}: the router may be missing a
+     * cutover it cannot learn of, so it uses and takes no write lease until it hears from the catalog again.
      */
     boolean outOfTouch() {
         return System.nanoTime() - lastSuccessNanos > outOfTouchNanos;

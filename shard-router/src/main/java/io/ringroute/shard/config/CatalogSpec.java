@@ -45,6 +45,24 @@ public record CatalogSpec(ServerSpec server, String schema, Duration pollInterva
         return new CatalogSpec(server, DEFAULT_SCHEMA, DEFAULT_POLL_INTERVAL);
     }
 
+    /**
+     * How long routers have to release their write leases on a shard being fenced (they learn it from the catalog's
+     * notification, else at their next poll) before its cutover ends the sessions of those that did not: two poll
+     * intervals and 500 ms.
+     */
+    public Duration leaseGrace() {
+        return pollInterval.multipliedBy(2).plusMillis(500);
+    }
+
+    /**
+     * How long a leasing router goes without a successful catalog refresh before it stops using its leases (it may
+     * be missing a cutover): two poll intervals and 250 ms, shorter than {@link #leaseGrace}, so a router cut off
+     * from the catalog has let go of them before a cutover would wait for them.
+     */
+    public Duration leaseSilenceLimit() {
+        return pollInterval.multipliedBy(2).plusMillis(250);
+    }
+
     /** This catalog with write leases on or off. */
     public CatalogSpec withWriteLeases(boolean on) {
         return new CatalogSpec(server, schema, pollInterval, on);

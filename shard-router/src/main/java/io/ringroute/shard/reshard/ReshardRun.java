@@ -68,7 +68,7 @@ final class ReshardRun {
         this.catalog = catalog;
         this.tables = tables;
         this.shards = shards;
-        this.cutover = new Cutover(catalog, settings.fenceLockTimeout, settings.leaseGrace(),
+        this.cutover = new Cutover(catalog, settings.fenceLockTimeout, settings.catalogSpec.leaseGrace(),
                 settings.cutoverStepTimeout, this::catchUp);
         this.moves = snap.moves();
         this.members = snap.members();

@@ -64,7 +64,7 @@ public final class Resharder implements AutoCloseable {
      */
     public static final String INVALIDATION_MARKER = "ringroute.reshard";
 
-    private final CatalogSpec catalogSpec;
+    final CatalogSpec catalogSpec;
     private final ShardTopology servers;
     final int batchSize;
     final int rangesPerCutover;
@@ -179,14 +179,6 @@ public final class Resharder implements AutoCloseable {
 
     private TopologyCatalog openCatalog() throws SQLException {
         return TopologyCatalog.connect(catalogSpec, ShardConnections.APPLICATION_NAME, cutoverStepTimeout);
-    }
-
-    /**
-     * How long routers have to release their write leases on a shard being fenced (they learn it from the
-     * catalog's notification, else at their next poll) before its cutover ends the sessions of those that did not.
-     */
-    Duration leaseGrace() {
-        return catalogSpec.pollInterval().multipliedBy(2).plusMillis(500);
     }
 
     private ShardConnections shards() {

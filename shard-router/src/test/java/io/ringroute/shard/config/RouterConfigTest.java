@@ -53,6 +53,9 @@ class RouterConfigTest {
         assertThat(config.catalog().orElseThrow().writeLeases()).as("write leases are off by default").isFalse();
         assertThat(RouterConfig.load(write(VALID + "\ncatalog.writeLeases=true\n")).catalog().orElseThrow()
                 .writeLeases()).isTrue();
+        CatalogSpec spec = config.catalog().orElseThrow();
+        assertThat(spec.leaseSilenceLimit()).as("a router out of touch lets go of its leases before a cutover's grace")
+                .isLessThan(spec.leaseGrace());
     }
 
     @Test
