@@ -289,7 +289,7 @@ class DemoApiTest {
     }
 
     @Test
-    void addingAndRemovingAShardMovesRowsWhileTheAppKeepsServing() {
+    void addingAndRemovingAShardMovesRowsWhileTheAppKeepsServing() throws SQLException {
         Http http = Http.anonymous();
         Http.Response added = http.post("/api/ops/shards", new byte[0]);
         assertThat(added.status()).as(added.body().toString()).isEqualTo(202);
@@ -317,6 +317,8 @@ class DemoApiTest {
         JsonNode ops = http.get("/api/ops").body();
         assertThat(ops.at("/shards/ring/nodes").toString()).contains(shard);
         assertThat(rowsOn(ops, shard, "users")).as("users moved onto " + shard).isPositive();
+        // checked whether or not a poll above caught the copy running: the new shard's writes reach the cache
+        assertThat(invalidationSlots(shard)).as("invalidation slot on " + shard + " after the resharding").isEqualTo(1);
         assertEveryPostKept(writer, id, posted);
 
         assertThat(http.delete("/api/ops/shards/" + shard).status()).isEqualTo(202);
