@@ -16,11 +16,19 @@ final class LookupKeys {
     private LookupKeys() {
     }
 
-    /** 16-char lower-case alphanumeric strings, as the harness generates. */
+    /** {@value #COUNT} 16-char lower-case alphanumeric strings, as the harness generates. */
     static String[] strings() {
-        KeySample sample = KeySample.generate(COUNT, 16, SEED);
-        String[] keys = new String[COUNT];
-        for (int i = 0; i < COUNT; i++) {
+        return strings(COUNT);
+    }
+
+    /** The first {@code count} strings of the same sample ({@code count} a power of two, at least 4096). */
+    static String[] strings(int count) {
+        if (count < 4096 || Integer.bitCount(count) != 1) {
+            throw new IllegalArgumentException("key count must be a power of two of at least 4096, was " + count);
+        }
+        KeySample sample = KeySample.generate(count, 16, SEED);
+        String[] keys = new String[count];
+        for (int i = 0; i < count; i++) {
             keys[i] = sample.key(i);
         }
         return keys;

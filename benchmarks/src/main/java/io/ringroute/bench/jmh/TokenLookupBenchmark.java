@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Issue 13's lookup targets: the ring's token lookup against hash4j's JumpBackHash given the same 64-bit hash
- * ({@link KeyHash#token} of the 8192 distinct 16-char keys of {@link LookupKeys}, precomputed), for random vnodes (256 per node) and balanced
+ * ({@link KeyHash#token} of 8192 distinct 16-char keys from {@link LookupKeys} by default, precomputed), for random vnodes (256 per node) and balanced
  * allocation (32 per node), at 100 and 1000 nodes; and replicas(3) written into the caller's array, as nodes and as
  * ring positions. Run with
  * {@code -prof gc} for B/op. JMH runs the benchmarks one after the other; on a loaded machine, whose load changes
@@ -49,10 +49,18 @@ public class TokenLookupBenchmark {
     @Param({"vnodes-256", "alloc-32"})
     String layout;
 
+    /**
+     * Distinct keys cycled through, a power of two: 8192 by default (their index cells stay in L2); {@code -p
+     * keys=1048576} makes nearly every lookup read a line no recent lookup read, as a large key population does.
+     */
+    @Param({"8192"})
+    int keys;
+
     private HashRing ring;
     private Node[] nodeArray;
     private ConsistentBucketHasher jumpBack;
     private long[] hashes;
+    private int mask;
     private final Node[] out = new Node[3];
     private final int[] positions = new int[3];
     private int next;
@@ -63,11 +71,12 @@ public class TokenLookupBenchmark {
                 : HashRing.builder().vnodesPerNode(256).nodes(RingLookupBenchmark.nodes(nodes)).build();
         nodeArray = ring.nodes().toArray(new Node[0]);
         jumpBack = ConsistentHashing.jumpBackHash(PseudoRandomGeneratorProvider.splitMix64_V1());
-        String[] keys = LookupKeys.strings();
-        hashes = new long[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            hashes[i] = KeyHash.token(keys[i]);
+        String[] strings = LookupKeys.strings(keys);
+        hashes = new long[strings.length];
+        for (int i = 0; i < strings.length; i++) {
+            hashes[i] = KeyHash.token(strings[i]);
         }
+        mask = hashes.length - 1;
     }
 
     static TokenLayout allocated(int n) {
@@ -92,24 +101,24 @@ public class TokenLookupBenchmark {
 
     @Benchmark
     public Node ringPrimary() {
-        return ring.primaryForToken(hashes[next++ & LookupKeys.MASK]);
+        return ring.primaryForToken(hashes[next++ & mask]);
     }
 
     @Benchmark
     public Node jumpBackHash4j() {
-        return nodeArray[jumpBack.getBucket(hashes[next++ & LookupKeys.MASK], nodes)];
+        return nodeArray[jumpBack.getBucket(hashes[next++ & mask], nodes)];
     }
 
     @Benchmark
     public Node ringReplicas3IntoArray() {
-        ring.replicasForToken(hashes[next++ & LookupKeys.MASK], 3, out);
+        ring.replicasForToken(hashes[next++ & mask], 3, out);
         return out[2];
     }
 
     /** replicas(3) as positions in {@code ring.nodes()}: ints copied, no reference stores (no GC write barrier). */
     @Benchmark
     public int ringReplicas3IntoPositions() {
-        ring.replicaPositionsForToken(hashes[next++ & LookupKeys.MASK], 3, positions);
+        ring.replicaPositionsForToken(hashes[next++ & mask], 3, positions);
         return positions[2];
     }
 }
