@@ -50,8 +50,9 @@ public class TokenLookupBenchmark {
     String layout;
 
     /**
-     * Distinct keys cycled through, a power of two: 8192 by default (their index cells stay in L2); {@code -p
-     * keys=1048576} makes nearly every lookup read a line no recent lookup read, as a large key population does.
+     * Distinct keys cycled through, a power of two: 8192 by default (their index cells stay in L2); with {@code -p
+     * keys=1048576} 8 MB of hashes stream through the caches between two reads of an index line, as in a service
+     * with a large key population.
      */
     @Param({"8192"})
     int keys;
