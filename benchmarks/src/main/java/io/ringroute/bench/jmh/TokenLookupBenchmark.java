@@ -26,11 +26,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Issue 13's lookup targets: the ring's token lookup against hash4j's JumpBackHash given the same 64-bit hash
- * ({@link KeyHash#token} of 8192 distinct 16-char keys from {@link LookupKeys} by default, precomputed), for random vnodes (256 per node) and balanced
- * allocation (32 per node), at 100 and 1000 nodes; and replicas(3) written into the caller's array, as nodes and as
- * ring positions. Run with
- * {@code -prof gc} for B/op. JMH runs the benchmarks one after the other; on a loaded machine, whose load changes
- * between them, {@link TokenLookupPairs} takes the same lookups in turns.
+ * ({@link KeyHash#token} of distinct 16-char keys from {@link LookupKeys}, 8192 unless {@link #keys} says more,
+ * precomputed), for random vnodes (256 per node) and balanced allocation (32 per node), at 100 and 1000 nodes; and
+ * replicas(3) written into the caller's array, as nodes and as ring positions. Run with {@code -prof gc} for B/op.
+ * JMH runs the benchmarks one after the other; on a loaded machine, whose load changes between them,
+ * {@link TokenLookupPairs} takes the same lookups in turns.
  *
  * <p>Growing a 1000-node allocated layout takes minutes, so the layout is cached as text in
  * {@code java.io.tmpdir} ({@code ringroute-layout-<nodes>-32.txt}) and reused by later runs.
