@@ -189,28 +189,25 @@ public final class HashRing {
      */
     public int replicasForToken(long token, int r, Node[] out) {
         if (r >= 1 && r <= prefWidth && out != null && out.length >= r) {
-            // the precomputed rows, every argument check in one test, as in replicaPositionsForToken; the row
-            // decoded once and stored straight-line, the highest first (a loop with a count the JIT cannot see
-            // measured about 2 ns more, benchmarks/README.md run 8)
+            // the precomputed rows, every argument check in one test, as in replicaPositionsForToken; one store
+            // site in a loop, not one per count: with each store's GC barrier, straight-line stores compiled past
+            // C2's InlineSmallCode and callers stopped inlining this (benchmarks/README.md, run 11)
             TokenIndex i = index();
             int row = i.find(token);
-            switch (r) {
-                case 3:
-                    out[2] = nodes[i.position(row, 2)];
-                    // fall through
-                case 2:
-                    out[1] = nodes[i.position(row, 1)];
-                    // fall through
-                case 1:
-                    out[0] = nodes[i.position(row, 0)];
-                    break;
-                default:
-                    for (int k = r - 1; k >= 0; k--) {
-                        out[k] = nodes[i.position(row, k)];
-                    }
+            for (int k = r - 1; k >= 0; k--) {
+                out[k] = nodes[i.position(row, k)];
             }
             return r;
         }
+        return replicasBeyondRows(token, r, out);
+    }
+
+    /**
+     * {@link #replicasForToken(long, int, Node[])} when the fast path's one test fails: the argument checks, and
+     * counts above the precomputed rows. Its own method, so that the fast path's compiled code stays small enough
+     * for callers to inline (C2 does not inline a callee already compiled to more than {@code InlineSmallCode}).
+     */
+    private int replicasBeyondRows(long token, int r, Node[] out) {
         if (r < 1) {
             throw new IllegalArgumentException("replica count r must be >= 1, was " + r);
         }
