@@ -35,6 +35,9 @@ final class TokenIndex {
     /** Tokens the index can hold: token cells keep a token position in at most 29 bits. */
     static final int MAX_TOKENS = 1 << 29;
 
+    /** Empty cells {@link #arcIndex} reads before it searches the tokens instead. */
+    private static final int ARC_SCAN = 64;
+
     private static final int LOW = 1 << 30;         // in a token cell: its one token, no token in the bucket before
     private static final int HIGH = 1 << 29;        // in a token cell: its one token, no token in the bucket after
 
@@ -194,22 +197,24 @@ final class TokenIndex {
         if (c < 0) {
             return scan(c & firstMask, token);
         }
-        return rowBits == 0 ? c : arcAfter(b);
+        return rowBits == 0 ? c : arcAfter(b, token);
     }
 
     /**
-     * The arc of every key of bucket {@code b}, which holds no token: that of the first token of a later bucket, or
-     * 0 past the last token (the arc wraps). Usually a few cells on in the same cache line (a token every four to
-     * eight buckets up to 2^18 tokens), where a binary search over every token read a line per step.
+     * The arc of a key in bucket {@code b}, which holds no token: that of the first token of a later bucket, or 0
+     * past the last token (the arc wraps). Usually a few cells on, in the same cache line (a token every four to
+     * eight buckets up to 2^18 tokens); past {@value #ARC_SCAN} empty cells, which only a layout with its tokens
+     * bunched together has, the binary search, so that no lookup walks the table.
      */
-    private int arcAfter(int b) {
+    private int arcAfter(int b, long token) {
         int[] c = cells;
-        for (int i = b + 1; i < c.length; i++) {
+        int end = Math.min(c.length, b + 1 + ARC_SCAN);
+        for (int i = b + 1; i < end; i++) {
             if (c[i] < 0) {
                 return c[i] & firstMask;
             }
         }
-        return 0;
+        return TokenSearch.arcIndex(tokens, 0, token);
     }
 
     /** From the first token of the key's bucket: the first token at or after the key, wrapping to 0. */

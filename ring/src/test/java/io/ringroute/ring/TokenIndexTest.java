@@ -60,6 +60,24 @@ class TokenIndexTest {
     }
 
     @Test
+    void aKeyFarFromBunchedTokensFindsTheSameArcPastTheLongRunOfEmptyBuckets() {
+        // 200 tokens bunched into two of 1024 buckets: keys in every other bucket lie hundreds of empty cells from
+        // the next token (and past the last one, the arc wraps), beyond the short scan of arcIndex
+        long[] tokens = new long[200];
+        for (int i = 0; i < 200; i++) {
+            tokens[i] = (i < 100 ? -1_000_000L : 4_000_000_000_000_000_000L) + i;
+        }
+        Rows rows = new Rows(IntStream.range(0, 400).map(i -> i % 7).toArray(), 2);
+        TokenIndex index = new TokenIndex(tokens, rows.positions, 2, 7);
+        int shift = 64 - TokenIndex.bits(tokens.length);
+        for (long bucket = 0; bucket < 1L << (64 - shift); bucket++) {
+            long start = (bucket << shift) ^ Long.MIN_VALUE;
+            assertSame(index, tokens, rows, start);
+            assertSame(index, tokens, rows, start + (1L << (shift - 1)));
+        }
+    }
+
+    @Test
     void aLoneTokenInTheFirstOrLastBucketSplitsItBetweenTheArcsAcrossTheWrap() {
         // 8 buckets: a lone token in bucket 0 (its bucket before is the last, inside the wrapping arc) and one in
         // bucket 7 (its bucket after is the first); keys on, beside and around each token and at both ends
