@@ -21,10 +21,13 @@ import java.util.Arrays;
  *       token is in the token's arc, which the cell of an empty bucket before also holds, a key above it in the next
  *       token's arc, which the cell of an empty bucket after holds, so the lookup reads that neighbouring cell
  *       (usually in the same cache line) and neither the tokens nor the replica lists. With a token in the
- *       neighbour on the key's side the arc is the token's or the next one's, its row read from the replica lists.
- *       A key whose bits equal the token's, and every key of a bucket with two tokens or more or of a one-token
- *       bucket between two token buckets (neither bit set), scans the tokens from the first (the few of the bucket,
- *       then at most the first token after it).</li>
+ *       neighbour on the key's side the arc is the token's or the next one's. A key whose bits equal the token's,
+ *       and every key of a bucket with two tokens or more or of a one-token bucket between two token buckets
+ *       (neither bit set), scans the tokens from the first (the few of the bucket, then at most the first token
+ *       after it).</li>
+ *   <li>When rows pack, every arc's packed row is also kept in one {@code int} per token, so that the lookups that
+ *       end on an arc rather than a cell (about one in fifteen at 256,000 random tokens) read 4 bytes from a third
+ *       of the memory the replica lists take, and {@link #find} always answers with a packed row.</li>
  * </ul>
  *
  * <p>Measured in benchmarks/README.md, "Token lookup against JumpBackHash".
@@ -53,6 +56,7 @@ final class TokenIndex {
     private final int keyShift;     // from a flipped token to its 29 - firstBits bits below the bucket bits
     private final int keyMask;
     private final int[] cells;
+    private final int[] packed;     // every arc's packed row when rowBits > 0, else null
 
     /**
      * An index over sorted distinct tokens (not empty) and their replica rows ({@code width >= 1} positions in
@@ -77,16 +81,17 @@ final class TokenIndex {
         int buckets = 1 << bits;
         this.mask = buckets - 1;
         this.cells = new int[buckets];
+        this.packed = rowBits == 0 ? null : packedRows(tokens.length);
         int b = 0;                  // the first bucket not yet filled
         for (int i = 0; i < tokens.length; i++) {
             int own = bucket(tokens[i]);
             if (own >= b) {         // token i is its bucket's first: the buckets before it lie inside arc i
-                Arrays.fill(cells, b, own, rowBits == 0 ? i : packedRow(i));
+                Arrays.fill(cells, b, own, rowBits == 0 ? i : packed[i]);
                 cells[own] = Integer.MIN_VALUE | i;
                 b = own + 1;
             }
         }
-        Arrays.fill(cells, b, buckets, rowBits == 0 ? 0 : packedRow(0));   // above the last token: the arc wraps
+        Arrays.fill(cells, b, buckets, rowBits == 0 ? 0 : packed[0]);   // above the last token: the arc wraps
         for (int c = 0; c < buckets; c++) {
             int first = cells[c] & firstMask;
             if (cells[c] < 0 && (first + 1 == tokens.length || bucket(tokens[first + 1]) != c)) {
@@ -115,17 +120,25 @@ final class TokenIndex {
         return Math.max(1, 32 - Integer.numberOfLeadingZeros(count - 1));
     }
 
-    private int packedRow(int arc) {
-        int packed = 0;
-        for (int k = 0; k < width; k++) {
-            packed |= rows[arc * width + k] << (k * rowBits);
+    private int[] packedRows(int arcs) {
+        int[] out = new int[arcs];
+        for (int i = 0; i < arcs; i++) {
+            out[i] = packedRow(i);
         }
-        return packed;
+        return out;
+    }
+
+    private int packedRow(int arc) {
+        int row = 0;
+        for (int k = 0; k < width; k++) {
+            row |= rows[arc * width + k] << (k * rowBits);
+        }
+        return row;
     }
 
     /**
-     * The key's row, for {@link #position}: its packed row ({@code >= 0}) when the cell holds one, else the
-     * complement {@code ~arc} of its arc's position ({@code < 0}).
+     * The key's row, for {@link #position}: its packed row ({@code >= 0}) when rows pack, else the complement
+     * {@code ~arc} of its arc's position ({@code < 0}).
      */
     int find(long token) {
         int b = bucket(token);
@@ -142,7 +155,8 @@ final class TokenIndex {
             int n = cells[(b + ((d >> 31) | 1)) & mask];
             return rowBits == 0 ? ~n : n;
         }
-        return ~arc(c, d, token);
+        int a = arc(c, d, token);
+        return rowBits == 0 ? ~a : packed[a];
     }
 
     /** The arc of a key in a token bucket whose neighbour on the key's side holds a token, or whose bits tie. */
