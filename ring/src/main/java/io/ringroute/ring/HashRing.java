@@ -329,6 +329,23 @@ public final class HashRing {
         return tokens.length;
     }
 
+    /**
+     * The bytes this ring's arrays retain, estimated from their lengths (16-byte array headers, 8-byte alignment,
+     * compressed references): tokens, owners, the precomputed replica lists, the lookup index (its cells and packed
+     * rows), the owned fractions and the node array. The {@code Node} objects and the id map are not counted. For
+     * capacity planning; ring/README.md, "Memory and lookups", breaks it down.
+     */
+    public long retainedBytes() {
+        return arrayBytes(tokens.length, Long.BYTES) + arrayBytes(owners.length, Integer.BYTES)
+                + arrayBytes(preferences.length, Integer.BYTES) + arrayBytes(ownedFraction.length, Double.BYTES)
+                + arrayBytes(nodes.length, Integer.BYTES) + (index == null ? 0 : index.retainedBytes());
+    }
+
+    /** An array of {@code length} elements of {@code elementBytes} each, header and alignment included. */
+    static long arrayBytes(long length, int elementBytes) {
+        return (16 + length * elementBytes + 7) & ~7L;
+    }
+
     /** The tokens in ring order (a copy). */
     public long[] tokens() {
         return tokens.clone();

@@ -110,6 +110,12 @@ final class TokenIndex {
         return (int) ((token ^ Long.MIN_VALUE) >>> keyShift) & keyMask;
     }
 
+    /** The bytes of the index's own arrays, the cells and the packed rows ({@link HashRing#retainedBytes}). */
+    long retainedBytes() {
+        return HashRing.arrayBytes(cells.length, Integer.BYTES)
+                + (packed == null ? 0 : HashRing.arrayBytes(packed.length, Integer.BYTES));
+    }
+
     /** Four to eight buckets per token, at most 2^{@value #MAX_BITS}. */
     static int bits(int tokenCount) {
         return Math.min(MAX_BITS, width(tokenCount) + 2);

@@ -163,6 +163,26 @@ class BalancedAllocationTest {
                 assertThat(moved.contains(m.from().id()) || moved.contains(m.to().id())).isTrue());
     }
 
+    @ParameterizedTest
+    @ValueSource(longs = {6})
+    void atBetterBalanceAnAllocatedRingRetainsAtMostAQuarterOfTheRandomRingsBytes(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        HashRing allocated = empty();
+        List<Node> nodes = new ArrayList<>();
+        for (int n = 1; n <= 60; n++) {
+            Node node = Node.of(randomId(random));
+            nodes.add(node);
+            allocated = allocated.withNode(node);
+        }
+        HashRing vnodes = HashRing.builder().vnodesPerNode(256).nodes(nodes).build();
+        for (int r = 1; r <= 3; r++) {
+            assertThat(peakOverMean(allocated, r)).as("r=%d", r).isLessThan(peakOverMean(vnodes, r));
+        }
+        // the estimate counts the index: 24 bytes of arrays per token and at least four 4-byte cells
+        assertThat(vnodes.retainedBytes()).isGreaterThan(vnodes.tokenCount() * (24L + 16L));
+        assertThat(allocated.retainedBytes()).isLessThanOrEqualTo(vnodes.retainedBytes() / 4);
+    }
+
     private static List<String> ids(List<Node> nodes) {
         List<String> out = new ArrayList<>();
         nodes.forEach(n -> out.add(n.id()));

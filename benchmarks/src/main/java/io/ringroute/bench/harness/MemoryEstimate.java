@@ -9,7 +9,6 @@ final class MemoryEstimate {
 
     static final int REFERENCE = 4;
     static final int LONG = 8;
-    static final int INT = 4;
     /** A TreeMap entry (key, value, left, right, parent, colour) plus its boxed Long key. */
     static final int TREE_MAP_ENTRY_WITH_LONG_KEY = 40 + 16;
 

@@ -107,18 +107,9 @@ final class RingRouter implements KeyRouter {
         return ring.ownership(r);
     }
 
-    /**
-     * The ring's arrays: tokens (long), owners (int), the precomputed replica lists (min(maxReplicas, n) ints per
-     * token), the owned fractions (double) and the node array; Node objects and the id index are not counted.
-     */
+    /** The ring's own estimate ({@link HashRing#retainedBytes}): its arrays and its lookup index. */
     @Override
     public long estimatedBytes() {
-        long tokens = ring.tokenCount();
-        int n = ring.size();
-        return MemoryEstimate.array(tokens, MemoryEstimate.LONG)
-                + MemoryEstimate.array(tokens, MemoryEstimate.INT)
-                + MemoryEstimate.array(tokens * Math.min(maxReplicas, n), MemoryEstimate.INT)
-                + MemoryEstimate.array(n, MemoryEstimate.LONG)
-                + MemoryEstimate.array(n, MemoryEstimate.REFERENCE);
+        return ring.retainedBytes();
     }
 }

@@ -44,8 +44,9 @@ class BalanceRunTest {
     void ringMemoryEstimateGrowsWithItsTokens() {
         BalanceRow small = new BalanceRun(KEYS).measure(10, Scheme.ring(16, 1), Progress.NONE);
         BalanceRow large = new BalanceRun(KEYS).measure(10, Scheme.ring(256, 1), Progress.NONE);
-        // 2560 tokens: 8 (token) + 4 (owner) + 4 (one replica) bytes each, plus headers.
-        assertThat(large.estimatedBytes()).isBetween(2560L * 16, 2560L * 16 + 1024);
+        // 2560 tokens: 8 (token) + 4 (owner) + 4 (one replica) + 4 (packed row) bytes each, 2^14 index cells of 4
+        // bytes, plus headers
+        assertThat(large.estimatedBytes()).isBetween(2560L * 20 + 16384 * 4, 2560L * 20 + 16384 * 4 + 1024);
         assertThat(large.estimatedBytes()).isGreaterThan(small.estimatedBytes());
     }
 
