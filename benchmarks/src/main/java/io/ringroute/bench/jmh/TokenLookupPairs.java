@@ -14,8 +14,8 @@ import java.util.Arrays;
  * JVM. On a machine that other processes load, JMH's one-benchmark-after-the-other runs compare lookups measured
  * minutes apart under different loads; here the four share every round's load, so the ratio of a round (and its
  * median over the rounds) and the fastest slice of each (the least disturbed) are comparable. The collector is the
- * JVM's ({@code -XX:+UseParallelGC} shows what G1's write barrier adds to the {@code Node[]} form). Not a JMH benchmark: a loop the JIT
- * compiles like JMH's, with the results folded into a sink so that no lookup is dropped.
+ * JVM's ({@code -XX:+UseParallelGC} shows what G1's write barrier adds to the {@code Node[]} form). Not a JMH
+ * benchmark: a loop the JIT compiles like JMH's, with the results folded into a sink so that no lookup is dropped.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.ringroute.bench.jmh.TokenLookupPairs [rounds]</pre>
  */
